@@ -1,0 +1,28 @@
+import type { INestApplication } from '@nestjs/common';
+import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { heketiBodyErrors, heketiJsonBody } from './common/heketi-body.middleware.js';
+
+export function buildOpenApi(app: INestApplication): OpenAPIObject {
+  const config = new DocumentBuilder()
+    .setOpenAPIVersion('3.0.3')
+    .setTitle('piragua')
+    .setDescription(
+      'Heketi-compatible REST API. A volume is a directory with a Gluster quota on a shared Gluster volume. ' +
+        'Authenticate with a Heketi JWT: HS256, `iss` admin or user, `exp`, `iat`, and `qsh` = sha256 hex of `METHOD&PATH`.',
+    )
+    .setVersion('0.1.0')
+    .addBearerAuth({ bearerFormat: 'Heketi JWT', scheme: 'bearer', type: 'http' }, 'heketi-jwt')
+    .build();
+  return SwaggerModule.createDocument(app, config, { operationIdFactory: (_controller, method) => method });
+}
+
+/** Everything main.ts and the tests share: body parsing and the OpenAPI document with its UI. */
+export function setupApp(app: INestApplication): void {
+  const express = app.getHttpAdapter().getInstance() as { set(name: string, value: unknown): void };
+  // ETags would hash every large list response; Heketi sends none.
+  express.set('etag', false);
+  express.set('x-powered-by', false);
+  app.use(heketiJsonBody, heketiBodyErrors);
+  SwaggerModule.setup('docs', app, buildOpenApi(app), { jsonDocumentUrl: 'docs-json', raw: ['json'] });
+  app.enableShutdownHooks();
+}

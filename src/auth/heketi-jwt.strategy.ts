@@ -1,0 +1,89 @@
+import { Injectable } from '@nestjs/common';
+import { PassportStrategy } from '@nestjs/passport';
+import type { Request } from 'express';
+import jwt from 'jsonwebtoken';
+import { Strategy } from 'passport-jwt';
+import { AppConfig } from '../config/app-config.js';
+import { invalidQsh, invalidToken } from './auth.errors.js';
+import { computeQsh, requestPathForQsh } from './qsh.js';
+
+export type Issuer = 'admin' | 'user';
+
+export interface HeketiPrincipal {
+  issuer: Issuer;
+}
+
+interface HeketiClaims {
+  exp?: unknown;
+  iat?: unknown;
+  iss?: unknown;
+  qsh?: unknown;
+}
+
+const HMAC_ALGORITHMS: jwt.Algorithm[] = ['HS256', 'HS384', 'HS512'];
+
+/** The token after the scheme; HeketiAuthGuard has already checked the header's shape. */
+export function bearerToken(request: Request): string | null {
+  const parts = (request.headers.authorization ?? '').trim().split(/\s+/);
+  return parts.length === 2 && parts[0]!.toLowerCase() === 'bearer' ? parts[1]! : null;
+}
+
+/**
+ * Heketi's JWT rules (heketi middleware/jwt.go): an HMAC token whose `iss` picks the key,
+ * `exp` required with no leeway, `iat` at most the configured leeway in the future, and `qsh`
+ * bound to this request's method and path.
+ */
+@Injectable()
+export class HeketiJwtStrategy extends PassportStrategy(Strategy, 'heketi-jwt') {
+  constructor(private readonly config: AppConfig) {
+    super({
+      algorithms: HMAC_ALGORITHMS,
+      ignoreExpiration: false,
+      jwtFromRequest: bearerToken,
+      passReqToCallback: true,
+      secretOrKeyProvider: (_request: Request, rawToken: string, done: (error: Error | null, key?: string) => void) => {
+        try {
+          done(null, this.keyFor(rawToken));
+        } catch (error) {
+          done(error as Error);
+        }
+      },
+    });
+  }
+
+  validate(request: Request, claims: HeketiClaims): HeketiPrincipal {
+    const now = Math.floor(Date.now() / 1000);
+    if (typeof claims.exp !== 'number') {
+      throw invalidToken('Token missing exp claim');
+    }
+    if (claims.iat !== undefined && (typeof claims.iat !== 'number' || now < claims.iat - this.config.auth.iatLeewaySeconds)) {
+      throw invalidToken('Token used before issued (client and server clocks may differ)');
+    }
+    if (claims.qsh !== computeQsh(request.method, requestPathForQsh(request.originalUrl))) {
+      throw invalidQsh();
+    }
+    return { issuer: claims.iss as Issuer };
+  }
+
+  private keyFor(rawToken: string): string {
+    const decoded = jwt.decode(rawToken, { complete: true });
+    if (!decoded || typeof decoded.payload !== 'object') {
+      throw invalidToken('token is malformed');
+    }
+    const algorithm = decoded.header.alg;
+    if (!HMAC_ALGORITHMS.includes(algorithm as jwt.Algorithm)) {
+      throw invalidToken(`Unexpected signing method: ${algorithm}`);
+    }
+    const issuer = (decoded.payload as HeketiClaims).iss;
+    if (issuer === undefined || issuer === '') {
+      throw invalidToken('Token missing iss claim');
+    }
+    if (issuer === 'admin') {
+      return this.config.auth.adminKey;
+    }
+    if (issuer === 'user' && this.config.auth.userKey !== undefined) {
+      return this.config.auth.userKey;
+    }
+    throw invalidToken('Unknown user');
+  }
+}

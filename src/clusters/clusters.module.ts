@@ -1,0 +1,14 @@
+import { Module } from '@nestjs/common';
+import { GlusterModule } from '../gluster/gluster.module.js';
+import { VolumesModule } from '../volumes/volumes.module.js';
+import { ClustersController } from './clusters.controller.js';
+import { ClustersService } from './clusters.service.js';
+import { DevicesController } from './devices.controller.js';
+import { NodesController } from './nodes.controller.js';
+
+@Module({
+  controllers: [ClustersController, DevicesController, NodesController],
+  imports: [GlusterModule, VolumesModule],
+  providers: [ClustersService],
+})
+export class ClustersModule {}

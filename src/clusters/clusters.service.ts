@@ -1,0 +1,58 @@
+import { Injectable } from '@nestjs/common';
+import { idNotFound } from '../common/piragua.error.js';
+import { GlusterGateway } from '../gluster/gluster.gateway.js';
+import { VolumeIndexService } from '../volumes/volume-index.service.js';
+import {
+  ClusterInfoResponseDto,
+  ClusterListResponseDto,
+  DeviceInfoResponseDto,
+  mapCluster,
+  mapDevice,
+  mapNode,
+  NodeInfoResponseDto,
+} from './dto/topology-response.dto.js';
+
+/** Read-only topology: what the gateway reports of the Gluster volumes, pool and bricks. */
+@Injectable()
+export class ClustersService {
+  constructor(
+    private readonly gateway: GlusterGateway,
+    private readonly index: VolumeIndexService,
+  ) {}
+
+  list(): ClusterListResponseDto {
+    return { clusters: this.gateway.clusters().map((cluster) => cluster.id).sort() };
+  }
+
+  async info(clusterId: string): Promise<ClusterInfoResponseDto> {
+    const cluster = this.gateway.clusters().find((candidate) => candidate.id === clusterId);
+    if (!cluster) {
+      throw idNotFound();
+    }
+    const byCluster = await this.index.idsByCluster();
+    return mapCluster(cluster, byCluster.get(clusterId) ?? []);
+  }
+
+  /** A peer serving several Gluster volumes reports the first of them as its cluster. */
+  node(nodeId: string): NodeInfoResponseDto {
+    for (const cluster of this.gateway.clusters()) {
+      const node = cluster.nodes.find((candidate) => candidate.id === nodeId);
+      if (node) {
+        return mapNode(node, cluster.id);
+      }
+    }
+    throw idNotFound();
+  }
+
+  device(deviceId: string): DeviceInfoResponseDto {
+    for (const cluster of this.gateway.clusters()) {
+      for (const node of cluster.nodes) {
+        const device = node.devices.find((candidate) => candidate.id === deviceId);
+        if (device) {
+          return mapDevice(device);
+        }
+      }
+    }
+    throw idNotFound();
+  }
+}

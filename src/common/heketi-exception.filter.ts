@@ -1,0 +1,72 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger, NotFoundException } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { ErrorCode, PiraguaError } from './piragua.error.js';
+
+const STATUS_BY_CODE: Record<ErrorCode, number> = {
+  [ErrorCode.BadAuthorizationHeader]: HttpStatus.BAD_REQUEST,
+  [ErrorCode.Busy]: HttpStatus.TOO_MANY_REQUESTS,
+  [ErrorCode.Conflict]: HttpStatus.CONFLICT,
+  [ErrorCode.Failed]: HttpStatus.INTERNAL_SERVER_ERROR,
+  [ErrorCode.InvalidPath]: HttpStatus.NOT_FOUND,
+  [ErrorCode.InvalidRequest]: HttpStatus.BAD_REQUEST,
+  [ErrorCode.NotFound]: HttpStatus.NOT_FOUND,
+  [ErrorCode.NotSupported]: HttpStatus.NOT_IMPLEMENTED,
+  [ErrorCode.PayloadTooLarge]: HttpStatus.PAYLOAD_TOO_LARGE,
+  [ErrorCode.Unauthorized]: HttpStatus.UNAUTHORIZED,
+  [ErrorCode.Unavailable]: HttpStatus.SERVICE_UNAVAILABLE,
+  [ErrorCode.Unparsable]: HttpStatus.UNPROCESSABLE_ENTITY,
+};
+
+/** Writes an error the way Go's http.Error does, which is what Heketi's clients parse. */
+export function sendPlainError(response: Response, status: number, message: string, retryAfterSeconds?: number): void {
+  const body = `${message}\n`;
+  response.status(status);
+  response.setHeader('Content-Type', 'text/plain; charset=utf-8');
+  response.setHeader('X-Content-Type-Options', 'nosniff');
+  response.setHeader('Content-Length', Buffer.byteLength(body));
+  if (retryAfterSeconds !== undefined) {
+    response.setHeader('Retry-After', String(retryAfterSeconds));
+  }
+  response.end(body);
+}
+
+function isHealthReport(body: unknown): boolean {
+  return typeof body === 'object' && body !== null && 'status' in body && 'details' in body;
+}
+
+/** The one place where failures become HTTP: Heketi-style plain-text bodies, never a stack trace or a path. */
+@Catch()
+export class HeketiExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger(HeketiExceptionFilter.name);
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const request = http.getRequest<Request>();
+    const response = http.getResponse<Response>();
+    if (response.headersSent) {
+      return;
+    }
+    if (exception instanceof PiraguaError) {
+      sendPlainError(response, STATUS_BY_CODE[exception.code], exception.message, exception.retryAfterSeconds);
+      return;
+    }
+    if (exception instanceof NotFoundException && exception.message.startsWith('Cannot ')) {
+      // Heketi authenticates before routing, so an anonymous request for an unknown path is a 401.
+      const anonymous = !request.headers.authorization;
+      sendPlainError(response, anonymous ? 401 : 404, anonymous ? 'Required authorization token not found' : 'Invalid path or request');
+      return;
+    }
+    if (exception instanceof HttpException && isHealthReport(exception.getResponse())) {
+      // Terminus' 503 carries the per-check report operators and probes read.
+      response.status(exception.getStatus()).json(exception.getResponse());
+      return;
+    }
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      sendPlainError(response, status, status >= 500 ? 'Internal Server Error' : exception.message);
+      return;
+    }
+    this.logger.error(`${request.method} ${request.path} failed`, exception instanceof Error ? exception.stack : String(exception));
+    sendPlainError(response, HttpStatus.INTERNAL_SERVER_ERROR, 'Internal Server Error');
+  }
+}

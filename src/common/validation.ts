@@ -1,0 +1,49 @@
+import { applyDecorators, ArgumentMetadata, Injectable, ValidationPipe } from '@nestjs/common';
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsArray, IsBoolean, IsInt, IsNumber, IsObject, IsOptional, IsString, ValidateNested } from 'class-validator';
+import { unparsable } from './piragua.error.js';
+
+interface FieldOptions {
+  description: string;
+  example?: unknown;
+}
+
+// DTOs check only JSON types, the way Go's json.Unmarshal does; a type mismatch is Heketi's 422.
+// Heketi's own 400 rules (ranges, formats, their order and wording) live beside each service.
+
+export const OptionalInt = ({ description, example }: FieldOptions) =>
+  applyDecorators(IsOptional(), IsInt(), ApiPropertyOptional({ description, example, type: 'integer' }));
+
+export const OptionalNumber = ({ description, example }: FieldOptions) =>
+  applyDecorators(IsOptional(), IsNumber({ allowInfinity: false, allowNaN: false }), ApiPropertyOptional({ description, example, type: 'number' }));
+
+export const OptionalString = ({ description, example }: FieldOptions) =>
+  applyDecorators(IsOptional(), IsString(), ApiPropertyOptional({ description, example, type: 'string' }));
+
+export const OptionalBoolean = ({ description, example }: FieldOptions) =>
+  applyDecorators(IsOptional(), IsBoolean(), ApiPropertyOptional({ description, example, type: 'boolean' }));
+
+export const OptionalStringArray = ({ description, example }: FieldOptions) =>
+  applyDecorators(IsOptional(), IsArray(), IsString({ each: true }), ApiPropertyOptional({ description, example, type: [String] }));
+
+export const OptionalNested = (type: () => new () => object, { description }: FieldOptions) =>
+  applyDecorators(IsOptional(), IsObject(), ValidateNested(), Type(type), ApiPropertyOptional({ description, type }));
+
+/**
+ * Heketi decodes bodies with json.Unmarshal: an empty body, a non-object or a wrong type is
+ * `422 request unable to be parsed`; unknown fields are ignored (stripped here).
+ */
+@Injectable()
+export class HeketiValidationPipe extends ValidationPipe {
+  constructor() {
+    super({ exceptionFactory: () => unparsable(), transform: true, whitelist: true });
+  }
+
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    if (metadata.type === 'body' && (value === null || typeof value !== 'object' || Array.isArray(value))) {
+      throw unparsable();
+    }
+    return super.transform(value, metadata);
+  }
+}

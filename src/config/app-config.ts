@@ -1,0 +1,79 @@
+import { randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
+import { EnvVars } from './env.js';
+
+export type BackendKind = 'local' | 'gluster';
+
+export interface AuthConfig {
+  adminKey: string;
+  /** True when no HEKETI_ADMIN_KEY was configured and piragua made one up for this run. */
+  adminKeyGenerated: boolean;
+  iatLeewaySeconds: number;
+  userKey?: string;
+}
+
+export interface GlusterConfig {
+  cli: string;
+  enableQuota: boolean;
+  mountDir: string;
+  overcommit: number;
+  server: string;
+  timeoutMs: number;
+  volumes: string[];
+}
+
+/** Typed, validated configuration; built once from the environment by ConfigModule. */
+export class AppConfig {
+  readonly auth: AuthConfig;
+  readonly backend: BackendKind;
+  readonly gluster: GlusterConfig;
+  readonly http: { listenAddress: string; port: number };
+  readonly local: { dataDir: string; volumeName: string };
+  readonly log: { format: 'text' | 'json'; level: string };
+  readonly maxInflightOperations: number;
+  readonly refreshIntervalMs: number;
+
+  constructor(env: Readonly<EnvVars>) {
+    const adminKey = env.HEKETI_ADMIN_KEY;
+    this.auth = {
+      adminKey: adminKey ?? randomBytes(24).toString('base64url'),
+      adminKeyGenerated: adminKey === undefined,
+      iatLeewaySeconds: env.HEKETI_JWT_IAT_LEEWAY_SECONDS ?? 120,
+      userKey: env.HEKETI_USER_KEY,
+    };
+    this.backend = (env.PIRAGUA_BACKEND as BackendKind | undefined) ?? 'local';
+    this.gluster = {
+      cli: env.GLUSTER_CLI ?? 'gluster',
+      enableQuota: env.PIRAGUA_ENABLE_QUOTA ?? false,
+      mountDir: resolve(env.PIRAGUA_MOUNT_DIR ?? '/var/lib/piragua/mounts'),
+      overcommit: env.PIRAGUA_OVERCOMMIT ?? 1,
+      server: env.PIRAGUA_GLUSTER_SERVER ?? 'localhost',
+      timeoutMs: (env.PIRAGUA_GLUSTER_TIMEOUT_SECONDS ?? 120) * 1000,
+      volumes: env.PIRAGUA_GLUSTER_VOLUMES?.split(',').filter(Boolean) ?? [],
+    };
+    // Without a configured key the service must not be reachable from other machines.
+    this.http = {
+      listenAddress: this.auth.adminKeyGenerated ? '127.0.0.1' : (env.PIRAGUA_LISTEN_ADDRESS ?? '0.0.0.0'),
+      port: env.HEKETI_HTTP_PORT ?? 8080,
+    };
+    this.local = {
+      dataDir: resolve(env.PIRAGUA_DATA_DIR ?? './data'),
+      volumeName: env.PIRAGUA_LOCAL_VOLUME_NAME ?? 'local',
+    };
+    this.log = { format: env.LOG_FORMAT === 'json' ? 'json' : 'text', level: env.LOG_LEVEL ?? 'log' };
+    this.maxInflightOperations = env.HEKETI_MAX_INFLIGHT_OPERATIONS ?? 64;
+    this.refreshIntervalMs = (env.PIRAGUA_REFRESH_SECONDS ?? 30) * 1000;
+  }
+
+  /** Problems that only show when variables are combined; reported like the per-variable ones. */
+  crossChecks(env: Readonly<EnvVars>): string[] {
+    const problems: string[] = [];
+    if (this.backend === 'gluster' && this.gluster.volumes.length === 0) {
+      problems.push('PIRAGUA_GLUSTER_VOLUMES: required when PIRAGUA_BACKEND=gluster');
+    }
+    if (env.HEKETI_USER_KEY !== undefined && env.HEKETI_USER_KEY === env.HEKETI_ADMIN_KEY) {
+      problems.push('HEKETI_USER_KEY: must differ from HEKETI_ADMIN_KEY, or a user token would pass as admin');
+    }
+    return problems;
+  }
+}

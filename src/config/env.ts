@@ -1,0 +1,120 @@
+import { plainToInstance, Transform } from 'class-transformer';
+import { IsBoolean, IsIn, IsInt, IsNumber, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
+
+const toNumber = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
+const toBool = ({ value }: { value: unknown }) => {
+  if (value === undefined || value === '') {
+    return undefined;
+  }
+  const text = String(value).toLowerCase();
+  return text === 'true' || text === '1' || text === 'yes' ? true : text === 'false' || text === '0' || text === 'no' ? false : value;
+};
+const emptyToUndefined = ({ value }: { value: unknown }) => (value === '' ? undefined : value);
+
+/** Every environment variable piragua reads, with its rule. Names follow Heketi's where one exists. */
+export class EnvVars {
+  @IsOptional() @IsString() @MinLength(1) @Transform(emptyToUndefined)
+  GLUSTER_CLI?: string;
+
+  @IsOptional() @IsString() @MinLength(1) @Transform(emptyToUndefined)
+  HEKETI_ADMIN_KEY?: string;
+
+  @IsOptional() @IsInt() @Min(1) @Max(65535) @Transform(toNumber)
+  HEKETI_HTTP_PORT?: number;
+
+  @IsOptional() @IsInt() @Min(0) @Max(86400) @Transform(toNumber)
+  HEKETI_JWT_IAT_LEEWAY_SECONDS?: number;
+
+  @IsOptional() @IsInt() @Min(1) @Max(10000) @Transform(toNumber)
+  HEKETI_MAX_INFLIGHT_OPERATIONS?: number;
+
+  @IsOptional() @IsString() @MinLength(1) @Transform(emptyToUndefined)
+  HEKETI_USER_KEY?: string;
+
+  @IsOptional() @IsIn(['fatal', 'error', 'warn', 'log', 'debug', 'verbose']) @Transform(emptyToUndefined)
+  LOG_LEVEL?: string;
+
+  @IsOptional() @IsIn(['text', 'json']) @Transform(emptyToUndefined)
+  LOG_FORMAT?: string;
+
+  @IsOptional() @IsIn(['local', 'gluster']) @Transform(emptyToUndefined)
+  PIRAGUA_BACKEND?: string;
+
+  @IsOptional() @IsString() @MinLength(1) @Transform(emptyToUndefined)
+  PIRAGUA_DATA_DIR?: string;
+
+  @IsOptional() @IsBoolean() @Transform(toBool)
+  PIRAGUA_ENABLE_QUOTA?: boolean;
+
+  @IsOptional() @IsInt() @Min(1) @Max(3600) @Transform(toNumber)
+  PIRAGUA_GLUSTER_TIMEOUT_SECONDS?: number;
+
+  @IsOptional() @IsString() @Matches(/^[A-Za-z0-9.:-]+$/, { message: 'PIRAGUA_GLUSTER_SERVER must be a host name or address' }) @Transform(emptyToUndefined)
+  PIRAGUA_GLUSTER_SERVER?: string;
+
+  @IsOptional() @Matches(/^[A-Za-z0-9_.-]+(,[A-Za-z0-9_.-]+)*$/, { message: 'PIRAGUA_GLUSTER_VOLUMES must be a comma-separated list of Gluster volume names' }) @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.replace(/\s+/g, '') || undefined : value))
+  PIRAGUA_GLUSTER_VOLUMES?: string;
+
+  @IsOptional() @IsString() @MinLength(1) @Transform(emptyToUndefined)
+  PIRAGUA_LISTEN_ADDRESS?: string;
+
+  @IsOptional() @Matches(/^[A-Za-z0-9_.-]+$/, { message: 'PIRAGUA_LOCAL_VOLUME_NAME must look like a Gluster volume name' }) @Transform(emptyToUndefined)
+  PIRAGUA_LOCAL_VOLUME_NAME?: string;
+
+  @IsOptional() @IsString() @MinLength(1) @Transform(emptyToUndefined)
+  PIRAGUA_MOUNT_DIR?: string;
+
+  @IsOptional() @IsNumber() @Min(0.1) @Max(100) @Transform(toNumber)
+  PIRAGUA_OVERCOMMIT?: number;
+
+  @IsOptional() @IsInt() @Min(1) @Max(86400) @Transform(toNumber)
+  PIRAGUA_REFRESH_SECONDS?: number;
+}
+
+export class InvalidEnvironmentError extends Error {
+  constructor(public readonly problems: string[]) {
+    super(`Invalid environment variables:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.name = 'InvalidEnvironmentError';
+  }
+}
+
+/** The one place that reads process.env: validates every variable and reports all problems at once. */
+export function loadEnv(source: NodeJS.ProcessEnv = process.env): Readonly<EnvVars> {
+  const known = Object.fromEntries(
+    Object.keys(new EnvVarsKeys()).map((key) => [key, source[key]]).filter(([, value]) => value !== undefined),
+  );
+  const vars = plainToInstance(EnvVars, known);
+  const errors = validateSync(vars, { forbidUnknownValues: false });
+  if (errors.length > 0) {
+    const problems = errors.flatMap((error) =>
+      Object.values(error.constraints ?? {}).map((text) =>
+        text.startsWith(error.property) ? `${text} (got ${JSON.stringify(known[error.property])})` : `${error.property}: ${text}`,
+      ),
+    );
+    throw new InvalidEnvironmentError(problems);
+  }
+  return Object.freeze(vars);
+}
+
+/** Lists the variable names so that loadEnv picks only those out of the process environment. */
+class EnvVarsKeys implements Required<Record<keyof EnvVars, true>> {
+  GLUSTER_CLI = true as const;
+  HEKETI_ADMIN_KEY = true as const;
+  HEKETI_HTTP_PORT = true as const;
+  HEKETI_JWT_IAT_LEEWAY_SECONDS = true as const;
+  HEKETI_MAX_INFLIGHT_OPERATIONS = true as const;
+  HEKETI_USER_KEY = true as const;
+  LOG_FORMAT = true as const;
+  LOG_LEVEL = true as const;
+  PIRAGUA_BACKEND = true as const;
+  PIRAGUA_DATA_DIR = true as const;
+  PIRAGUA_ENABLE_QUOTA = true as const;
+  PIRAGUA_GLUSTER_SERVER = true as const;
+  PIRAGUA_GLUSTER_TIMEOUT_SECONDS = true as const;
+  PIRAGUA_GLUSTER_VOLUMES = true as const;
+  PIRAGUA_LISTEN_ADDRESS = true as const;
+  PIRAGUA_LOCAL_VOLUME_NAME = true as const;
+  PIRAGUA_MOUNT_DIR = true as const;
+  PIRAGUA_OVERCOMMIT = true as const;
+  PIRAGUA_REFRESH_SECONDS = true as const;
+}

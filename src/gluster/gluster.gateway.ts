@@ -1,0 +1,39 @@
+import type { ClusterTopology, OperationRecord, ProbeResult, QuotaUsage, VolumeRecord } from './gluster.types.js';
+
+/**
+ * Everything piragua does to storage: the Gluster volumes' topology and quotas, and the directory
+ * tree on each mounted volume. The only seam to the outside world; services are tested with fakes
+ * of it and each implementation against the real thing.
+ */
+export abstract class GlusterGateway {
+  /** Cached topology of every configured volume; never waits on the gluster CLI. */
+  abstract clusters(): ClusterTopology[];
+  /** Names of the probes health reports, each checked separately. */
+  abstract probeNames(): string[];
+  abstract probe(name: string): Promise<ProbeResult>;
+
+  /** Atomically reserves a volume name within a cluster; false if another volume holds it. */
+  abstract claimName(clusterId: string, name: string, volumeId: string): Promise<boolean>;
+  abstract releaseName(clusterId: string, name: string, volumeId: string): Promise<void>;
+
+  /** Makes `<id>/` and `<id>/<name>/`, the latter group-owned by gid with mode 2775. */
+  abstract createVolumeDirectory(clusterId: string, volumeId: string, name: string, gid?: number): Promise<void>;
+  /** Takes `<id>/` out of the namespace at once; its contents are purged later. */
+  abstract trashVolumeDirectory(clusterId: string, volumeId: string): Promise<void>;
+  /** Deletes what earlier trash calls left; returns how many volume trees it purged. */
+  abstract purgeTrash(clusterId: string): Promise<number>;
+
+  abstract saveVolume(record: VolumeRecord): Promise<void>;
+  abstract loadVolume(clusterId: string, volumeId: string): Promise<VolumeRecord | undefined>;
+  abstract loadVolumes(clusterId: string): Promise<VolumeRecord[]>;
+
+  abstract setQuota(clusterId: string, volumeId: string, limitBytes: number): Promise<void>;
+  abstract readQuota(clusterId: string, volumeId: string): Promise<number | undefined>;
+  abstract removeQuota(clusterId: string, volumeId: string): Promise<void>;
+  abstract quotaUsage(clusterId: string): Promise<Map<string, QuotaUsage>>;
+
+  abstract saveOperation(record: OperationRecord): Promise<void>;
+  abstract loadOperation(clusterId: string, operationId: string): Promise<OperationRecord | undefined>;
+  abstract removeOperation(clusterId: string, operationId: string): Promise<void>;
+  abstract loadOperations(clusterId: string): Promise<OperationRecord[]>;
+}

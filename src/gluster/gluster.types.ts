@@ -1,0 +1,83 @@
+/** One Gluster volume as piragua presents it: a Heketi "cluster". */
+export interface ClusterTopology {
+  /** Stable id: the Gluster volume-id without dashes (local backend: one kept in the data dir). */
+  id: string;
+  /** Sum of the bricks' usable sizes, the capacity quotas are placed against. */
+  capacityBytes: number;
+  nodes: NodeTopology[];
+  /** The Gluster volume's name, the first segment of every volume path Kubernetes mounts. */
+  volumeName: string;
+  /** What Gluster reports (Distribute, Replicate, Disperse...), or `local` for the local backend. */
+  volumeType: string;
+}
+
+export interface NodeTopology {
+  id: string;
+  devices: DeviceTopology[];
+  manageHostname: string;
+  state: 'online' | 'offline';
+  /** Always an IP address: Kubernetes refuses anything else in an Endpoints object. */
+  storageAddress: string;
+}
+
+/** A brick of the Gluster volume (local backend: the data directory's file system). */
+export interface DeviceTopology {
+  id: string;
+  name: string;
+  state: 'online' | 'offline';
+  freeKiB: number;
+  totalKiB: number;
+  usedKiB: number;
+}
+
+export interface Durability {
+  disperse?: { data?: number; redundancy?: number };
+  replicate?: { replica?: number };
+  type: 'none' | 'replicate' | 'disperse';
+}
+
+export type VolumeState = 'creating' | 'ready' | 'deleting';
+
+/** What piragua keeps beside each volume directory on the backend; the index is rebuilt from these. */
+export interface VolumeRecord {
+  clusterId: string;
+  createdAt: string;
+  durability: Durability;
+  gid?: number;
+  glusterVolumeOptions?: string[];
+  id: string;
+  name: string;
+  /** The operation currently changing this volume, if any; one at a time. */
+  operationId?: string;
+  sizeGiB: number;
+  snapshot: { enable: boolean; factor: number };
+  state: VolumeState;
+}
+
+export type OperationKind = 'create' | 'expand' | 'delete';
+
+/** An async operation as `/queue/{id}` reports it; kept on the backend so any instance can answer. */
+export interface OperationRecord {
+  clusterId: string;
+  finishedAt?: string;
+  id: string;
+  kind: OperationKind;
+  /** Failure text shown to the client, worded like Heketi's. */
+  message?: string;
+  startedAt: string;
+  state: 'pending' | 'succeeded' | 'failed';
+  volumeId: string;
+}
+
+export interface QuotaUsage {
+  limitBytes: number;
+  usedBytes?: number;
+}
+
+export interface ProbeResult {
+  details?: Record<string, unknown>;
+  ok: boolean;
+  problem?: string;
+}
+
+export const GIB = 1024 ** 3;

@@ -1,0 +1,56 @@
+import { GlusterGateway } from './gluster.gateway.js';
+import type { OperationRecord, VolumeRecord } from './gluster.types.js';
+import type { VolumeTree } from './volume-tree.js';
+
+/** The directory-tree half of a gateway, shared by the backends that keep volumes as directories. */
+export abstract class TreeBackedGateway extends GlusterGateway {
+  protected abstract tree(clusterId: string): VolumeTree;
+
+  claimName(clusterId: string, name: string, volumeId: string): Promise<boolean> {
+    return this.tree(clusterId).claimName(name, volumeId);
+  }
+
+  releaseName(clusterId: string, name: string, volumeId: string): Promise<void> {
+    return this.tree(clusterId).releaseName(name, volumeId);
+  }
+
+  createVolumeDirectory(clusterId: string, volumeId: string, name: string, gid?: number): Promise<void> {
+    return this.tree(clusterId).createVolumeDirectory(volumeId, name, gid);
+  }
+
+  trashVolumeDirectory(clusterId: string, volumeId: string): Promise<void> {
+    return this.tree(clusterId).trashVolumeDirectory(volumeId);
+  }
+
+  purgeTrash(clusterId: string): Promise<number> {
+    return this.tree(clusterId).purgeTrash();
+  }
+
+  saveVolume(record: VolumeRecord): Promise<void> {
+    return this.tree(record.clusterId).saveVolume(record);
+  }
+
+  loadVolume(clusterId: string, volumeId: string): Promise<VolumeRecord | undefined> {
+    return this.tree(clusterId).loadVolume(volumeId);
+  }
+
+  loadVolumes(clusterId: string): Promise<VolumeRecord[]> {
+    return this.tree(clusterId).loadVolumes();
+  }
+
+  saveOperation(record: OperationRecord): Promise<void> {
+    return this.tree(record.clusterId).saveOperation(record);
+  }
+
+  loadOperation(clusterId: string, operationId: string): Promise<OperationRecord | undefined> {
+    return this.tree(clusterId).loadOperation(operationId);
+  }
+
+  removeOperation(clusterId: string, operationId: string): Promise<void> {
+    return this.tree(clusterId).removeOperation(operationId);
+  }
+
+  loadOperations(clusterId: string): Promise<OperationRecord[]> {
+    return this.tree(clusterId).loadOperations();
+  }
+}

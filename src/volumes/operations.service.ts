@@ -1,0 +1,130 @@
+import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
+import { ErrorCode, idNotFound, PiraguaError } from '../common/piragua.error.js';
+import { AppConfig } from '../config/app-config.js';
+import { GlusterGateway } from '../gluster/gluster.gateway.js';
+import type { OperationKind, OperationRecord } from '../gluster/gluster.types.js';
+
+/** What `GET /queue/{id}` answers. */
+export type QueueStatus = { state: 'pending' } | { state: 'done'; location?: string } | { state: 'failed'; message: string };
+
+/** A finished operation nobody polled is forgotten after this long. */
+const UNCLAIMED_RESULT_TTL_MS = 60 * 60 * 1000;
+
+export function newId(): string {
+  return randomBytes(16).toString('hex');
+}
+
+/**
+ * Heketi's async queue. Each operation is recorded on the backend before its 202 is sent, so any
+ * instance can answer a poll for it; results are delivered once and then removed.
+ */
+@Injectable()
+export class OperationsService implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger(OperationsService.name);
+  private readonly running = new Map<string, OperationRecord>();
+  private timer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly gateway: GlusterGateway,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => void this.forgetUnclaimed(), this.config.refreshIntervalMs).unref();
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.timer);
+  }
+
+  get inFlight(): number {
+    return this.running.size;
+  }
+
+  /** Refuses new work beyond the configured limit: Heketi's 429, with a Retry-After its clients honour. */
+  assertCapacity(): void {
+    if (this.running.size >= this.config.maxInflightOperations) {
+      throw new PiraguaError(ErrorCode.Busy, 'Server busy. Retry operation later.', 5);
+    }
+  }
+
+  /**
+   * Records the operation, then runs `work` in the background. `work` throws a PiraguaError whose
+   * message is what the client sees; anything else is reported generically and logged.
+   */
+  async start(kind: OperationKind, clusterId: string, volumeId: string, work: () => Promise<void>, operationId = newId()): Promise<string> {
+    this.assertCapacity();
+    const record: OperationRecord = { clusterId, id: operationId, kind, startedAt: new Date().toISOString(), state: 'pending', volumeId };
+    await this.gateway.saveOperation(record);
+    this.running.set(record.id, record);
+    void this.run(record, work);
+    return record.id;
+  }
+
+  async status(operationId: string): Promise<QueueStatus> {
+    const record = this.running.get(operationId) ?? (await this.find(operationId));
+    if (!record) {
+      throw idNotFound();
+    }
+    if (record.state === 'pending') {
+      return { state: 'pending' };
+    }
+    this.running.delete(record.id);
+    await this.gateway.removeOperation(record.clusterId, record.id);
+    if (record.state === 'failed') {
+      return { message: record.message ?? 'operation failed', state: 'failed' };
+    }
+    return { location: record.kind === 'delete' ? undefined : `/volumes/${record.volumeId}`, state: 'done' };
+  }
+
+  private async run(record: OperationRecord, work: () => Promise<void>): Promise<void> {
+    const started = Date.now();
+    const finished: OperationRecord = { ...record, state: 'succeeded' };
+    try {
+      await work();
+    } catch (error) {
+      finished.state = 'failed';
+      finished.message = error instanceof PiraguaError ? error.message : 'Internal error, see the piragua log';
+      if (!(error instanceof PiraguaError)) {
+        this.logger.error(`Operation ${record.id} (${record.kind} ${record.volumeId}) failed`, (error as Error).stack);
+      }
+    }
+    finished.finishedAt = new Date().toISOString();
+    this.logger.log(`Operation ${record.id}: ${record.kind} ${record.volumeId} ${finished.state} in ${Date.now() - started} ms`);
+    // Polls keep seeing "pending" until the result is on the backend, so no instance can consume it early.
+    try {
+      await this.gateway.saveOperation(finished);
+      this.running.delete(record.id);
+    } catch (error) {
+      // Kept in memory so that at least this instance can still answer the client's polls.
+      this.logger.error(`Cannot record the result of operation ${record.id}: ${(error as Error).message}`);
+      this.running.set(record.id, finished);
+    }
+  }
+
+  private async find(operationId: string): Promise<OperationRecord | undefined> {
+    for (const cluster of this.gateway.clusters()) {
+      const record = await this.gateway.loadOperation(cluster.id, operationId);
+      if (record) {
+        return record;
+      }
+    }
+    return undefined;
+  }
+
+  private async forgetUnclaimed(): Promise<void> {
+    const cutoff = Date.now() - UNCLAIMED_RESULT_TTL_MS;
+    for (const cluster of this.gateway.clusters()) {
+      try {
+        for (const record of await this.gateway.loadOperations(cluster.id)) {
+          if (record.finishedAt && Date.parse(record.finishedAt) < cutoff) {
+            await this.gateway.removeOperation(cluster.id, record.id);
+          }
+        }
+      } catch (error) {
+        this.logger.warn(`Cannot sweep finished operations on ${cluster.volumeName}: ${(error as Error).message}`);
+      }
+    }
+  }
+}

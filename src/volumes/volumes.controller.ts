@@ -1,0 +1,76 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { UserAllowed } from '../auth/user-allowed.decorator.js';
+import { HeketiEndpoint } from '../common/heketi-endpoint.decorator.js';
+import { HeketiIdPipe } from '../common/heketi-id.pipe.js';
+import { AsyncAccepted } from '../common/heketi-response.interceptor.js';
+import { notSupported } from '../common/not-supported.js';
+import { CreateVolumeDto } from './dto/create-volume.dto.js';
+import { ExpandVolumeDto } from './dto/expand-volume.dto.js';
+import { VolumeListResponseDto, VolumeResponseDto } from './dto/volume-response.dto.js';
+import { VolumesService } from './volumes.service.js';
+
+@ApiTags('volumes')
+@Controller('volumes')
+export class VolumesController {
+  constructor(private readonly volumes: VolumesService) {}
+
+  @Get()
+  @UserAllowed()
+  @HeketiEndpoint({ summary: 'List volume ids', description: 'Sorted; volumes being created or deleted are left out. Allowed for the `user` issuer.' })
+  @ApiOkResponse({ type: VolumeListResponseDto })
+  list(): Promise<VolumeListResponseDto> {
+    return this.volumes.list();
+  }
+
+  @Post()
+  @HttpCode(202)
+  @UserAllowed()
+  @HeketiEndpoint({
+    async: 'result',
+    description: 'Makes `<id>/<name>` on the chosen Gluster volume and sets a directory quota of `size` GiB on `<id>`.',
+    errors: [400, 422, 429, 500, 501],
+    summary: 'Create a volume',
+  })
+  async create(@Body() dto: CreateVolumeDto): Promise<AsyncAccepted> {
+    return new AsyncAccepted(await this.volumes.create(dto));
+  }
+
+  @Get(':id')
+  @HeketiEndpoint({ errors: [404], summary: 'Volume information' })
+  @ApiOkResponse({ type: VolumeResponseDto })
+  info(@Param('id', HeketiIdPipe) id: string): Promise<VolumeResponseDto> {
+    return this.volumes.info(id);
+  }
+
+  @Post(':id/expand')
+  @HttpCode(202)
+  @HeketiEndpoint({ async: 'result', description: 'Raises the quota by `expand_size` GiB.', errors: [400, 404, 422, 429, 500], summary: 'Expand a volume' })
+  async expand(@Param('id', HeketiIdPipe) id: string, @Body() dto: ExpandVolumeDto): Promise<AsyncAccepted> {
+    return new AsyncAccepted(await this.volumes.expand(id, dto));
+  }
+
+  @Delete(':id')
+  @HttpCode(202)
+  @HeketiEndpoint({
+    async: 'no-result',
+    description: 'Removes the quota and takes the directory out of the namespace at once; its data is purged in the background. An unknown id answers `404 Id not found`, which Kubernetes treats as already deleted.',
+    errors: [404, 409, 429, 500],
+    summary: 'Delete a volume',
+  })
+  async remove(@Param('id', HeketiIdPipe) id: string): Promise<AsyncAccepted> {
+    return new AsyncAccepted(await this.volumes.remove(id));
+  }
+
+  @Post(':id/clone')
+  @HeketiEndpoint({ errors: [501], summary: 'Clone a volume (not supported)' })
+  clone(@Param('id', HeketiIdPipe) _id: string): never {
+    throw notSupported('Volume clones');
+  }
+
+  @Post(':id/block-restriction')
+  @HeketiEndpoint({ errors: [501], summary: 'Block-hosting restriction (not supported)' })
+  blockRestriction(@Param('id', HeketiIdPipe) _id: string): never {
+    throw notSupported('Block-hosting volumes');
+  }
+}

@@ -1,0 +1,239 @@
+import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { idNotFound } from '../common/piragua.error.js';
+import { GlusterGateway } from '../gluster/gluster.gateway.js';
+import { GIB, VolumeRecord } from '../gluster/gluster.types.js';
+import { CreateVolumeDto } from './dto/create-volume.dto.js';
+import { ExpandVolumeDto } from './dto/expand-volume.dto.js';
+import { mapVolume, VolumeListResponseDto, VolumeResponseDto } from './dto/volume-response.dto.js';
+import { newId, OperationsService } from './operations.service.js';
+import { PlacementService } from './placement.service.js';
+import { stepFailure } from './step-failure.js';
+import { checkCreateRequest, checkExpandRequest } from './volume-request.rules.js';
+import { VolumeIndexService } from './volume-index.service.js';
+import { allocationFailed, deleteSetupFailed, expansionFailed, protectedVolume, volumeBusy } from './volumes.errors.js';
+
+const HEKETI_DB_VOLUME = 'heketidbstorage';
+
+/**
+ * Volume lifecycle. Each change validates and reserves synchronously (Heketi's 4xx and 500
+ * answers), then runs its storage steps as an async operation that rolls back what it did if a
+ * later step fails, so a failure never leaves a half-made volume or an orphan quota.
+ */
+@Injectable()
+export class VolumesService implements OnApplicationBootstrap {
+  private readonly logger = new Logger(VolumesService.name);
+  private readonly purges = new Map<string, Promise<void>>();
+
+  constructor(
+    private readonly gateway: GlusterGateway,
+    private readonly index: VolumeIndexService,
+    private readonly operations: OperationsService,
+    private readonly placement: PlacementService,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    // Finishes purges a previous run was interrupted in.
+    for (const cluster of this.gateway.clusters()) {
+      this.schedulePurge(cluster.id);
+    }
+  }
+
+  async list(): Promise<VolumeListResponseDto> {
+    return { volumes: await this.index.visibleIds() };
+  }
+
+  async info(volumeId: string): Promise<VolumeResponseDto> {
+    const record = await this.index.visible(volumeId);
+    if (!record) {
+      throw idNotFound();
+    }
+    return mapVolume(record, this.gateway.clusters().find((cluster) => cluster.id === record.clusterId));
+  }
+
+  async create(dto: CreateVolumeDto): Promise<string> {
+    const request = checkCreateRequest(dto);
+    const candidates = this.placement.candidates(request.clusters);
+    this.operations.assertCapacity();
+    const cluster = await this.placement.choose(candidates, request.sizeGiB);
+    if (!cluster) {
+      throw allocationFailed('No space');
+    }
+    const id = newId();
+    const record: VolumeRecord = {
+      clusterId: cluster.id,
+      createdAt: new Date().toISOString(),
+      durability: request.durability,
+      gid: request.gid,
+      glusterVolumeOptions: request.glusterVolumeOptions,
+      id,
+      name: request.name ?? `vol_${id}`,
+      operationId: newId(),
+      sizeGiB: request.sizeGiB,
+      snapshot: request.snapshot,
+      state: 'creating',
+    };
+    if (request.glusterVolumeOptions) {
+      this.logger.warn(`Volume ${id}: Gluster volume options do not apply to a directory and are only recorded: ${request.glusterVolumeOptions.join(', ')}`);
+    }
+    // Reserved in the index first, so concurrent creates count this volume's size.
+    this.index.put(record);
+    try {
+      if (!(await this.gateway.claimName(cluster.id, record.name, id))) {
+        throw allocationFailed(`Volume name '${record.name}' already in use`);
+      }
+    } catch (error) {
+      this.index.remove(id);
+      throw stepFailure('Failed to allocate new volume', 'reserve name', error);
+    }
+    try {
+      return await this.operations.start('create', cluster.id, id, () => this.provision(record), record.operationId);
+    } catch (error) {
+      this.index.remove(id);
+      await this.gateway.releaseName(cluster.id, record.name, id);
+      throw error;
+    }
+  }
+
+  async expand(volumeId: string, dto: ExpandVolumeDto): Promise<string> {
+    const delta = checkExpandRequest(dto);
+    const record = await this.index.visible(volumeId);
+    if (!record) {
+      throw idNotFound();
+    }
+    if (record.operationId) {
+      throw expansionFailed(volumeBusy);
+    }
+    this.operations.assertCapacity();
+    if (!(await this.placement.fits(record.clusterId, delta))) {
+      throw expansionFailed('No space');
+    }
+    const marked: VolumeRecord = { ...record, operationId: newId() };
+    await this.gateway.saveVolume(marked);
+    this.index.put(marked);
+    return this.operations.start('expand', record.clusterId, volumeId, () => this.grow(marked, delta), marked.operationId);
+  }
+
+  async remove(volumeId: string): Promise<string> {
+    const record = await this.index.find(volumeId);
+    if (record?.operationId) {
+      throw deleteSetupFailed(volumeBusy);
+    }
+    if (record?.state !== 'ready') {
+      throw idNotFound();
+    }
+    if (record.name === HEKETI_DB_VOLUME) {
+      throw protectedVolume();
+    }
+    this.operations.assertCapacity();
+    const marked: VolumeRecord = { ...record, operationId: newId(), state: 'deleting' };
+    await this.gateway.saveVolume(marked);
+    this.index.put(marked);
+    return this.operations.start('delete', record.clusterId, volumeId, () => this.destroy(marked), marked.operationId);
+  }
+
+  private async provision(record: VolumeRecord): Promise<void> {
+    const { clusterId, id } = record;
+    const limitBytes = record.sizeGiB * GIB;
+    let step = 'create directory';
+    try {
+      await this.gateway.createVolumeDirectory(clusterId, id, record.name, record.gid);
+      step = 'record volume';
+      await this.gateway.saveVolume(record);
+      step = 'set quota';
+      await this.gateway.setQuota(clusterId, id, limitBytes);
+      step = 'verify quota';
+      await this.verifyQuota(clusterId, id, limitBytes);
+      step = 'record volume';
+      const ready: VolumeRecord = { ...record, operationId: undefined, state: 'ready' };
+      await this.gateway.saveVolume(ready);
+      this.index.put(ready);
+    } catch (error) {
+      await this.undoCreate(record);
+      throw stepFailure('Failed to create volume', step, error);
+    }
+  }
+
+  private async grow(record: VolumeRecord, deltaGiB: number): Promise<void> {
+    const { clusterId, id } = record;
+    const grown: VolumeRecord = { ...record, operationId: undefined, sizeGiB: record.sizeGiB + deltaGiB };
+    let step = 'set quota';
+    try {
+      await this.gateway.setQuota(clusterId, id, grown.sizeGiB * GIB);
+      step = 'verify quota';
+      await this.verifyQuota(clusterId, id, grown.sizeGiB * GIB);
+      step = 'record volume';
+      await this.gateway.saveVolume(grown);
+      this.index.put(grown);
+    } catch (error) {
+      const unchanged: VolumeRecord = { ...record, operationId: undefined };
+      await this.attempt(`restore the quota of ${id}`, () => this.gateway.setQuota(clusterId, id, record.sizeGiB * GIB));
+      await this.attempt(`record volume ${id}`, () => this.gateway.saveVolume(unchanged));
+      this.index.put(unchanged);
+      throw stepFailure('Failed to expand volume', step, error);
+    }
+  }
+
+  private async destroy(record: VolumeRecord): Promise<void> {
+    const { clusterId, id } = record;
+    try {
+      await this.gateway.removeQuota(clusterId, id);
+    } catch (error) {
+      // Nothing was changed yet: the volume stays as it was, usable and listed.
+      const unchanged: VolumeRecord = { ...record, operationId: undefined, state: 'ready' };
+      await this.attempt(`record volume ${id}`, () => this.gateway.saveVolume(unchanged));
+      this.index.put(unchanged);
+      throw stepFailure('Failed to delete volume', 'remove quota', error);
+    }
+    // From here on the quota is gone, so the delete must go through; leftovers are purged later.
+    try {
+      await this.gateway.trashVolumeDirectory(clusterId, id);
+      await this.gateway.releaseName(clusterId, record.name, id);
+    } catch (error) {
+      throw stepFailure('Failed to delete volume', 'remove directory', error);
+    } finally {
+      this.index.remove(id);
+    }
+    this.schedulePurge(clusterId);
+  }
+
+  private async verifyQuota(clusterId: string, volumeId: string, limitBytes: number): Promise<void> {
+    const actual = await this.gateway.readQuota(clusterId, volumeId);
+    if (actual !== limitBytes) {
+      const message = `the quota reads back as ${actual ?? 'missing'} instead of ${limitBytes} bytes`;
+      throw Object.assign(new Error(message), { publicMessage: message });
+    }
+  }
+
+  private async undoCreate(record: VolumeRecord): Promise<void> {
+    const { clusterId, id } = record;
+    await this.attempt(`remove the quota of ${id}`, () => this.gateway.removeQuota(clusterId, id));
+    await this.attempt(`remove the directory of ${id}`, () => this.gateway.trashVolumeDirectory(clusterId, id));
+    await this.attempt(`release the name ${record.name}`, () => this.gateway.releaseName(clusterId, record.name, id));
+    this.index.remove(id);
+    this.schedulePurge(clusterId);
+  }
+
+  /** Rollback steps are best effort: each is tried, failures are logged for the reconciler. */
+  private async attempt(what: string, step: () => Promise<unknown>): Promise<void> {
+    try {
+      await step();
+    } catch (error) {
+      this.logger.error(`Could not ${what}: ${(error as Error).message}`);
+    }
+  }
+
+  private schedulePurge(clusterId: string): void {
+    const previous = this.purges.get(clusterId) ?? Promise.resolve();
+    const next = previous.then(async () => {
+      try {
+        const purged = await this.gateway.purgeTrash(clusterId);
+        if (purged > 0) {
+          this.logger.log(`Purged ${purged} deleted volume(s) on cluster ${clusterId}`);
+        }
+      } catch (error) {
+        this.logger.error(`Purge on cluster ${clusterId} failed: ${(error as Error).message}`);
+      }
+    });
+    this.purges.set(clusterId, next);
+  }
+}

@@ -1,0 +1,77 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import { resolve } from 'node:path';
+
+export const ADMIN_KEY = 'e2e-admin-secret';
+export const USER_KEY = 'e2e-user-secret';
+
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as { port: number };
+  server.close();
+  await once(server, 'close');
+  return port;
+}
+
+/** The built service (`dist/main.js`) in its own process, as an operator runs it. */
+export class PiraguaProcess {
+  private output = '';
+
+  private constructor(
+    readonly url: string,
+    readonly child: ChildProcess,
+  ) {
+    child.stdout?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
+    child.stderr?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
+  }
+
+  static async start(env: Record<string, string>, options: { waitReady?: boolean } = {}): Promise<PiraguaProcess> {
+    const port = env.HEKETI_HTTP_PORT ? Number(env.HEKETI_HTTP_PORT) : await freePort();
+    const child = spawn(process.execPath, [resolve('dist/main.js')], {
+      env: {
+        HEKETI_ADMIN_KEY: ADMIN_KEY,
+        HEKETI_USER_KEY: USER_KEY,
+        PATH: process.env.PATH,
+        PIRAGUA_LISTEN_ADDRESS: '127.0.0.1',
+        ...env,
+        HEKETI_HTTP_PORT: String(port),
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const instance = new PiraguaProcess(`http://127.0.0.1:${port}`, child);
+    await instance.waitFor(options.waitReady === false ? '/hello' : '/health/ready');
+    return instance;
+  }
+
+  get logs(): string {
+    return this.output;
+  }
+
+  async waitFor(path: string, timeoutMs = 20_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (this.child.exitCode !== null) {
+        throw new Error(`piragua exited with ${this.child.exitCode}:\n${this.output}`);
+      }
+      try {
+        if ((await fetch(`${this.url}${path}`)).status === 200) {
+          return;
+        }
+      } catch {
+        // not listening yet
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error(`piragua did not answer ${path} within ${timeoutMs} ms:\n${this.output}`);
+  }
+
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    if (this.child.exitCode === null && this.child.signalCode === null) {
+      this.child.kill(signal);
+      await once(this.child, 'exit');
+    }
+  }
+}
