@@ -13,7 +13,13 @@ export function buildOpenApi(app: INestApplication): OpenAPIObject {
     .setVersion('0.1.0')
     .addBearerAuth({ bearerFormat: 'Heketi JWT', scheme: 'bearer', type: 'http' }, 'heketi-jwt')
     .build();
-  return SwaggerModule.createDocument(app, config, { operationIdFactory: (_controller, method) => method });
+  return SwaggerModule.createDocument(app, config, {
+    // e.g. VolumesController.create -> volumesCreate: stable and unique across controllers.
+    operationIdFactory: (controller, method) => {
+      const resource = controller.replace(/Controller$/, '');
+      return `${resource.charAt(0).toLowerCase()}${resource.slice(1)}${method.charAt(0).toUpperCase()}${method.slice(1)}`;
+    },
+  });
 }
 
 /** Everything main.ts and the tests share: body parsing and the OpenAPI document with its UI. */

@@ -42,6 +42,11 @@ async function bootstrap(): Promise<void> {
   });
   const app = await NestFactory.create(AppModule.forRoot(config), { bodyParser: false, logger });
   setupApp(app);
+  // Longer than the idle timeouts of common clients and load balancers, so a reused connection is
+  // not closed by us just as a client sends on it.
+  const server = app.getHttpServer() as { headersTimeout: number; keepAliveTimeout: number };
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   await app.listen(config.http.port, config.http.listenAddress);
   if (config.auth.adminKeyGenerated) {
     announceGeneratedKey(config, logger);

@@ -1,3 +1,4 @@
+import { requestPathForQsh } from '../src/auth/qsh.js';
 import { heketiToken } from './factories/heketi-token.factory.js';
 
 export interface HeketiResponse {
@@ -19,7 +20,7 @@ export class HeketiClient {
   ) {}
 
   async request(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<HeketiResponse> {
-    const token = heketiToken({ issuer: this.issuer, key: this.key, method, path: path.split('?')[0]! });
+    const token = heketiToken({ issuer: this.issuer, key: this.key, method, path: requestPathForQsh(path) });
     const response = await fetch(`${this.baseUrl}${path}`, {
       body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
       headers: { Authorization: `bearer ${token}`, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }), ...headers },

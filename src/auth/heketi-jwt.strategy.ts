@@ -38,7 +38,8 @@ export class HeketiJwtStrategy extends PassportStrategy(Strategy, 'heketi-jwt') 
   constructor(private readonly config: AppConfig) {
     super({
       algorithms: HMAC_ALGORITHMS,
-      ignoreExpiration: false,
+      // jsonwebtoken refuses a token once now >= exp; Heketi accepts it while now <= exp (checked in validate).
+      ignoreExpiration: true,
       jwtFromRequest: bearerToken,
       passReqToCallback: true,
       secretOrKeyProvider: (_request: Request, rawToken: string, done: (error: Error | null, key?: string) => void) => {
@@ -55,6 +56,9 @@ export class HeketiJwtStrategy extends PassportStrategy(Strategy, 'heketi-jwt') 
     const now = Math.floor(Date.now() / 1000);
     if (typeof claims.exp !== 'number') {
       throw invalidToken('Token missing exp claim');
+    }
+    if (now > claims.exp) {
+      throw invalidToken(`Token is expired by ${now - claims.exp}s`);
     }
     if (claims.iat !== undefined && (typeof claims.iat !== 'number' || now < claims.iat - this.config.auth.iatLeewaySeconds)) {
       throw invalidToken('Token used before issued (client and server clocks may differ)');

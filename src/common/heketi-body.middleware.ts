@@ -12,8 +12,23 @@ function lowercaseKeys(_key: string, value: unknown): unknown {
   return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key.toLowerCase(), inner]));
 }
 
+const METHODS_WITH_BODY = new Set(['POST', 'PUT', 'PATCH']);
+
+/** body-parser reads an empty body as `{}`; Go's json.Unmarshal refuses it, and so does Heketi (422). */
+function refuseEmpty(request: { method?: string }, _response: unknown, body: Buffer): void {
+  if (body.length === 0 && METHODS_WITH_BODY.has(request.method ?? '')) {
+    throw new Error('empty body');
+  }
+}
+
 /** Parses every body as JSON whatever its Content-Type, as Heketi does. */
-export const heketiJsonBody: RequestHandler = express.json({ limit: MAX_BODY_BYTES, reviver: lowercaseKeys, strict: false, type: () => true });
+export const heketiJsonBody: RequestHandler = express.json({
+  limit: MAX_BODY_BYTES,
+  reviver: lowercaseKeys,
+  strict: false,
+  type: () => true,
+  verify: refuseEmpty,
+});
 
 /** Body-parser failures happen before Nest's filters, so they are answered here in Heketi's words. */
 export const heketiBodyErrors: ErrorRequestHandler = (error: { type?: string }, _request, response, next) => {

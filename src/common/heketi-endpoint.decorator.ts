@@ -1,5 +1,5 @@
 import { applyDecorators } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiProduces, ApiResponse } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiResponse } from '@nestjs/swagger';
 
 type ErrorStatus = 400 | 401 | 404 | 409 | 422 | 429 | 500 | 501;
 
@@ -47,5 +47,5 @@ export function HeketiEndpoint(options: EndpointOptions) {
       ApiResponse({ content: { 'text/plain': { schema: { type: 'string' } } }, description: ERROR_TEXT[401], status: 401 }),
     );
   }
-  return applyDecorators(...decorators, ApiProduces('application/json', 'text/plain'));
+  return applyDecorators(...decorators);
 }

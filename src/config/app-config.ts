@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { EnvVars } from './env.js';
 
@@ -28,10 +29,13 @@ export class AppConfig {
   readonly backend: BackendKind;
   readonly gluster: GlusterConfig;
   readonly http: { listenAddress: string; port: number };
+  /** Names this instance in operation records; one per Gluster server, stable across restarts. */
+  readonly instanceId: string;
   readonly local: { dataDir: string; volumeName: string };
   readonly log: { format: 'text' | 'json'; level: string };
   readonly maxInflightOperations: number;
   readonly refreshIntervalMs: number;
+  readonly testCrashAt?: string;
 
   constructor(env: Readonly<EnvVars>) {
     const adminKey = env.HEKETI_ADMIN_KEY;
@@ -56,6 +60,7 @@ export class AppConfig {
       listenAddress: this.auth.adminKeyGenerated ? '127.0.0.1' : (env.PIRAGUA_LISTEN_ADDRESS ?? '0.0.0.0'),
       port: env.HEKETI_HTTP_PORT ?? 8080,
     };
+    this.instanceId = env.PIRAGUA_INSTANCE_ID ?? hostname();
     this.local = {
       dataDir: resolve(env.PIRAGUA_DATA_DIR ?? './data'),
       volumeName: env.PIRAGUA_LOCAL_VOLUME_NAME ?? 'local',
@@ -63,6 +68,7 @@ export class AppConfig {
     this.log = { format: env.LOG_FORMAT === 'json' ? 'json' : 'text', level: env.LOG_LEVEL ?? 'log' };
     this.maxInflightOperations = env.HEKETI_MAX_INFLIGHT_OPERATIONS ?? 64;
     this.refreshIntervalMs = (env.PIRAGUA_REFRESH_SECONDS ?? 30) * 1000;
+    this.testCrashAt = env.PIRAGUA_TEST_CRASH_AT;
   }
 
   /** Problems that only show when variables are combined; reported like the per-variable ones. */

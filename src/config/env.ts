@@ -55,6 +55,9 @@ export class EnvVars {
   @IsOptional() @Matches(/^[A-Za-z0-9_.-]+(,[A-Za-z0-9_.-]+)*$/, { message: 'PIRAGUA_GLUSTER_VOLUMES must be a comma-separated list of Gluster volume names' }) @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.replace(/\s+/g, '') || undefined : value))
   PIRAGUA_GLUSTER_VOLUMES?: string;
 
+  @IsOptional() @Matches(/^[A-Za-z0-9_.-]{1,64}$/, { message: 'PIRAGUA_INSTANCE_ID must be 1-64 letters, digits, dots, dashes or underscores' }) @Transform(emptyToUndefined)
+  PIRAGUA_INSTANCE_ID?: string;
+
   @IsOptional() @IsString() @MinLength(1) @Transform(emptyToUndefined)
   PIRAGUA_LISTEN_ADDRESS?: string;
 
@@ -69,6 +72,10 @@ export class EnvVars {
 
   @IsOptional() @IsInt() @Min(1) @Max(86400) @Transform(toNumber)
   PIRAGUA_REFRESH_SECONDS?: number;
+
+  /** Test-only fault hook: the process kills itself right after the named step (e.g. `create:quota`). */
+  @IsOptional() @Matches(/^(create|expand|delete):[a-z-]+$/, { message: 'PIRAGUA_TEST_CRASH_AT must look like create:quota' }) @Transform(emptyToUndefined)
+  PIRAGUA_TEST_CRASH_AT?: string;
 }
 
 export class InvalidEnvironmentError extends Error {
@@ -112,7 +119,9 @@ class EnvVarsKeys implements Required<Record<keyof EnvVars, true>> {
   PIRAGUA_GLUSTER_SERVER = true as const;
   PIRAGUA_GLUSTER_TIMEOUT_SECONDS = true as const;
   PIRAGUA_GLUSTER_VOLUMES = true as const;
+  PIRAGUA_INSTANCE_ID = true as const;
   PIRAGUA_LISTEN_ADDRESS = true as const;
+  PIRAGUA_TEST_CRASH_AT = true as const;
   PIRAGUA_LOCAL_VOLUME_NAME = true as const;
   PIRAGUA_MOUNT_DIR = true as const;
   PIRAGUA_OVERCOMMIT = true as const;

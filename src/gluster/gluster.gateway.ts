@@ -8,6 +8,8 @@ import type { ClusterTopology, OperationRecord, ProbeResult, QuotaUsage, VolumeR
 export abstract class GlusterGateway {
   /** Cached topology of every configured volume; never waits on the gluster CLI. */
   abstract clusters(): ClusterTopology[];
+  /** Throws a PiraguaError saying why new volumes cannot be placed on the cluster right now. */
+  abstract assertCanProvision(clusterId: string): void;
   /** Names of the probes health reports, each checked separately. */
   abstract probeNames(): string[];
   abstract probe(name: string): Promise<ProbeResult>;
@@ -15,6 +17,11 @@ export abstract class GlusterGateway {
   /** Atomically reserves a volume name within a cluster; false if another volume holds it. */
   abstract claimName(clusterId: string, name: string, volumeId: string): Promise<boolean>;
   abstract releaseName(clusterId: string, name: string, volumeId: string): Promise<void>;
+
+  /** Every name reservation on a cluster: name -> volume id. */
+  abstract loadNames(clusterId: string): Promise<Map<string, string>>;
+  /** Ids of the volume directories on a cluster, with or without a record. */
+  abstract listVolumeDirectories(clusterId: string): Promise<string[]>;
 
   /** Makes `<id>/` and `<id>/<name>/`, the latter group-owned by gid with mode 2775. */
   abstract createVolumeDirectory(clusterId: string, volumeId: string, name: string, gid?: number): Promise<void>;
@@ -25,6 +32,7 @@ export abstract class GlusterGateway {
 
   abstract saveVolume(record: VolumeRecord): Promise<void>;
   abstract loadVolume(clusterId: string, volumeId: string): Promise<VolumeRecord | undefined>;
+  abstract removeVolume(clusterId: string, volumeId: string): Promise<void>;
   abstract loadVolumes(clusterId: string): Promise<VolumeRecord[]>;
 
   abstract setQuota(clusterId: string, volumeId: string, limitBytes: number): Promise<void>;

@@ -64,6 +64,8 @@ export interface OperationRecord {
   kind: OperationKind;
   /** Failure text shown to the client, worded like Heketi's. */
   message?: string;
+  /** The instance running it (PIRAGUA_INSTANCE_ID); a restarted instance knows its own unfinished ones died. */
+  owner: string;
   startedAt: string;
   state: 'pending' | 'succeeded' | 'failed';
   volumeId: string;

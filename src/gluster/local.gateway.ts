@@ -73,6 +73,10 @@ export class LocalGateway extends TreeBackedGateway implements OnModuleInit, OnM
     return this.topology ? [this.topology] : [];
   }
 
+  assertCanProvision(clusterId: string): void {
+    this.treeFor(clusterId);
+  }
+
   probeNames(): string[] {
     return ['backend'];
   }

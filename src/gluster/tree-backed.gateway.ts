@@ -14,6 +14,14 @@ export abstract class TreeBackedGateway extends GlusterGateway {
     return this.tree(clusterId).releaseName(name, volumeId);
   }
 
+  loadNames(clusterId: string): Promise<Map<string, string>> {
+    return this.tree(clusterId).names();
+  }
+
+  listVolumeDirectories(clusterId: string): Promise<string[]> {
+    return this.tree(clusterId).volumeDirectories();
+  }
+
   createVolumeDirectory(clusterId: string, volumeId: string, name: string, gid?: number): Promise<void> {
     return this.tree(clusterId).createVolumeDirectory(volumeId, name, gid);
   }
@@ -32,6 +40,10 @@ export abstract class TreeBackedGateway extends GlusterGateway {
 
   loadVolume(clusterId: string, volumeId: string): Promise<VolumeRecord | undefined> {
     return this.tree(clusterId).loadVolume(volumeId);
+  }
+
+  removeVolume(clusterId: string, volumeId: string): Promise<void> {
+    return this.tree(clusterId).removeVolume(volumeId);
   }
 
   loadVolumes(clusterId: string): Promise<VolumeRecord[]> {

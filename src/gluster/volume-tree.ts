@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import type { OperationRecord, VolumeRecord } from './gluster.types.js';
 
 const VOLUME_ID = /^[0-9a-f]{32}$/;
-const RECORD_FILE = '.piragua-volume.json';
 const STATE_DIR = '.piragua';
 
 function isErrno(error: unknown, ...codes: string[]): boolean {
@@ -15,7 +14,7 @@ function isErrno(error: unknown, ...codes: string[]): boolean {
  * The layout piragua keeps on one mounted volume (or the local backend's directory):
  *
  *   <root>/<id>/<name>/                    what Kubernetes mounts; the quota is set on <root>/<id>
- *   <root>/<id>/.piragua-volume.json       the volume's record
+ *   <root>/.piragua/volumes/<id>.json      the volume's record, outside the quota so a full volume can still be changed
  *   <root>/.piragua/names/<name> -> <id>   name reservations (symlink creation is atomic and exclusive)
  *   <root>/.piragua/operations/<op>.json   async operations, so any instance can answer /queue
  *   <root>/.piragua/trash/<id>             deleted volumes waiting to be purged
@@ -24,7 +23,7 @@ export class VolumeTree {
   constructor(readonly root: string) {}
 
   async prepare(): Promise<void> {
-    for (const dir of ['names', 'operations', 'trash']) {
+    for (const dir of ['names', 'operations', 'trash', 'volumes']) {
       await mkdir(join(this.root, STATE_DIR, dir), { recursive: true });
     }
   }
@@ -85,6 +84,23 @@ export class VolumeTree {
     }
   }
 
+  /** Every name reservation: name -> volume id. */
+  async names(): Promise<Map<string, string>> {
+    const names = new Map<string, string>();
+    for (const name of await readdir(join(this.root, STATE_DIR, 'names'))) {
+      const owner = await this.nameOwner(name);
+      if (owner) {
+        names.set(name, owner);
+      }
+    }
+    return names;
+  }
+
+  /** Ids of the top-level volume directories, with or without a record. */
+  async volumeDirectories(): Promise<string[]> {
+    return (await readdir(this.root)).filter((name) => VOLUME_ID.test(name));
+  }
+
   async createVolumeDirectory(volumeId: string, name: string, gid?: number): Promise<void> {
     const top = join(this.root, volumeId);
     await mkdir(top);
@@ -118,21 +134,21 @@ export class VolumeTree {
   }
 
   async saveVolume(record: VolumeRecord): Promise<void> {
-    await this.writeJson(join(this.root, record.id, RECORD_FILE), record);
+    await this.writeJson(this.volumeFile(record.id), record);
   }
 
   async loadVolume(volumeId: string): Promise<VolumeRecord | undefined> {
-    if (!VOLUME_ID.test(volumeId)) {
-      return undefined;
-    }
-    return this.readJson<VolumeRecord>(join(this.root, volumeId, RECORD_FILE));
+    return VOLUME_ID.test(volumeId) ? this.readJson<VolumeRecord>(this.volumeFile(volumeId)) : undefined;
+  }
+
+  async removeVolume(volumeId: string): Promise<void> {
+    await rm(this.volumeFile(volumeId), { force: true });
   }
 
   async loadVolumes(): Promise<VolumeRecord[]> {
-    const entries = await readdir(this.root);
     const records: VolumeRecord[] = [];
-    for (const entry of entries.filter((name) => VOLUME_ID.test(name))) {
-      const record = await this.loadVolume(entry);
+    for (const entry of await readdir(join(this.root, STATE_DIR, 'volumes'))) {
+      const record = entry.endsWith('.json') ? await this.loadVolume(entry.slice(0, -5)) : undefined;
       if (record) {
         records.push(record);
       }
@@ -215,6 +231,10 @@ export class VolumeTree {
 
   private nameMarker(name: string): string {
     return join(this.root, STATE_DIR, 'names', name);
+  }
+
+  private volumeFile(volumeId: string): string {
+    return join(this.root, STATE_DIR, 'volumes', `${volumeId}.json`);
   }
 
   private operationFile(operationId: string): string {

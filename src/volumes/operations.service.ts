@@ -42,6 +42,16 @@ export class OperationsService implements OnApplicationBootstrap, OnModuleDestro
     return this.running.size;
   }
 
+  /** True when this process is running the operation right now. */
+  isRunningHere(operationId: string): boolean {
+    return this.running.get(operationId)?.state === 'pending';
+  }
+
+  /** Records how an operation this instance can no longer run ended, for the client still polling it. */
+  async settle(record: OperationRecord, outcome: 'succeeded' | 'failed', message?: string): Promise<void> {
+    await this.gateway.saveOperation({ ...record, finishedAt: new Date().toISOString(), message, state: outcome });
+  }
+
   /** Refuses new work beyond the configured limit: Heketi's 429, with a Retry-After its clients honour. */
   assertCapacity(): void {
     if (this.running.size >= this.config.maxInflightOperations) {
@@ -55,7 +65,15 @@ export class OperationsService implements OnApplicationBootstrap, OnModuleDestro
    */
   async start(kind: OperationKind, clusterId: string, volumeId: string, work: () => Promise<void>, operationId = newId()): Promise<string> {
     this.assertCapacity();
-    const record: OperationRecord = { clusterId, id: operationId, kind, startedAt: new Date().toISOString(), state: 'pending', volumeId };
+    const record: OperationRecord = {
+      clusterId,
+      id: operationId,
+      kind,
+      owner: this.config.instanceId,
+      startedAt: new Date().toISOString(),
+      state: 'pending',
+      volumeId,
+    };
     await this.gateway.saveOperation(record);
     this.running.set(record.id, record);
     void this.run(record, work);

@@ -103,7 +103,7 @@ export class VolumeIndexService implements OnApplicationBootstrap, OnModuleDestr
     return undefined;
   }
 
-  private async refresh(): Promise<void> {
+  async refresh(): Promise<void> {
     const started = Date.now();
     this.touched.clear();
     try {

@@ -4,14 +4,16 @@ import { BlockVolumesController } from './block-volumes.controller.js';
 import { OperationsService } from './operations.service.js';
 import { PlacementService } from './placement.service.js';
 import { QueueController } from './queue.controller.js';
+import { QuotaUsageService } from './quota-usage.service.js';
+import { ReconcilerService } from './reconciler.service.js';
 import { VolumeIndexService } from './volume-index.service.js';
 import { VolumesController } from './volumes.controller.js';
 import { VolumesService } from './volumes.service.js';
 
 @Module({
-  imports: [GlusterModule],
   controllers: [BlockVolumesController, QueueController, VolumesController],
-  exports: [OperationsService, VolumeIndexService],
-  providers: [OperationsService, PlacementService, VolumeIndexService, VolumesService],
+  exports: [OperationsService, QuotaUsageService, ReconcilerService, VolumeIndexService],
+  imports: [GlusterModule],
+  providers: [OperationsService, PlacementService, QuotaUsageService, ReconcilerService, VolumeIndexService, VolumesService],
 })
 export class VolumesModule {}

@@ -1,5 +1,6 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { idNotFound } from '../common/piragua.error.js';
+import { AppConfig } from '../config/app-config.js';
 import { GlusterGateway } from '../gluster/gluster.gateway.js';
 import { GIB, VolumeRecord } from '../gluster/gluster.types.js';
 import { CreateVolumeDto } from './dto/create-volume.dto.js';
@@ -25,6 +26,7 @@ export class VolumesService implements OnApplicationBootstrap {
   private readonly purges = new Map<string, Promise<void>>();
 
   constructor(
+    private readonly config: AppConfig,
     private readonly gateway: GlusterGateway,
     private readonly index: VolumeIndexService,
     private readonly operations: OperationsService,
@@ -57,6 +59,11 @@ export class VolumesService implements OnApplicationBootstrap {
     const cluster = await this.placement.choose(candidates, request.sizeGiB);
     if (!cluster) {
       throw allocationFailed('No space');
+    }
+    try {
+      this.gateway.assertCanProvision(cluster.id);
+    } catch (error) {
+      throw stepFailure('Failed to allocate new volume', 'check cluster', error);
     }
     const id = newId();
     const record: VolumeRecord = {
@@ -104,13 +111,18 @@ export class VolumesService implements OnApplicationBootstrap {
       throw expansionFailed(volumeBusy);
     }
     this.operations.assertCapacity();
+    try {
+      this.gateway.assertCanProvision(record.clusterId);
+    } catch (error) {
+      throw stepFailure('Failed to allocate volume expansion', 'check cluster', error);
+    }
     if (!(await this.placement.fits(record.clusterId, delta))) {
       throw expansionFailed('No space');
     }
     const marked: VolumeRecord = { ...record, operationId: newId() };
     await this.gateway.saveVolume(marked);
     this.index.put(marked);
-    return this.operations.start('expand', record.clusterId, volumeId, () => this.grow(marked, delta), marked.operationId);
+    return this.startOrUnmark(record, () => this.operations.start('expand', record.clusterId, volumeId, () => this.grow(marked, delta), marked.operationId));
   }
 
   async remove(volumeId: string): Promise<string> {
@@ -128,7 +140,7 @@ export class VolumesService implements OnApplicationBootstrap {
     const marked: VolumeRecord = { ...record, operationId: newId(), state: 'deleting' };
     await this.gateway.saveVolume(marked);
     this.index.put(marked);
-    return this.operations.start('delete', record.clusterId, volumeId, () => this.destroy(marked), marked.operationId);
+    return this.startOrUnmark(record, () => this.operations.start('delete', record.clusterId, volumeId, () => this.destroy(marked), marked.operationId));
   }
 
   private async provision(record: VolumeRecord): Promise<void> {
@@ -137,15 +149,19 @@ export class VolumesService implements OnApplicationBootstrap {
     let step = 'create directory';
     try {
       await this.gateway.createVolumeDirectory(clusterId, id, record.name, record.gid);
+      this.crashPoint('create:directory');
       step = 'record volume';
       await this.gateway.saveVolume(record);
+      this.crashPoint('create:record');
       step = 'set quota';
       await this.gateway.setQuota(clusterId, id, limitBytes);
+      this.crashPoint('create:quota');
       step = 'verify quota';
       await this.verifyQuota(clusterId, id, limitBytes);
       step = 'record volume';
       const ready: VolumeRecord = { ...record, operationId: undefined, state: 'ready' };
       await this.gateway.saveVolume(ready);
+      this.crashPoint('create:ready');
       this.index.put(ready);
     } catch (error) {
       await this.undoCreate(record);
@@ -159,6 +175,7 @@ export class VolumesService implements OnApplicationBootstrap {
     let step = 'set quota';
     try {
       await this.gateway.setQuota(clusterId, id, grown.sizeGiB * GIB);
+      this.crashPoint('expand:quota');
       step = 'verify quota';
       await this.verifyQuota(clusterId, id, grown.sizeGiB * GIB);
       step = 'record volume';
@@ -177,6 +194,7 @@ export class VolumesService implements OnApplicationBootstrap {
     const { clusterId, id } = record;
     try {
       await this.gateway.removeQuota(clusterId, id);
+      this.crashPoint('delete:quota');
     } catch (error) {
       // Nothing was changed yet: the volume stays as it was, usable and listed.
       const unchanged: VolumeRecord = { ...record, operationId: undefined, state: 'ready' };
@@ -187,7 +205,9 @@ export class VolumesService implements OnApplicationBootstrap {
     // From here on the quota is gone, so the delete must go through; leftovers are purged later.
     try {
       await this.gateway.trashVolumeDirectory(clusterId, id);
+      this.crashPoint('delete:trash');
       await this.gateway.releaseName(clusterId, record.name, id);
+      await this.gateway.removeVolume(clusterId, id);
     } catch (error) {
       throw stepFailure('Failed to delete volume', 'remove directory', error);
     } finally {
@@ -209,8 +229,20 @@ export class VolumesService implements OnApplicationBootstrap {
     await this.attempt(`remove the quota of ${id}`, () => this.gateway.removeQuota(clusterId, id));
     await this.attempt(`remove the directory of ${id}`, () => this.gateway.trashVolumeDirectory(clusterId, id));
     await this.attempt(`release the name ${record.name}`, () => this.gateway.releaseName(clusterId, record.name, id));
+    await this.attempt(`remove the record of ${id}`, () => this.gateway.removeVolume(clusterId, id));
     this.index.remove(id);
     this.schedulePurge(clusterId);
+  }
+
+  /** A volume marked for an operation that could not start (e.g. 429) goes back as it was, or it would stay busy. */
+  private async startOrUnmark(record: VolumeRecord, start: () => Promise<string>): Promise<string> {
+    try {
+      return await start();
+    } catch (error) {
+      await this.attempt(`record volume ${record.id}`, () => this.gateway.saveVolume(record));
+      this.index.put(record);
+      throw error;
+    }
   }
 
   /** Rollback steps are best effort: each is tried, failures are logged for the reconciler. */
@@ -222,7 +254,14 @@ export class VolumesService implements OnApplicationBootstrap {
     }
   }
 
-  private schedulePurge(clusterId: string): void {
+  /** Test-only fault hook (PIRAGUA_TEST_CRASH_AT): dies like a kill -9 right after a named step. */
+  private crashPoint(step: string): void {
+    if (this.config.testCrashAt === step) {
+      process.kill(process.pid, 'SIGKILL');
+    }
+  }
+
+  schedulePurge(clusterId: string): void {
     const previous = this.purges.get(clusterId) ?? Promise.resolve();
     const next = previous.then(async () => {
       try {

@@ -28,5 +28,6 @@ export function heketiToken(options: TokenOptions): string {
   if (options.iat !== null) {
     claims.iat = now + (options.iat ?? 0);
   }
-  return jwt.sign(claims, options.key, { algorithm: options.algorithm ?? 'HS256', noTimestamp: true });
+  // jsonwebtoken keeps a given iat, and only noTimestamp leaves it out entirely.
+  return jwt.sign(claims, options.key, { algorithm: options.algorithm ?? 'HS256', noTimestamp: options.iat === null });
 }

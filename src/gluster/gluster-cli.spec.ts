@@ -1,0 +1,377 @@
+import { Logger } from '@nestjs/common';
+import { existsSync } from 'node:fs';
+import { copyFile, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { AppConfig } from '../config/app-config.js';
+import { loadEnv } from '../config/env.js';
+import { GlusterCli, GlusterCommandError } from './gluster-cli.js';
+
+const FAKE_GLUSTER = fileURLToPath(new URL('../../test/fixtures/bin/gluster', import.meta.url));
+const FIXTURES = fileURLToPath(new URL('../../test/fixtures/gluster/', import.meta.url));
+const MOUNT_DIR = '/var/lib/piragua-test/mounts';
+const VOL = 'pfx_1796015800';
+const LOCK_TEXT = 'Another transaction is in progress for pfx_1796015800. Please try again after some time.';
+
+/** What the fake answers to one call: a recorded fixture and/or explicit output. */
+interface FakeCall {
+  exit?: number;
+  fixture?: string;
+  sleep?: number;
+  stderr?: string;
+  stdout?: string;
+}
+
+describe(GlusterCli.name, () => {
+  let dir: string;
+  let sut: GlusterCli;
+  let binDir: string;
+  const originalPath = process.env.PATH;
+
+  const newCli = (env: Record<string, string> = {}) =>
+    new GlusterCli(new AppConfig(loadEnv({ GLUSTER_CLI: FAKE_GLUSTER, PIRAGUA_GLUSTER_TIMEOUT_SECONDS: '1', PIRAGUA_MOUNT_DIR: MOUNT_DIR, ...env })));
+
+  /** Prepares the fake's answers for calls 1, 2, …; `fallback` answers every call beyond those. */
+  const script = async (calls: FakeCall[], fallback?: FakeCall) => {
+    const write = async (key: string, call: FakeCall) => {
+      if (call.fixture) {
+        for (const [ext, target] of [['xml', 'stdout'], ['stderr', 'stderr'], ['exit', 'exit']]) {
+          const source = join(FIXTURES, `${call.fixture}.${ext}`);
+          if (existsSync(source)) {
+            await copyFile(source, join(dir, `${key}.${target}`));
+          }
+        }
+      }
+      for (const field of ['stdout', 'stderr', 'exit', 'sleep'] as const) {
+        if (call[field] !== undefined) {
+          await writeFile(join(dir, `${key}.${field}`), String(call[field]));
+        }
+      }
+    };
+    for (const [index, call] of calls.entries()) {
+      await write(String(index + 1), call);
+    }
+    if (fallback) {
+      await write('default', fallback);
+    }
+  };
+  const argvLog = async () => (await readFile(join(dir, 'argv.log'), 'utf8').catch(() => '')).split('\n').filter(Boolean).map((line) => line.split('\t'));
+  const events = async () => (await readFile(join(dir, 'events'), 'utf8')).split('\n').filter(Boolean);
+  const rejection = async (promise: Promise<unknown>): Promise<GlusterCommandError> => {
+    const error = await promise.then(
+      () => undefined,
+      (reason: unknown) => reason,
+    );
+    expect(error).toBeInstanceOf(GlusterCommandError);
+    return error as GlusterCommandError;
+  };
+
+  beforeAll(async () => {
+    // mount and umount are found on PATH: let the fake stand in for them too.
+    binDir = await mkdtemp(join(tmpdir(), 'piragua-fake-bin-'));
+    await symlink(FAKE_GLUSTER, join(binDir, 'mount'));
+    await symlink(FAKE_GLUSTER, join(binDir, 'umount'));
+    process.env.PATH = `${binDir}:${originalPath}`;
+  });
+
+  afterAll(async () => {
+    process.env.PATH = originalPath;
+    await rm(binDir, { force: true, recursive: true });
+  });
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'piragua-fake-gluster-'));
+    process.env.FAKE_GLUSTER_DIR = dir;
+    process.env.FAKE_GLUSTER_LOG = join(dir, 'argv.log');
+    sut = newCli();
+  });
+
+  afterEach(async () => {
+    vi.restoreAllMocks();
+    await rm(dir, { force: true, recursive: true });
+  });
+
+  describe('volumeInfo', () => {
+    it('should run volume info in script mode with --xml and parse the volume', async () => {
+      await script([{ fixture: 'volume-info' }]);
+      const info = await sut.volumeInfo(VOL);
+      expect(await argvLog()).toEqual([['--mode=script', 'volume', 'info', VOL, '--xml']]);
+      expect(info).toMatchObject({ id: '552c3d0c-fc8b-45ef-b4df-788af75be1fd', name: VOL, status: 'Started', type: 'Distribute' });
+      expect(info.options['features.quota']).toBe('on');
+    });
+
+    it('should throw a typed error for a missing volume although gluster exits 0', async () => {
+      await script([{ fixture: 'volume-info-missing' }]);
+      const error = await rejection(sut.volumeInfo('no_such_volume_xyz'));
+      expect(error.args).toEqual(['--mode=script', 'volume', 'info', 'no_such_volume_xyz', '--xml']);
+      expect(error.exitCode).toBe(0);
+      expect(error.stderr).toBe('');
+      expect(error.timedOut).toBe(false);
+      expect(error.opErrno).toBe(30806);
+      expect(error.publicMessage).toBe('Volume does not exist');
+      expect(error.isLockContention).toBe(false);
+      expect(error.message).toContain('gluster --mode=script volume info no_such_volume_xyz --xml failed');
+      expect(sut.stats.failures.get('volume info')).toBe(1);
+    });
+
+    it('should refuse a volume name that could read as an option, without running gluster', async () => {
+      await expect(sut.volumeInfo('--help')).rejects.toThrow(TypeError);
+      expect(await argvLog()).toEqual([]);
+    });
+  });
+
+  describe('volumeStatusDetail', () => {
+    it('should run volume status detail and parse the bricks', async () => {
+      await script([{ fixture: 'volume-status-detail-two-bricks' }]);
+      const bricks = await sut.volumeStatusDetail('pfx2_1796015891');
+      expect(await argvLog()).toEqual([['--mode=script', 'volume', 'status', 'pfx2_1796015891', 'detail', '--xml']]);
+      expect(bricks).toHaveLength(2);
+      expect(bricks[0]).toMatchObject({ hostname: '127.0.0.2', online: true, sizeTotalBytes: 270553174016 });
+    });
+
+    it('should throw for a stopped volume', async () => {
+      await script([{ fixture: 'volume-status-detail-stopped' }]);
+      const error = await rejection(sut.volumeStatusDetail('pfx2_1796015891'));
+      expect(error.publicMessage).toBe('Volume pfx2_1796015891 is not started');
+    });
+  });
+
+  describe('poolList', () => {
+    it('should run pool list and parse the peers', async () => {
+      await script([{ fixture: 'pool-list' }]);
+      expect(await sut.poolList()).toEqual([{ connected: true, hostname: 'localhost', uuid: '2b13153e-f3d1-49ef-9cff-744a14b58a2f' }]);
+      expect(await argvLog()).toEqual([['--mode=script', 'pool', 'list', '--xml']]);
+    });
+  });
+
+  describe('quotaList', () => {
+    it('should list every limit of the volume', async () => {
+      await script([{ fixture: 'quota-list-several' }]);
+      const limits = await sut.quotaList(VOL);
+      expect(await argvLog()).toEqual([['--mode=script', 'volume', 'quota', VOL, 'list', '--xml']]);
+      expect(limits.map((limit) => [limit.path, limit.hardLimitBytes, limit.usedBytes])).toEqual([
+        ['/a', 10485760, 3145728],
+        ['/b', 1073741824, 0],
+        ['/c', 5368709120, 0],
+      ]);
+    });
+
+    it('should list the limit of one path', async () => {
+      await script([{ fixture: 'quota-list-path' }]);
+      expect(await sut.quotaList(VOL, '/a')).toMatchObject([{ hardLimitBytes: 10485760, path: '/a' }]);
+      expect(await argvLog()).toEqual([['--mode=script', 'volume', 'quota', VOL, 'list', '/a', '--xml']]);
+    });
+
+    it('should return [] for a path without a limit, a missing path and a volume without limits', async () => {
+      await script([{ fixture: 'quota-list-path-no-limit' }, { fixture: 'quota-list-path-missing' }, { fixture: 'quota-list-empty' }]);
+      expect(await sut.quotaList(VOL, '/nolimit')).toEqual([]);
+      expect(await sut.quotaList(VOL, '/does-not-exist')).toEqual([]);
+      expect(await sut.quotaList(VOL)).toEqual([]);
+    });
+
+    it('should throw when quota is disabled (exit code 2)', async () => {
+      await script([{ fixture: 'quota-list-disabled' }]);
+      const error = await rejection(sut.quotaList(VOL));
+      expect(error.exitCode).toBe(2);
+      expect(error.publicMessage).toBe('Quota is disabled, please enable quota');
+    });
+
+    it('should retry a read that ran into the lock, without queueing it', async () => {
+      await script([{ fixture: 'quota-list-lock-contention' }, { fixture: 'quota-list-one' }]);
+      expect(await sut.quotaList(VOL)).toHaveLength(1);
+      expect(sut.stats.lockRetries).toBe(1);
+    });
+  });
+
+  describe('setQuotaLimit', () => {
+    it('should pass the size as a plain byte count', async () => {
+      await script([{ fixture: 'quota-limit-a' }]);
+      await sut.setQuotaLimit(VOL, '/a', 10485760);
+      expect(await argvLog()).toEqual([['--mode=script', 'volume', 'quota', VOL, 'limit-usage', '/a', '10485760', '--xml']]);
+      expect(sut.stats.calls.get('volume quota limit-usage')).toBe(1);
+    });
+
+    it('should throw the opRet -2 error for a missing directory', async () => {
+      await script([{ fixture: 'quota-limit-missing-dir' }]);
+      const error = await rejection(sut.setQuotaLimit(VOL, '/does-not-exist', 1048576));
+      expect(error.exitCode).toBe(0);
+      expect(error.opRet).toBe(-2);
+      expect(error.publicMessage).toBe('Failed to get trusted.gfid attribute on path /does-not-exist. Reason : No such file or directory');
+    });
+
+    it('should take the first line of stderr when gluster prints no XML', async () => {
+      await script([{ fixture: 'quota-limit-invalid-size' }]);
+      const error = await rejection(sut.setQuotaLimit(VOL, '/b', 1));
+      expect(error.exitCode).toBe(1);
+      expect(error.stderr).toContain('Usage:');
+      expect(error.publicMessage).toBe('Please enter an integer value in the range of (1 - 9223372036854775807)');
+    });
+
+    it('should refuse sizes and paths gluster would misread, without running gluster', async () => {
+      await expect(sut.setQuotaLimit(VOL, '/a', 0)).rejects.toThrow(RangeError);
+      await expect(sut.setQuotaLimit(VOL, '/a', 1.5)).rejects.toThrow(RangeError);
+      await expect(sut.setQuotaLimit(VOL, 'a', 1024)).rejects.toThrow(TypeError);
+      await expect(sut.setQuotaLimit(VOL, '/a/../..', 1024)).rejects.toThrow(TypeError);
+      expect(await argvLog()).toEqual([]);
+    });
+
+    it('should retry lock contention with backoff until it succeeds', async () => {
+      await script([{ fixture: 'quota-limit-lock-contention' }, { fixture: 'quota-limit-lock-contention' }, { fixture: 'quota-limit-a' }]);
+      const started = Date.now();
+      await sut.setQuotaLimit(VOL, '/a', 10485760);
+      const argv = ['--mode=script', 'volume', 'quota', VOL, 'limit-usage', '/a', '10485760', '--xml'];
+      expect(await argvLog()).toEqual([argv, argv, argv]);
+      expect(sut.stats.lockRetries).toBe(2);
+      expect(sut.stats.calls.get('volume quota limit-usage')).toBe(1);
+      expect(sut.stats.failures.get('volume quota limit-usage')).toBeUndefined();
+      // 100-200 ms, then 200-400 ms.
+      expect(Date.now() - started).toBeGreaterThanOrEqual(300);
+    });
+
+    it('should give up with the lock error once the retry budget is spent', async () => {
+      sut.retryPolicy = { initialDelayMs: 10, maxDelayMs: 40, totalBudgetMs: 300 };
+      await script([], { fixture: 'quota-limit-lock-contention' });
+      const error = await rejection(sut.setQuotaLimit(VOL, '/a', 1024));
+      expect(error.isLockContention).toBe(true);
+      expect(error.publicMessage).toBe(LOCK_TEXT);
+      expect(sut.stats.lockRetries).toBeGreaterThan(2);
+      expect((await argvLog()).length).toBe(sut.stats.lockRetries + 1);
+      expect(sut.stats.failures.get('volume quota limit-usage')).toBe(1);
+    });
+
+    it('should run two changes of one volume one after the other, in call order', async () => {
+      await script([], { fixture: 'quota-limit-a', sleep: 0.3 });
+      await Promise.all([sut.setQuotaLimit(VOL, '/a', 1024), sut.setQuotaLimit(VOL, '/b', 2048)]);
+      expect(await events()).toEqual(['start 1', 'end 1', 'start 2', 'end 2']);
+      expect((await argvLog()).map((argv) => argv[5])).toEqual(['/a', '/b']);
+    });
+
+    it('should go on with the queue after a failed change', async () => {
+      await script([{ fixture: 'quota-limit-missing-dir', sleep: 0.2 }, { fixture: 'quota-limit-a' }]);
+      const results = await Promise.allSettled([sut.setQuotaLimit(VOL, '/gone', 1024), sut.setQuotaLimit(VOL, '/a', 1024)]);
+      expect(results.map((result) => result.status)).toEqual(['rejected', 'fulfilled']);
+    });
+
+    it('should let changes of different volumes and reads run at the same time', async () => {
+      await script([], { fixture: 'quota-limit-a', sleep: 0.5 });
+      await Promise.all([sut.setQuotaLimit('vol1', '/a', 1024), sut.setQuotaLimit('vol2', '/a', 1024), sut.volumeStatusDetail('vol1').catch(() => [])]);
+      expect((await events()).slice(0, 3).every((event) => event.startsWith('start'))).toBe(true);
+    });
+  });
+
+  describe('removeQuotaLimit', () => {
+    it('should run quota remove', async () => {
+      await script([{ fixture: 'quota-remove' }]);
+      await sut.removeQuotaLimit(VOL, '/c');
+      expect(await argvLog()).toEqual([['--mode=script', 'volume', 'quota', VOL, 'remove', '/c', '--xml']]);
+    });
+
+    it('should succeed for a directory without a limit', async () => {
+      await script([{ fixture: 'quota-remove-no-limit' }]);
+      await expect(sut.removeQuotaLimit(VOL, '/nolimit')).resolves.toBeUndefined();
+    });
+
+    it('should throw for a missing directory', async () => {
+      await script([{ fixture: 'quota-remove-missing-dir' }]);
+      await expect(sut.removeQuotaLimit(VOL, '/does-not-exist')).rejects.toBeInstanceOf(GlusterCommandError);
+    });
+  });
+
+  describe('enableQuota', () => {
+    it('should run quota enable and accept "already enabled"', async () => {
+      await script([{ fixture: 'quota-enable' }, { fixture: 'quota-enable-again' }]);
+      await sut.enableQuota(VOL);
+      await sut.enableQuota(VOL);
+      const argv = ['--mode=script', 'volume', 'quota', VOL, 'enable', '--xml'];
+      expect(await argvLog()).toEqual([argv, argv]);
+    });
+  });
+
+  describe('timeouts and missing binaries', () => {
+    it('should kill a command that outlives the timeout and say so', async () => {
+      await script([{ fixture: 'pool-list', sleep: 10 }]);
+      const started = Date.now();
+      const error = await rejection(sut.poolList());
+      expect(Date.now() - started).toBeLessThan(5000);
+      expect(error.timedOut).toBe(true);
+      expect(error.exitCode).toBeUndefined();
+      expect(error.args).toEqual(['--mode=script', 'pool', 'list', '--xml']);
+      expect(error.publicMessage).toBe('gluster did not answer in time');
+    });
+
+    it('should throw a typed error without the binary path when the CLI cannot be run', async () => {
+      sut = newCli({ GLUSTER_CLI: '/nonexistent/piragua/bin/gluster' });
+      const error = await rejection(sut.poolList());
+      expect(error.exitCode).toBeUndefined();
+      expect(error.timedOut).toBe(false);
+      expect(error.publicMessage).toBe('could not run gluster (ENOENT)');
+    });
+  });
+
+  describe('mount and unmount', () => {
+    it('should create the mount point and mount the volume with mount -t glusterfs', async () => {
+      const mountPoint = join(dir, 'mnt', VOL);
+      await script([{}]);
+      await sut.mount('127.0.0.2', VOL, mountPoint);
+      expect((await stat(mountPoint)).isDirectory()).toBe(true);
+      expect(await argvLog()).toEqual([['-t', 'glusterfs', `127.0.0.2:/${VOL}`, mountPoint]]);
+    });
+
+    it('should keep the mount point out of the public message of a failed mount', async () => {
+      const mountPoint = join(dir, 'mnt');
+      await script([{ exit: 32, stderr: `mount: ${mountPoint}: mount(2) system call failed: Transport endpoint is not connected.\n` }]);
+      const error = await rejection(sut.mount('10.9.9.9', VOL, mountPoint));
+      expect(error.command).toBe('mount');
+      expect(error.exitCode).toBe(32);
+      expect(error.publicMessage).toBe('mount: <mount point>: mount(2) system call failed: Transport endpoint is not connected.');
+      expect(sut.stats.failures.get('mount')).toBe(1);
+    });
+
+    it('should unmount with one plain umount when that works', async () => {
+      await script([{}]);
+      await sut.unmount('/mnt/x');
+      expect(await argvLog()).toEqual([['/mnt/x']]);
+    });
+
+    it('should fall back to a lazy umount', async () => {
+      await script([{ exit: 32, stderr: 'umount: /mnt/x: target is busy.' }, {}]);
+      await sut.unmount('/mnt/x');
+      expect(await argvLog()).toEqual([['/mnt/x'], ['-l', '/mnt/x']]);
+    });
+
+    it('should throw when the lazy umount fails too', async () => {
+      await script([], { exit: 32, stderr: 'umount: /mnt/x: not mounted.' });
+      const error = await rejection(sut.unmount('/mnt/x'));
+      expect(error.args).toEqual(['-l', '/mnt/x']);
+    });
+  });
+
+  describe(GlusterCommandError.name, () => {
+    it('should drop gluster\'s helper mount paths from the public message', () => {
+      const error = new GlusterCommandError({
+        args: [],
+        cliResult: { opErrno: 30800, opErrstr: `removexattr failed on /var/run/gluster/${VOL}_quota_limit/nolimit. Reason : No data available`, opRet: -1 },
+        exitCode: 0,
+        stderr: '',
+        timedOut: false,
+      });
+      expect(error.publicMessage).toBe('removexattr failed on /nolimit. Reason : No data available');
+    });
+
+    it('should recognise lock contention in other words, from stderr too', () => {
+      const failure = { args: [], exitCode: 1, timedOut: false };
+      expect(new GlusterCommandError({ ...failure, stderr: 'Locking failed on 10.0.0.3. Please check log file for details.' }).isLockContention).toBe(true);
+      expect(new GlusterCommandError({ ...failure, stderr: `quota command failed : ${LOCK_TEXT}` }).isLockContention).toBe(true);
+      expect(new GlusterCommandError({ ...failure, stderr: 'Volume does not exist' }).isLockContention).toBe(false);
+    });
+  });
+
+  it('should log each command at debug level with argv, exit code and duration', async () => {
+    const debug = vi.spyOn(Logger.prototype, 'debug').mockImplementation(() => undefined);
+    await script([{ fixture: 'pool-list' }]);
+    await sut.poolList();
+    expect(debug).toHaveBeenCalledWith(expect.stringMatching(new RegExp(`^pool list: ${FAKE_GLUSTER} --mode=script pool list --xml → exit 0 in \\d+ ms$`)));
+  });
+});

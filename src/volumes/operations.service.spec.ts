@@ -1,0 +1,239 @@
+import { INestApplicationContext } from '@nestjs/common';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { appConfig } from '../../test/factories/app-config.factory.js';
+import { createTestingContext } from '../../test/factories/nest-app.factory.js';
+import { errnoError, FakeGlusterGateway, fakeCluster } from '../../test/fakes/fake-gluster.gateway.js';
+import { ErrorCode, PiraguaError } from '../common/piragua.error.js';
+import { AppConfig } from '../config/app-config.js';
+import { GlusterGateway } from '../gluster/gluster.gateway.js';
+import { OperationsService, QueueStatus } from './operations.service.js';
+
+const CLUSTER = fakeCluster().id;
+const VOLUME = '5f0e5f0e5f0e5f0e5f0e5f0e5f0e5f0e';
+const UNKNOWN = '0123456789abcdef0123456789abcdef';
+
+interface Deferred {
+  promise: Promise<void>;
+  reject: (error: unknown) => void;
+  resolve: () => void;
+}
+
+function deferred(): Deferred {
+  let resolve!: () => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<void>((yes, no) => {
+    resolve = yes;
+    reject = no;
+  });
+  return { promise, reject, resolve };
+}
+
+/** Polls like a client until the operation is no longer pending. */
+async function outcome(operations: OperationsService, id: string): Promise<QueueStatus> {
+  for (let poll = 0; poll < 1000; poll++) {
+    const status = await operations.status(id);
+    if (status.state !== 'pending') {
+      return status;
+    }
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  throw new Error(`operation ${id} is still pending`);
+}
+
+/** Lets background work that is not waiting on anything run to its end. */
+async function flush(): Promise<void> {
+  for (let round = 0; round < 5; round++) {
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+describe(OperationsService.name, () => {
+  let context: INestApplicationContext;
+  let fake: FakeGlusterGateway;
+  let config: AppConfig;
+  let sut: OperationsService;
+
+  beforeEach(async () => {
+    fake = new FakeGlusterGateway().forbid('claimName', 'createVolumeDirectory', 'saveVolume', 'setQuota', 'removeQuota', 'trashVolumeDirectory');
+    config = appConfig({ HEKETI_MAX_INFLIGHT_OPERATIONS: '2', PIRAGUA_INSTANCE_ID: 'spec-1' });
+    context = await createTestingContext({
+      providers: [{ provide: AppConfig, useValue: config }, { provide: GlusterGateway, useValue: fake }, OperationsService],
+    });
+    sut = context.get(OperationsService);
+  });
+
+  afterEach(async () => {
+    await context.close();
+    expect(fake.violations).toEqual([]);
+  });
+
+  describe('start', () => {
+    it('should record a pending operation owned by this instance before the work runs', async () => {
+      const work = deferred();
+      let ran = false;
+
+      const id = await sut.start('create', CLUSTER, VOLUME, () => {
+        ran = true;
+        return work.promise;
+      });
+
+      expect(id).toMatch(/^[0-9a-f]{32}$/);
+      expect(fake.callsTo('saveOperation')).toEqual([
+        [{ clusterId: CLUSTER, id, kind: 'create', owner: 'spec-1', startedAt: expect.any(String), state: 'pending', volumeId: VOLUME }],
+      ]);
+      expect(ran).toBe(true);
+      expect(sut.inFlight).toBe(1);
+      expect(sut.isRunningHere(id)).toBe(true);
+      work.resolve();
+    });
+
+    it('should use the operation id it is given', async () => {
+      expect(await sut.start('expand', CLUSTER, VOLUME, async () => undefined, UNKNOWN)).toBe(UNKNOWN);
+    });
+
+    it('should not run the work when the operation cannot be recorded', async () => {
+      fake.failOnce('saveOperation', errnoError('EROFS'));
+      let ran = false;
+
+      await expect(
+        sut.start('create', CLUSTER, VOLUME, async () => {
+          ran = true;
+        }),
+      ).rejects.toMatchObject({ code: 'EROFS' });
+      expect(ran).toBe(false);
+      expect(sut.inFlight).toBe(0);
+    });
+
+    it('should answer 429 once HEKETI_MAX_INFLIGHT_OPERATIONS operations are running', async () => {
+      const works = [deferred(), deferred()];
+      const ids = [];
+      for (const work of works) {
+        ids.push(await sut.start('create', CLUSTER, VOLUME, () => work.promise));
+      }
+      fake.resetCalls();
+
+      const refused = sut.start('create', CLUSTER, VOLUME, async () => undefined);
+
+      await expect(refused).rejects.toBeInstanceOf(PiraguaError);
+      await expect(refused).rejects.toMatchObject({ code: ErrorCode.Busy, message: 'Server busy. Retry operation later.' });
+      expect(() => sut.assertCapacity()).toThrow('Server busy. Retry operation later.');
+      expect(fake.callsTo('saveOperation')).toEqual([]);
+
+      works[0]!.resolve();
+      await outcome(sut, ids[0]!);
+
+      expect(() => sut.assertCapacity()).not.toThrow();
+      works[1]!.resolve();
+      await outcome(sut, ids[1]!);
+      expect(sut.inFlight).toBe(0);
+    });
+  });
+
+  describe('status', () => {
+    it('should answer pending while the work runs, then deliver the result once', async () => {
+      const work = deferred();
+      const id = await sut.start('create', CLUSTER, VOLUME, () => work.promise);
+
+      expect(await sut.status(id)).toEqual({ state: 'pending' });
+      expect(await sut.status(id)).toEqual({ state: 'pending' });
+
+      work.resolve();
+
+      expect(await outcome(sut, id)).toEqual({ location: `/volumes/${VOLUME}`, state: 'done' });
+      await expect(sut.status(id)).rejects.toMatchObject({ code: ErrorCode.NotFound, message: 'Id not found' });
+      expect(fake.operations.size).toBe(0);
+      expect(sut.isRunningHere(id)).toBe(false);
+    });
+
+    it('should record the result on the backend before it is delivered', async () => {
+      const id = await sut.start('expand', CLUSTER, VOLUME, async () => undefined);
+      await flush();
+
+      expect(fake.callsTo('saveOperation').map(([record]) => record)).toEqual([
+        expect.objectContaining({ id, state: 'pending' }),
+        expect.objectContaining({ finishedAt: expect.any(String), id, kind: 'expand', state: 'succeeded' }),
+      ]);
+      expect(fake.callsTo('removeOperation')).toEqual([]);
+
+      await sut.status(id);
+
+      expect(fake.callsTo('removeOperation')).toEqual([[CLUSTER, id]]);
+    });
+
+    it('should deliver a finished delete without a location (204)', async () => {
+      const id = await sut.start('delete', CLUSTER, VOLUME, async () => undefined);
+
+      expect(await outcome(sut, id)).toEqual({ location: undefined, state: 'done' });
+    });
+
+    it('should deliver the message of a PiraguaError as the failure', async () => {
+      const id = await sut.start('create', CLUSTER, VOLUME, async () => {
+        throw new PiraguaError(ErrorCode.Failed, 'Failed to create volume: set quota: EIO');
+      });
+
+      expect(await outcome(sut, id)).toEqual({ message: 'Failed to create volume: set quota: EIO', state: 'failed' });
+      await expect(sut.status(id)).rejects.toMatchObject({ message: 'Id not found' });
+    });
+
+    it('should hide the text of any other error', async () => {
+      const id = await sut.start('create', CLUSTER, VOLUME, async () => {
+        throw errnoError('EACCES', '/srv/gluster/gv0/private');
+      });
+
+      const status = await outcome(sut, id);
+
+      expect(status).toEqual({ message: 'Internal error, see the piragua log', state: 'failed' });
+    });
+
+    it('should answer Id not found for an operation it never had', async () => {
+      await expect(sut.status(UNKNOWN)).rejects.toMatchObject({ code: ErrorCode.NotFound, message: 'Id not found' });
+    });
+
+    it('should look for the operation on every cluster', async () => {
+      fake.topology = [fakeCluster({ id: 'a'.repeat(32) }), fakeCluster({ id: 'b'.repeat(32) })];
+      const id = await sut.start('delete', 'b'.repeat(32), VOLUME, async () => undefined);
+      await flush();
+      const other = new OperationsService(config, fake);
+
+      expect(await other.status(id)).toEqual({ location: undefined, state: 'done' });
+      expect(fake.callsTo('loadOperation')).toEqual([
+        ['a'.repeat(32), id],
+        ['b'.repeat(32), id],
+      ]);
+    });
+
+    it('should let another instance answer from the backend, once', async () => {
+      const work = deferred();
+      const id = await sut.start('create', CLUSTER, VOLUME, () => work.promise);
+      const other = new OperationsService(config, fake);
+
+      expect(await other.status(id)).toEqual({ state: 'pending' });
+
+      work.resolve();
+      await flush();
+
+      expect(await other.status(id)).toEqual({ location: `/volumes/${VOLUME}`, state: 'done' });
+      await expect(sut.status(id)).rejects.toMatchObject({ message: 'Id not found' });
+      await expect(other.status(id)).rejects.toMatchObject({ message: 'Id not found' });
+    });
+
+    it('should keep a result it could not record, and still deliver it', async () => {
+      fake.failOnce('saveOperation', errnoError('EIO'), 1);
+      const id = await sut.start('create', CLUSTER, VOLUME, async () => undefined);
+      await flush();
+
+      expect(await sut.status(id)).toEqual({ location: `/volumes/${VOLUME}`, state: 'done' });
+      await expect(sut.status(id)).rejects.toMatchObject({ message: 'Id not found' });
+    });
+  });
+
+  describe('settle', () => {
+    it('should record how an operation ended for a client still polling it', async () => {
+      const record = { clusterId: CLUSTER, id: UNKNOWN, kind: 'create' as const, owner: 'spec-1', startedAt: 'then', state: 'pending' as const, volumeId: VOLUME };
+
+      await sut.settle(record, 'failed', 'Failed to create volume: piragua restarted');
+
+      expect(await sut.status(UNKNOWN)).toEqual({ message: 'Failed to create volume: piragua restarted', state: 'failed' });
+    });
+  });
+});

@@ -1,0 +1,320 @@
+import { GlusterGateway } from '../../src/gluster/gluster.gateway.js';
+import type { ClusterTopology, OperationRecord, ProbeResult, QuotaUsage, VolumeRecord } from '../../src/gluster/gluster.types.js';
+
+type GatewayMethod = {
+  [K in keyof GlusterGateway]: GlusterGateway[K] extends (...args: never[]) => unknown ? K : never;
+}[keyof GlusterGateway];
+
+export interface GatewayCall {
+  args: unknown[];
+  method: GatewayMethod;
+}
+
+/** Methods that only read; specs usually leave them out when they assert the exact sequence of changes. */
+export const READ_METHODS: ReadonlySet<GatewayMethod> = new Set<GatewayMethod>([
+  'assertCanProvision',
+  'clusters',
+  'listVolumeDirectories',
+  'loadNames',
+  'loadOperation',
+  'loadOperations',
+  'loadVolume',
+  'loadVolumes',
+  'probe',
+  'probeNames',
+  'quotaUsage',
+]);
+
+interface Gate {
+  /** Tells the test the call is now waiting. */
+  arrived: () => void;
+  /** Resolves when the test releases the call. */
+  opened: Promise<void>;
+}
+
+/** A file-system style error, the kind fs/promises rejects with (message carries a host path, code does not). */
+export function errnoError(code: string, path = '/srv/gluster/gv0/secret'): NodeJS.ErrnoException {
+  return Object.assign(new Error(`${code}: operation failed, '${path}'`), { code, path });
+}
+
+/**
+ * An in-memory GlusterGateway that records every call. Strict where it matters:
+ * - `forbid(...)` makes a method throw and lists the call in `violations` (assert it stays empty);
+ * - `failOnce(...)` makes the next (or n-th next) call of a method reject;
+ * - `hold(...)` makes the next call of a method wait until the test releases it.
+ * Names, directories, records and quotas are kept apart, as in the real tree: a record lives in
+ * the state directory, so it outlives a trashed volume directory until removeVolume.
+ */
+export class FakeGlusterGateway extends GlusterGateway {
+  readonly calls: GatewayCall[] = [];
+  readonly violations: GatewayCall[] = [];
+  /** `<cluster>/<name>` → volume id */
+  readonly names = new Map<string, string>();
+  /** `<cluster>/<volume id>` → what createVolumeDirectory was given */
+  readonly directories = new Map<string, { gid?: number; name: string }>();
+  /** `<cluster>` → trashed volume ids not purged yet */
+  readonly trash = new Map<string, string[]>();
+  readonly volumes = new Map<string, VolumeRecord>();
+  readonly quotas = new Map<string, number>();
+  readonly operations = new Map<string, OperationRecord>();
+  private readonly forbidden = new Set<GatewayMethod>();
+  private readonly failures = new Map<GatewayMethod, { error: unknown; skip: number }[]>();
+  private readonly overrides = new Map<GatewayMethod, ((...args: never[]) => unknown)[]>();
+  private readonly gates = new Map<GatewayMethod, Gate[]>();
+
+  constructor(public topology: ClusterTopology[] = [fakeCluster()]) {
+    super();
+  }
+
+  forbid(...methods: GatewayMethod[]): this {
+    methods.forEach((method) => this.forbidden.add(method));
+    return this;
+  }
+
+  /** The call after `skip` further calls of `method` rejects with `error`. */
+  failOnce(method: GatewayMethod, error: unknown = errnoError('EIO'), skip = 0): this {
+    this.failures.set(method, [...(this.failures.get(method) ?? []), { error, skip }]);
+    return this;
+  }
+
+  /** The next call of `method` returns what `implementation` returns instead of the in-memory result. */
+  answerOnce<K extends GatewayMethod>(method: K, implementation: GlusterGateway[K]): this {
+    this.overrides.set(method, [...(this.overrides.get(method) ?? []), implementation as (...args: never[]) => unknown]);
+    return this;
+  }
+
+  /** The next call of `method` waits until `release()`; `reached` resolves once it is waiting. */
+  hold(method: GatewayMethod): { reached: Promise<void>; release: () => void } {
+    let release!: () => void;
+    let arrived!: () => void;
+    const opened = new Promise<void>((resolve) => (release = resolve));
+    const reached = new Promise<void>((resolve) => (arrived = resolve));
+    this.gates.set(method, [...(this.gates.get(method) ?? []), { arrived, opened }]);
+    return { reached, release };
+  }
+
+  callsTo(method: GatewayMethod): unknown[][] {
+    return this.calls.filter((call) => call.method === method).map((call) => call.args);
+  }
+
+  /** Method names in call order, reads (and the background purge) left out. */
+  changes(): GatewayMethod[] {
+    return this.calls.map((call) => call.method).filter((method) => !READ_METHODS.has(method) && method !== 'purgeTrash');
+  }
+
+  resetCalls(): void {
+    this.calls.length = 0;
+  }
+
+  clusters(): ClusterTopology[] {
+    this.record('clusters', []);
+    return this.topology;
+  }
+
+  /** Clusters listed here refuse new volumes with the given error, as a degraded Gluster volume would. */
+  readonly unprovisionable = new Map<string, unknown>();
+
+  assertCanProvision(clusterId: string): void {
+    this.record('assertCanProvision', [clusterId]);
+    if (this.unprovisionable.has(clusterId)) {
+      throw this.unprovisionable.get(clusterId);
+    }
+  }
+
+  probeNames(): string[] {
+    this.record('probeNames', []);
+    return ['fake'];
+  }
+
+  probe(name: string): Promise<ProbeResult> {
+    return this.run('probe', [name], () => ({ ok: true }));
+  }
+
+  claimName(clusterId: string, name: string, volumeId: string): Promise<boolean> {
+    return this.run('claimName', [clusterId, name, volumeId], () => {
+      const key = `${clusterId}/${name}`;
+      const owner = this.names.get(key);
+      if (owner === undefined) {
+        this.names.set(key, volumeId);
+        return true;
+      }
+      return owner === volumeId;
+    });
+  }
+
+  releaseName(clusterId: string, name: string, volumeId: string): Promise<void> {
+    return this.run('releaseName', [clusterId, name, volumeId], () => {
+      if (this.names.get(`${clusterId}/${name}`) === volumeId) {
+        this.names.delete(`${clusterId}/${name}`);
+      }
+    });
+  }
+
+  loadNames(clusterId: string): Promise<Map<string, string>> {
+    return this.run('loadNames', [clusterId], () => {
+      const names = new Map<string, string>();
+      for (const [key, volumeId] of this.names) {
+        if (key.startsWith(`${clusterId}/`)) {
+          names.set(key.slice(clusterId.length + 1), volumeId);
+        }
+      }
+      return names;
+    });
+  }
+
+  listVolumeDirectories(clusterId: string): Promise<string[]> {
+    return this.run('listVolumeDirectories', [clusterId], () =>
+      [...this.directories.keys()].filter((key) => key.startsWith(`${clusterId}/`)).map((key) => key.slice(clusterId.length + 1)),
+    );
+  }
+
+  createVolumeDirectory(clusterId: string, volumeId: string, name: string, gid?: number): Promise<void> {
+    return this.run('createVolumeDirectory', [clusterId, volumeId, name, gid], () => {
+      const key = `${clusterId}/${volumeId}`;
+      if (this.directories.has(key)) {
+        throw errnoError('EEXIST');
+      }
+      this.directories.set(key, { gid, name });
+    });
+  }
+
+  trashVolumeDirectory(clusterId: string, volumeId: string): Promise<void> {
+    return this.run('trashVolumeDirectory', [clusterId, volumeId], () => {
+      const key = `${clusterId}/${volumeId}`;
+      if (this.directories.delete(key)) {
+        this.trash.set(clusterId, [...(this.trash.get(clusterId) ?? []), volumeId]);
+      }
+    });
+  }
+
+  purgeTrash(clusterId: string): Promise<number> {
+    return this.run('purgeTrash', [clusterId], () => {
+      const purged = this.trash.get(clusterId)?.length ?? 0;
+      this.trash.delete(clusterId);
+      return purged;
+    });
+  }
+
+  saveVolume(record: VolumeRecord): Promise<void> {
+    return this.run('saveVolume', [structuredClone(record)], () => {
+      this.volumes.set(`${record.clusterId}/${record.id}`, structuredClone(record));
+    });
+  }
+
+  removeVolume(clusterId: string, volumeId: string): Promise<void> {
+    return this.run('removeVolume', [clusterId, volumeId], () => {
+      this.volumes.delete(`${clusterId}/${volumeId}`);
+    });
+  }
+
+  loadVolume(clusterId: string, volumeId: string): Promise<VolumeRecord | undefined> {
+    return this.run('loadVolume', [clusterId, volumeId], () => structuredClone(this.volumes.get(`${clusterId}/${volumeId}`)));
+  }
+
+  loadVolumes(clusterId: string): Promise<VolumeRecord[]> {
+    return this.run('loadVolumes', [clusterId], () =>
+      [...this.volumes.values()].filter((record) => record.clusterId === clusterId).map((record) => structuredClone(record)),
+    );
+  }
+
+  setQuota(clusterId: string, volumeId: string, limitBytes: number): Promise<void> {
+    return this.run('setQuota', [clusterId, volumeId, limitBytes], () => {
+      this.quotas.set(`${clusterId}/${volumeId}`, limitBytes);
+    });
+  }
+
+  readQuota(clusterId: string, volumeId: string): Promise<number | undefined> {
+    return this.run('readQuota', [clusterId, volumeId], () => this.quotas.get(`${clusterId}/${volumeId}`));
+  }
+
+  removeQuota(clusterId: string, volumeId: string): Promise<void> {
+    return this.run('removeQuota', [clusterId, volumeId], () => {
+      this.quotas.delete(`${clusterId}/${volumeId}`);
+    });
+  }
+
+  quotaUsage(clusterId: string): Promise<Map<string, QuotaUsage>> {
+    return this.run('quotaUsage', [clusterId], () => {
+      const usage = new Map<string, QuotaUsage>();
+      for (const [key, limitBytes] of this.quotas) {
+        const [cluster, volumeId] = key.split('/') as [string, string];
+        if (cluster === clusterId) {
+          usage.set(volumeId, { limitBytes, usedBytes: 0 });
+        }
+      }
+      return usage;
+    });
+  }
+
+  saveOperation(record: OperationRecord): Promise<void> {
+    return this.run('saveOperation', [structuredClone(record)], () => {
+      this.operations.set(`${record.clusterId}/${record.id}`, structuredClone(record));
+    });
+  }
+
+  loadOperation(clusterId: string, operationId: string): Promise<OperationRecord | undefined> {
+    return this.run('loadOperation', [clusterId, operationId], () => structuredClone(this.operations.get(`${clusterId}/${operationId}`)));
+  }
+
+  removeOperation(clusterId: string, operationId: string): Promise<void> {
+    return this.run('removeOperation', [clusterId, operationId], () => {
+      this.operations.delete(`${clusterId}/${operationId}`);
+    });
+  }
+
+  loadOperations(clusterId: string): Promise<OperationRecord[]> {
+    return this.run('loadOperations', [clusterId], () =>
+      [...this.operations.values()].filter((record) => record.clusterId === clusterId).map((record) => structuredClone(record)),
+    );
+  }
+
+  private record(method: GatewayMethod, args: unknown[]): void {
+    const call = { args, method };
+    this.calls.push(call);
+    if (this.forbidden.has(method)) {
+      this.violations.push(call);
+      throw new Error(`FakeGlusterGateway: unexpected call ${method}(${JSON.stringify(args)})`);
+    }
+  }
+
+  private async run<T>(method: GatewayMethod, args: unknown[], inMemory: () => T): Promise<T> {
+    this.record(method, args);
+    const gate = this.gates.get(method)?.shift();
+    if (gate) {
+      gate.arrived();
+      await gate.opened;
+    }
+    const failures = this.failures.get(method) ?? [];
+    const failure = failures[0];
+    if (failure && failure.skip-- === 0) {
+      failures.shift();
+      throw failure.error;
+    }
+    const override = this.overrides.get(method)?.shift();
+    if (override) {
+      return (override as (...values: unknown[]) => T)(...args);
+    }
+    return inMemory();
+  }
+}
+
+/** A Gluster volume as the gateway reports it; capacity in GiB. */
+export function fakeCluster(overrides: Partial<ClusterTopology> & { capacityGiB?: number } = {}): ClusterTopology {
+  const { capacityGiB = 100, ...rest } = overrides;
+  return {
+    capacityBytes: capacityGiB * 1024 ** 3,
+    id: 'c0ffee00c0ffee00c0ffee00c0ffee00',
+    nodes: [
+      {
+        devices: [{ freeKiB: 0, id: 'd0000000d0000000d0000000d0000000', name: '/bricks/b1', state: 'online', totalKiB: 0, usedKiB: 0 }],
+        id: 'a0000000a0000000a0000000a0000000',
+        manageHostname: 'gluster-1',
+        state: 'online',
+        storageAddress: '10.0.0.1',
+      },
+    ],
+    volumeName: 'gv0',
+    volumeType: 'Distribute',
+    ...rest,
+  };
+}

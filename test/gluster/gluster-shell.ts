@@ -1,0 +1,36 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { parseQuotaList, QuotaLimit } from '../../src/gluster/parsers/quota-list.parser.js';
+
+const run = promisify(execFile);
+
+/** Runs a command; resolves with its output and exit code instead of throwing. */
+export async function sh(command: string, args: string[]): Promise<{ code: number; stderr: string; stdout: string }> {
+  try {
+    const { stderr, stdout } = await run(command, args, { maxBuffer: 64 * 1024 * 1024 });
+    return { code: 0, stderr, stdout };
+  } catch (error) {
+    const failure = error as { code?: number; stderr?: string; stdout?: string };
+    return { code: typeof failure.code === 'number' ? failure.code : 1, stderr: failure.stderr ?? '', stdout: failure.stdout ?? '' };
+  }
+}
+
+/** The quota limits gluster itself reports, read the way an operator would. */
+export async function quotaLimits(volume: string): Promise<Map<string, QuotaLimit>> {
+  const { stdout } = await sh('gluster', ['--mode=script', 'volume', 'quota', volume, 'list', '--xml']);
+  return new Map(parseQuotaList(stdout).map((limit) => [limit.path, limit]));
+}
+
+/** Mounts like kubelet does for a glusterfs PV: `<ip>:<path>` with backup volfile servers. */
+export async function kubeletMount(device: string, backupServers: string, target: string): Promise<void> {
+  const { code, stderr } = await sh('mount', ['-t', 'glusterfs', '-o', `backup-volfile-servers=${backupServers},log-level=ERROR`, device, target]);
+  if (code !== 0) {
+    throw new Error(`mount ${device} failed: ${stderr}`);
+  }
+}
+
+export async function unmount(target: string): Promise<void> {
+  if ((await sh('umount', [target])).code !== 0) {
+    await sh('umount', ['-l', target]);
+  }
+}
