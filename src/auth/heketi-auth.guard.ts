@@ -13,11 +13,7 @@ export function describeJwtFailure(info: unknown): PiraguaError {
   if (info instanceof PiraguaError) {
     return info;
   }
-  const error = info as { name?: string; message?: string; expiredAt?: Date } | undefined;
-  if (error?.name === 'TokenExpiredError' && error.expiredAt) {
-    const seconds = Math.max(1, Math.round((Date.now() - error.expiredAt.getTime()) / 1000));
-    return invalidToken(`Token is expired by ${seconds}s`);
-  }
+  const error = info as { name?: string; message?: string } | undefined;
   if (error?.name === 'NotBeforeError') {
     return invalidToken('Token is not valid yet');
   }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmod, chown, lstat, mkdir, readdir, readFile, readlink, rename, rm, stat, symlink, unlink, writeFile } from 'node:fs/promises';
+import { chmod, chown, link, lstat, mkdir, readdir, readFile, readlink, rename, rm, stat, symlink, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { OperationRecord, VolumeRecord } from './gluster.types.js';
 
@@ -37,16 +37,20 @@ export class VolumeTree {
         throw error;
       }
     }
+    // Written aside, then linked into place: the id appears whole or not at all, and the first wins.
     const candidate = randomBytes(16).toString('hex');
+    const temporary = `${path}.tmp-${candidate}`;
+    await writeFile(temporary, `${candidate}\n`);
     try {
-      await writeFile(path, `${candidate}\n`, { flag: 'wx' });
+      await link(temporary, path);
       return candidate;
     } catch (error) {
-      // Another instance wrote it first: theirs wins, so every instance agrees.
       if (isErrno(error, 'EEXIST')) {
         return (await readFile(path, 'utf8')).trim();
       }
       throw error;
+    } finally {
+      await rm(temporary, { force: true });
     }
   }
 
