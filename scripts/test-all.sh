@@ -23,6 +23,7 @@ install_system_packages() {
   command -v glusterd >/dev/null || missing+=(glusterfs-server)
   command -v mount.glusterfs >/dev/null || missing+=(glusterfs-client)
   command -v getfattr >/dev/null || missing+=(attr)
+  [ -x /usr/bin/chromium ] || missing+=(chromium) # Swagger UI e2e test (headless, through playwright-core)
   if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" -ne 0 ]; then
       echo "need root to install: ${missing[*]}" >&2

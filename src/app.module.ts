@@ -9,13 +9,15 @@ import { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { GlusterModule } from './gluster/gluster.module.js';
 import { HealthModule } from './health/health.module.js';
+import { LoggingModule } from './logging/logging.module.js';
+import { MetricsModule } from './metrics/metrics.module.js';
 import { VolumesModule } from './volumes/volumes.module.js';
 
 @Module({})
 export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
-      imports: [AuthModule, ClustersModule, ConfigModule.forRoot(config), GlusterModule, HealthModule, VolumesModule],
+      imports: [AuthModule, ClustersModule, ConfigModule.forRoot(config), GlusterModule, HealthModule, LoggingModule, MetricsModule, VolumesModule],
       module: AppModule,
       providers: [
         { provide: APP_FILTER, useClass: HeketiExceptionFilter },

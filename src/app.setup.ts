@@ -1,6 +1,8 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { dropDeeplyNestedBody } from './common/body-depth.middleware.js';
 import { heketiBodyErrors, heketiJsonBody } from './common/heketi-body.middleware.js';
+import { HEKETI_UI_SCHEME, HEKETI_UI_SCHEME_DESCRIPTION, heketiRequestInterceptor } from './docs/heketi-request-signer.js';
 
 export function buildOpenApi(app: INestApplication): OpenAPIObject {
   const config = new DocumentBuilder()
@@ -8,10 +10,13 @@ export function buildOpenApi(app: INestApplication): OpenAPIObject {
     .setTitle('piragua')
     .setDescription(
       'Heketi-compatible REST API. A volume is a directory with a Gluster quota on a shared Gluster volume. ' +
-        'Authenticate with a Heketi JWT: HS256, `iss` admin or user, `exp`, `iat`, and `qsh` = sha256 hex of `METHOD&PATH`.',
+        'Authenticate with a Heketi JWT: HS256, `iss` admin or user, `exp`, `iat`, and `qsh` = sha256 hex of `METHOD&PATH`, ' +
+        'sent as `Authorization: bearer <jwt>`, a fresh one per request. ' +
+        'In Swagger UI, click Authorize and enter the issuer and its key: the page signs each request\'s token itself.',
     )
     .setVersion('0.1.0')
-    .addBearerAuth({ bearerFormat: 'Heketi JWT', scheme: 'bearer', type: 'http' }, 'heketi-jwt')
+    // Swagger UI collects the issuer and key through this scheme; heketiRequestInterceptor turns them into a JWT per request.
+    .addBasicAuth({ description: HEKETI_UI_SCHEME_DESCRIPTION, scheme: 'basic', type: 'http' }, HEKETI_UI_SCHEME)
     .build();
   return SwaggerModule.createDocument(app, config, {
     // e.g. VolumesController.create -> volumesCreate: stable and unique across controllers.
@@ -28,7 +33,13 @@ export function setupApp(app: INestApplication): void {
   // ETags would hash every large list response; Heketi sends none.
   express.set('etag', false);
   express.set('x-powered-by', false);
-  app.use(heketiJsonBody, heketiBodyErrors);
-  SwaggerModule.setup('docs', app, buildOpenApi(app), { jsonDocumentUrl: 'docs-json', raw: ['json'] });
+  app.use(heketiJsonBody, heketiBodyErrors, dropDeeplyNestedBody);
+  SwaggerModule.setup('docs', app, buildOpenApi(app), {
+    customSiteTitle: 'piragua API',
+    jsonDocumentUrl: 'docs-json',
+    raw: ['json'],
+    // Serialized into swagger-ui-init.js and run in the page (see heketi-request-signer.ts).
+    swaggerOptions: { requestInterceptor: heketiRequestInterceptor },
+  });
   app.enableShutdownHooks();
 }

@@ -1,46 +1,81 @@
 import 'reflect-metadata';
-import { ConsoleLogger, LogLevel } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { readFileSync } from 'node:fs';
+import { createSecureContext } from 'node:tls';
 import { AppModule } from './app.module.js';
 import { setupApp } from './app.setup.js';
 import type { AppConfig } from './config/app-config.js';
 import { buildAppConfig } from './config/config.module.js';
 import { InvalidEnvironmentError } from './config/env.js';
-
-const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
+import { requestLogger } from './logging/request-logger.middleware.js';
+import { nestLoggerFor, rootLoggerFor } from './logging/root-logger.js';
 
 function loadConfigOrExit(): AppConfig {
   try {
     return buildAppConfig();
   } catch (error) {
     if (error instanceof InvalidEnvironmentError) {
-      process.stderr.write(`piragua: ${error.message}\n`);
-      process.exit(2);
+      exitWith(error.message);
     }
     throw error;
   }
 }
 
-function announceGeneratedKey(config: AppConfig, logger: ConsoleLogger): void {
-  const server = `http://127.0.0.1:${config.http.port}`;
-  logger.warn(
-    [
-      'HEKETI_ADMIN_KEY is not set: generated an admin key for this run and listening on 127.0.0.1 only.',
-      `  admin key: ${config.auth.adminKey}`,
-      `  try: heketi-cli --server ${server} --user admin --secret '${config.auth.adminKey}' cluster list`,
-      'Set HEKETI_ADMIN_KEY (and HEKETI_USER_KEY) to keep a key across restarts and to listen on other addresses.',
-    ].join('\n'),
-    'Bootstrap',
-  );
+/** The certificate and key are read once, before Nest starts: a bad path stops the service like a bad variable. */
+function loadTlsOrExit(config: AppConfig): { cert: Buffer; key: Buffer } | undefined {
+  const tls = config.http.tls;
+  if (tls === undefined) {
+    return undefined;
+  }
+  const read = (variable: string, file: string): Buffer => {
+    try {
+      return readFileSync(file);
+    } catch (error) {
+      // Node's message is "ENOENT: no such file or directory, open '<file>'"; keep the reason, name the file once.
+      const reason = (error as Error).message.split(',')[0];
+      return exitWith(`${variable}: cannot read ${file} (${reason})`);
+    }
+  };
+  const options = { cert: read('PIRAGUA_TLS_CERT', tls.certFile), key: read('PIRAGUA_TLS_KEY', tls.keyFile) };
+  try {
+    // Fails on a file that is not PEM, or a key that does not belong to the certificate.
+    createSecureContext(options);
+  } catch (error) {
+    return exitWith(`PIRAGUA_TLS_CERT and PIRAGUA_TLS_KEY: not a usable certificate and key (${(error as Error).message})`);
+  }
+  return options;
+}
+
+function exitWith(message: string): never {
+  process.stderr.write(`piragua: ${message}\n`);
+  process.exit(2);
+}
+
+/**
+ * The one log line that carries a key, on purpose: without HEKETI_ADMIN_KEY the operator has no
+ * other way to learn it. Marked `sensitive` so that collectors can drop it, and written whatever
+ * LOG_LEVEL is.
+ */
+function announceGeneratedKey(config: AppConfig): void {
+  const server = `${config.http.tls ? 'https' : 'http'}://127.0.0.1:${config.http.port}`;
+  const key = config.auth.adminKey;
+  rootLoggerFor(config)
+    .child({ context: 'Bootstrap', sensitive: true }, { level: 'info' })
+    .warn(
+      `HEKETI_ADMIN_KEY is not set: generated an admin key for this run, listening on 127.0.0.1 only; admin key: ${key} ; ` +
+        `try: heketi-cli --server ${server} --user admin --secret '${key}' cluster list ; ` +
+        'set HEKETI_ADMIN_KEY (and HEKETI_USER_KEY) to keep a key across restarts and to listen on other addresses',
+    );
 }
 
 async function bootstrap(): Promise<void> {
   const config = loadConfigOrExit();
-  const logger = new ConsoleLogger({
-    json: config.log.format === 'json',
-    logLevels: LEVELS.slice(0, LEVELS.indexOf(config.log.level as LogLevel) + 1),
-  });
-  const app = await NestFactory.create(AppModule.forRoot(config), { bodyParser: false, logger });
+  const httpsOptions = loadTlsOrExit(config);
+  // Given at creation, not buffered: even a failing start-up logs through pino, in LOG_FORMAT.
+  const app = await NestFactory.create(AppModule.forRoot(config), { bodyParser: false, httpsOptions, logger: nestLoggerFor(config) });
+  // Ahead of the body parsers, so that a request they refuse still gets its request line and id.
+  app.use(requestLogger(rootLoggerFor(config)));
   setupApp(app);
   // Longer than the idle timeouts of common clients and load balancers, so a reused connection is
   // not closed by us just as a client sends on it.
@@ -49,9 +84,14 @@ async function bootstrap(): Promise<void> {
   server.headersTimeout = 66_000;
   await app.listen(config.http.port, config.http.listenAddress);
   if (config.auth.adminKeyGenerated) {
-    announceGeneratedKey(config, logger);
+    announceGeneratedKey(config);
   }
-  logger.log(`piragua (${config.backend} backend) listening on ${config.http.listenAddress}:${config.http.port}`, 'Bootstrap');
+  const address = `${config.http.listenAddress}:${config.http.port}`;
+  new Logger('Bootstrap').log(`piragua (${config.backend} backend) listening on ${httpsOptions ? `https://${address}` : address}`);
 }
 
-void bootstrap();
+bootstrap().catch((error: unknown) => {
+  // One JSON line (Nest has usually logged the cause already) instead of Node's unhandled-rejection dump.
+  new Logger('Bootstrap').fatal({ err: error, msg: 'piragua could not start' });
+  process.exit(1);
+});

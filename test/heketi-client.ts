@@ -2,6 +2,8 @@ import { requestPathForQsh } from '../src/auth/qsh.js';
 import { heketiToken } from './factories/heketi-token.factory.js';
 
 export interface HeketiResponse {
+  /** The instance that answered. */
+  baseUrl: string;
   body: string;
   headers: Headers;
   status: number;
@@ -13,22 +15,31 @@ export interface HeketiResponse {
  * followed redirect; polls the queue every 400 ms until the answer is not X-Pending.
  */
 export class HeketiClient {
+  private turn = 0;
+
+  /** With several base URLs, each request (poll, redirect) goes to the next one, like a round-robin load balancer. */
   constructor(
-    readonly baseUrl: string,
+    private readonly baseUrls: string | string[],
     private readonly key: string,
     private readonly issuer = 'admin',
   ) {}
 
+  get baseUrl(): string {
+    return typeof this.baseUrls === 'string' ? this.baseUrls : this.baseUrls[this.turn % this.baseUrls.length]!;
+  }
+
   async request(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<HeketiResponse> {
     const token = heketiToken({ issuer: this.issuer, key: this.key, method, path: requestPathForQsh(path) });
-    const response = await fetch(`${this.baseUrl}${path}`, {
+    const baseUrl = this.baseUrl;
+    this.turn += 1;
+    const response = await fetch(`${baseUrl}${path}`, {
       body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
       headers: { Authorization: `bearer ${token}`, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }), ...headers },
       method,
       redirect: 'manual',
     });
     const text = await response.text();
-    return { body: text, headers: response.headers, json: () => JSON.parse(text), status: response.status };
+    return { baseUrl, body: text, headers: response.headers, json: () => JSON.parse(text), status: response.status };
   }
 
   /** POST/DELETE, then poll the queue like the Go client, following a 303 with a new token. */
@@ -50,7 +61,9 @@ export class HeketiClient {
         continue;
       }
       if (poll.status === 303) {
-        return { accepted, final: await this.request('GET', poll.headers.get('location')!), polls };
+        // Go's http.Client sends the previous URL as Referer when it follows a redirect.
+        const followed = await this.request('GET', poll.headers.get('location')!, undefined, { Referer: `${poll.baseUrl}${location}` });
+        return { accepted, final: followed, polls };
       }
       return { accepted, final: poll, polls };
     }

@@ -1,5 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { get as httpsGet } from 'node:https';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 
@@ -23,12 +24,14 @@ export class PiraguaProcess {
   private constructor(
     readonly url: string,
     readonly child: ChildProcess,
+    /** The CA that signed the service's certificate, when it serves HTTPS (fetch cannot be given one). */
+    private readonly ca?: string | Buffer,
   ) {
     child.stdout?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
     child.stderr?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
   }
 
-  static async start(env: Record<string, string>, options: { waitReady?: boolean } = {}): Promise<PiraguaProcess> {
+  static async start(env: Record<string, string>, options: { tls?: { ca: string | Buffer }; waitReady?: boolean } = {}): Promise<PiraguaProcess> {
     const port = env.HEKETI_HTTP_PORT ? Number(env.HEKETI_HTTP_PORT) : await freePort();
     const child = spawn(process.execPath, [resolve('dist/main.js')], {
       env: {
@@ -41,7 +44,8 @@ export class PiraguaProcess {
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    const instance = new PiraguaProcess(`http://127.0.0.1:${port}`, child);
+    const scheme = options.tls ? 'https' : 'http';
+    const instance = new PiraguaProcess(`${scheme}://127.0.0.1:${port}`, child, options.tls?.ca);
     await instance.waitFor(options.waitReady === false ? '/hello' : '/health/ready');
     return instance;
   }
@@ -57,7 +61,7 @@ export class PiraguaProcess {
         throw new Error(`piragua exited with ${this.child.exitCode}:\n${this.output}`);
       }
       try {
-        if ((await fetch(`${this.url}${path}`)).status === 200) {
+        if ((await this.statusOf(path)) === 200) {
           return;
         }
       } catch {
@@ -66,6 +70,18 @@ export class PiraguaProcess {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     throw new Error(`piragua did not answer ${path} within ${timeoutMs} ms:\n${this.output}`);
+  }
+
+  private async statusOf(path: string): Promise<number> {
+    if (this.ca === undefined) {
+      return (await fetch(`${this.url}${path}`)).status;
+    }
+    return new Promise((resolve, reject) => {
+      httpsGet(`${this.url}${path}`, { agent: false, ca: this.ca }, (response) => {
+        response.resume();
+        resolve(response.statusCode ?? 0);
+      }).on('error', reject);
+    });
   }
 
   async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {

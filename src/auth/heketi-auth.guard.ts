@@ -1,7 +1,8 @@
-import { ExecutionContext, Injectable } from '@nestjs/common';
+import { ExecutionContext, Injectable, Logger } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
 import type { Request } from 'express';
+import jwt from 'jsonwebtoken';
 import { PiraguaError } from '../common/piragua.error.js';
 import { IS_PUBLIC_KEY } from '../common/public.decorator.js';
 import { adminRequired, badAuthorizationHeader, invalidToken, tokenNotFound } from './auth.errors.js';
@@ -23,12 +24,34 @@ export function describeJwtFailure(info: unknown): PiraguaError {
   return invalidToken(error?.message ?? 'token could not be verified');
 }
 
+/** Request values in a log line are the client's: cap them and escape control characters, so a line stays one line. */
+function forLog(value: string, max = 200): string {
+  const escaped = JSON.stringify(value.length > max ? `${value.slice(0, max)}…` : value);
+  return escaped.slice(1, -1);
+}
+
+/** The `iss` claim as the client sent it, read without verifying anything; for the log only. */
+function claimedIssuer(request: Request): string | undefined {
+  const token = bearerToken(request);
+  if (token === null) {
+    return undefined;
+  }
+  try {
+    const payload = jwt.decode(token, { json: true });
+    return typeof payload?.iss === 'string' && payload.iss !== '' ? payload.iss : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * The global guard: every route needs a valid Heketi JWT unless it is @Public(), and the `user`
  * issuer only reaches routes marked @UserAllowed(), as in heketi's app_middleware.go.
  */
 @Injectable()
 export class HeketiAuthGuard extends AuthGuard('heketi-jwt') {
+  private readonly logger = new Logger(HeketiAuthGuard.name);
+
   constructor(private readonly reflector: Reflector) {
     super();
   }
@@ -39,18 +62,12 @@ export class HeketiAuthGuard extends AuthGuard('heketi-jwt') {
       return true;
     }
     const request = context.switchToHttp().getRequest<Request>();
-    if (!request.headers.authorization?.trim()) {
-      throw tokenNotFound();
+    try {
+      return await this.authenticate(context, request);
+    } catch (error) {
+      this.logRejection(request, error);
+      throw error;
     }
-    if (bearerToken(request) === null) {
-      throw badAuthorizationHeader();
-    }
-    await super.canActivate(context);
-    const principal = request.user as HeketiPrincipal;
-    if (principal.issuer !== 'admin' && !this.reflector.getAllAndOverride<boolean>(USER_ALLOWED_KEY, targets)) {
-      throw adminRequired();
-    }
-    return true;
   }
 
   override handleRequest<TUser = HeketiPrincipal>(error: unknown, user: TUser | false, info: unknown): TUser {
@@ -61,5 +78,28 @@ export class HeketiAuthGuard extends AuthGuard('heketi-jwt') {
       throw describeJwtFailure(info);
     }
     return user;
+  }
+
+  private async authenticate(context: ExecutionContext, request: Request): Promise<boolean> {
+    if (!request.headers.authorization?.trim()) {
+      throw tokenNotFound();
+    }
+    if (bearerToken(request) === null) {
+      throw badAuthorizationHeader();
+    }
+    await super.canActivate(context);
+    const principal = request.user as HeketiPrincipal;
+    if (principal.issuer !== 'admin' && !this.reflector.getAllAndOverride<boolean>(USER_ALLOWED_KEY, [context.getHandler(), context.getClass()])) {
+      throw adminRequired();
+    }
+    return true;
+  }
+
+  /** One line per refused request, for operators: what was refused and why, never the token or a key. */
+  private logRejection(request: Request, error: unknown): void {
+    const reason = error instanceof PiraguaError ? error.message : 'authentication failed unexpectedly';
+    const issuer = claimedIssuer(request);
+    const from = issuer === undefined ? '' : ` from issuer ${forLog(issuer, 40)}`;
+    this.logger.warn(`Refused ${forLog(request.method, 20)} ${forLog(request.path)}${from}: ${forLog(reason)}`);
   }
 }

@@ -14,6 +14,12 @@ function lowercaseKeys(_key: string, value: unknown): unknown {
 
 const METHODS_WITH_BODY = new Set(['POST', 'PUT', 'PATCH']);
 
+/**
+ * What a request's body is when it could not be parsed. Heketi authenticates before it parses, so
+ * the 422 is left to the validation pipe, which runs after the guard.
+ */
+export const UNPARSABLE_BODY = Symbol('unparsable body');
+
 /** body-parser reads an empty body as `{}`; Go's json.Unmarshal refuses it, and so does Heketi (422). */
 function refuseEmpty(request: { method?: string }, _response: unknown, body: Buffer): void {
   if (body.length === 0 && METHODS_WITH_BODY.has(request.method ?? '')) {
@@ -30,12 +36,13 @@ export const heketiJsonBody: RequestHandler = express.json({
   verify: refuseEmpty,
 });
 
-/** Body-parser failures happen before Nest's filters, so they are answered here in Heketi's words. */
-export const heketiBodyErrors: ErrorRequestHandler = (error: { type?: string }, _request, response, next) => {
+/** An oversized body is refused at once; one that does not parse is marked for the validation pipe. */
+export const heketiBodyErrors: ErrorRequestHandler = (error: { type?: string }, request, response, next) => {
   if (error?.type === 'entity.too.large') {
     sendPlainError(response, 413, 'request body too large');
   } else if (error?.type) {
-    sendPlainError(response, 422, 'request unable to be parsed');
+    (request as { body?: unknown }).body = UNPARSABLE_BODY;
+    next();
   } else {
     next(error);
   }

@@ -1,5 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiResponse } from '@nestjs/swagger';
+import { ApiBasicAuth, ApiOperation, ApiResponse } from '@nestjs/swagger';
+import { HEKETI_UI_SCHEME } from '../docs/heketi-request-signer.js';
 
 type ErrorStatus = 400 | 401 | 404 | 409 | 422 | 429 | 500 | 501;
 
@@ -43,7 +44,8 @@ export function HeketiEndpoint(options: EndpointOptions) {
   ];
   if (!options.public) {
     decorators.push(
-      ApiBearerAuth('heketi-jwt'),
+      // The wire format is a Heketi JWT; the Basic scheme is how Swagger UI collects the issuer and key to sign one.
+      ApiBasicAuth(HEKETI_UI_SCHEME),
       ApiResponse({ content: { 'text/plain': { schema: { type: 'string' } } }, description: ERROR_TEXT[401], status: 401 }),
     );
   }

@@ -2,6 +2,7 @@ import { applyDecorators, ArgumentMetadata, Injectable, ValidationPipe } from '@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsArray, IsBoolean, IsInt, IsNumber, IsObject, IsOptional, IsString, ValidateNested } from 'class-validator';
+import { UNPARSABLE_BODY } from './heketi-body.middleware.js';
 import { unparsable } from './piragua.error.js';
 
 interface FieldOptions {
@@ -41,7 +42,7 @@ export class HeketiValidationPipe extends ValidationPipe {
   }
 
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
-    if (metadata.type === 'body' && (value === null || typeof value !== 'object' || Array.isArray(value))) {
+    if (metadata.type === 'body' && (value === UNPARSABLE_BODY || value === null || typeof value !== 'object' || Array.isArray(value))) {
       throw unparsable();
     }
     return super.transform(value, metadata);

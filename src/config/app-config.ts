@@ -5,6 +5,14 @@ import { EnvVars } from './env.js';
 
 export type BackendKind = 'local' | 'gluster';
 
+/** `json` for machines (journald, collectors), `pretty` for a terminal, `text` for a plain-text file. */
+export type LogFormat = 'json' | 'pretty' | 'text';
+
+/** pino's level names; LOG_LEVEL takes Nest's, mapped here. */
+export type LogLevelName = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
+
+const PINO_LEVELS: Record<string, LogLevelName> = { debug: 'debug', error: 'error', fatal: 'fatal', log: 'info', verbose: 'trace', warn: 'warn' };
+
 export interface AuthConfig {
   adminKey: string;
   /** True when no HEKETI_ADMIN_KEY was configured and piragua made one up for this run. */
@@ -28,16 +36,22 @@ export class AppConfig {
   readonly auth: AuthConfig;
   readonly backend: BackendKind;
   readonly gluster: GlusterConfig;
-  readonly http: { listenAddress: string; port: number };
+  /** Random per process start; tells this run's operations from those of an earlier one. */
+  readonly incarnation = randomBytes(8).toString('hex');
+  readonly http: { listenAddress: string; port: number; tls?: { certFile: string; keyFile: string } };
   /** Names this instance in operation records; one per Gluster server, stable across restarts. */
   readonly instanceId: string;
+  /** An instance whose heartbeat is older than this is dead, and its unfinished operations are taken over. */
+  readonly instanceTimeoutMs: number;
   readonly local: { dataDir: string; volumeName: string };
-  readonly log: { format: 'text' | 'json'; level: string };
+  readonly log: { format: LogFormat; level: LogLevelName };
   readonly maxInflightOperations: number;
+  readonly reconcileIntervalMs: number;
   readonly refreshIntervalMs: number;
   readonly testCrashAt?: string;
 
-  constructor(env: Readonly<EnvVars>) {
+  /** `terminal`: whether stdout is a TTY, which picks the default LOG_FORMAT. */
+  constructor(env: Readonly<EnvVars>, terminal = process.stdout.isTTY === true) {
     const adminKey = env.HEKETI_ADMIN_KEY;
     this.auth = {
       adminKey: adminKey ?? randomBytes(24).toString('base64url'),
@@ -59,14 +73,20 @@ export class AppConfig {
     this.http = {
       listenAddress: this.auth.adminKeyGenerated ? '127.0.0.1' : (env.PIRAGUA_LISTEN_ADDRESS ?? '0.0.0.0'),
       port: env.HEKETI_HTTP_PORT ?? 8080,
+      tls: env.PIRAGUA_TLS_CERT && env.PIRAGUA_TLS_KEY ? { certFile: env.PIRAGUA_TLS_CERT, keyFile: env.PIRAGUA_TLS_KEY } : undefined,
     };
     this.instanceId = env.PIRAGUA_INSTANCE_ID ?? hostname();
+    this.instanceTimeoutMs = (env.PIRAGUA_INSTANCE_TIMEOUT_SECONDS ?? 60) * 1000;
     this.local = {
       dataDir: resolve(env.PIRAGUA_DATA_DIR ?? './data'),
       volumeName: env.PIRAGUA_LOCAL_VOLUME_NAME ?? 'local',
     };
-    this.log = { format: env.LOG_FORMAT === 'json' ? 'json' : 'text', level: env.LOG_LEVEL ?? 'log' };
+    this.log = {
+      format: (env.LOG_FORMAT as LogFormat | undefined) ?? (terminal ? 'pretty' : 'json'),
+      level: PINO_LEVELS[env.LOG_LEVEL ?? 'log'] ?? 'info',
+    };
     this.maxInflightOperations = env.HEKETI_MAX_INFLIGHT_OPERATIONS ?? 64;
+    this.reconcileIntervalMs = (env.PIRAGUA_RECONCILE_SECONDS ?? 60) * 1000;
     this.refreshIntervalMs = (env.PIRAGUA_REFRESH_SECONDS ?? 30) * 1000;
     this.testCrashAt = env.PIRAGUA_TEST_CRASH_AT;
   }
@@ -76,6 +96,9 @@ export class AppConfig {
     const problems: string[] = [];
     if (this.backend === 'gluster' && this.gluster.volumes.length === 0) {
       problems.push('PIRAGUA_GLUSTER_VOLUMES: required when PIRAGUA_BACKEND=gluster');
+    }
+    if ((env.PIRAGUA_TLS_CERT === undefined) !== (env.PIRAGUA_TLS_KEY === undefined)) {
+      problems.push('PIRAGUA_TLS_CERT and PIRAGUA_TLS_KEY: set both for HTTPS, or neither');
     }
     if (env.HEKETI_USER_KEY !== undefined && env.HEKETI_USER_KEY === env.HEKETI_ADMIN_KEY) {
       problems.push('HEKETI_USER_KEY: must differ from HEKETI_ADMIN_KEY, or a user token would pass as admin');

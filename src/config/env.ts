@@ -1,5 +1,6 @@
 import { plainToInstance, Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsNumber, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
+import { rustPiraguaProblems, withRustPiraguaNames } from './rust-piragua-env.js';
 
 const toNumber = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
 const toBool = ({ value }: { value: unknown }) => {
@@ -31,10 +32,12 @@ export class EnvVars {
   @IsOptional() @IsString() @MinLength(1) @Transform(emptyToUndefined)
   HEKETI_USER_KEY?: string;
 
+  /** Nest's level names; `log` is pino's `info`, `verbose` its `trace`. Audit lines are written whatever the level. */
   @IsOptional() @IsIn(['fatal', 'error', 'warn', 'log', 'debug', 'verbose']) @Transform(emptyToUndefined)
   LOG_LEVEL?: string;
 
-  @IsOptional() @IsIn(['text', 'json']) @Transform(emptyToUndefined)
+  /** `json`: one pino JSON object per line; `pretty`: pino-pretty for a terminal; `text`: pino-pretty, one plain line per entry. Default: `pretty` on a TTY, else `json`. */
+  @IsOptional() @IsIn(['json', 'pretty', 'text']) @Transform(emptyToUndefined)
   LOG_FORMAT?: string;
 
   @IsOptional() @IsIn(['local', 'gluster']) @Transform(emptyToUndefined)
@@ -55,6 +58,9 @@ export class EnvVars {
   @IsOptional() @Matches(/^[A-Za-z0-9_.-]+(,[A-Za-z0-9_.-]+)*$/, { message: 'PIRAGUA_GLUSTER_VOLUMES must be a comma-separated list of Gluster volume names' }) @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.replace(/\s+/g, '') || undefined : value))
   PIRAGUA_GLUSTER_VOLUMES?: string;
 
+  @IsOptional() @IsInt() @Min(10) @Max(3600) @Transform(toNumber)
+  PIRAGUA_INSTANCE_TIMEOUT_SECONDS?: number;
+
   @IsOptional() @Matches(/^[A-Za-z0-9_.-]{1,64}$/, { message: 'PIRAGUA_INSTANCE_ID must be 1-64 letters, digits, dots, dashes or underscores' }) @Transform(emptyToUndefined)
   PIRAGUA_INSTANCE_ID?: string;
 
@@ -67,8 +73,17 @@ export class EnvVars {
   @IsOptional() @IsString() @MinLength(1) @Transform(emptyToUndefined)
   PIRAGUA_MOUNT_DIR?: string;
 
+  @IsOptional() @IsString() @MinLength(1) @Transform(emptyToUndefined)
+  PIRAGUA_TLS_CERT?: string;
+
+  @IsOptional() @IsString() @MinLength(1) @Transform(emptyToUndefined)
+  PIRAGUA_TLS_KEY?: string;
+
   @IsOptional() @IsNumber() @Min(0.1) @Max(100) @Transform(toNumber)
   PIRAGUA_OVERCOMMIT?: number;
+
+  @IsOptional() @IsInt() @Min(5) @Max(86400) @Transform(toNumber)
+  PIRAGUA_RECONCILE_SECONDS?: number;
 
   @IsOptional() @IsInt() @Min(1) @Max(86400) @Transform(toNumber)
   PIRAGUA_REFRESH_SECONDS?: number;
@@ -87,17 +102,20 @@ export class InvalidEnvironmentError extends Error {
 
 /** The one place that reads process.env: validates every variable and reports all problems at once. */
 export function loadEnv(source: NodeJS.ProcessEnv = process.env): Readonly<EnvVars> {
+  const renamed = withRustPiraguaNames(source);
   const known = Object.fromEntries(
-    Object.keys(new EnvVarsKeys()).map((key) => [key, source[key]]).filter(([, value]) => value !== undefined),
+    Object.keys(new EnvVarsKeys()).map((key) => [key, renamed[key]]).filter(([, value]) => value !== undefined),
   );
   const vars = plainToInstance(EnvVars, known);
-  const errors = validateSync(vars, { forbidUnknownValues: false });
-  if (errors.length > 0) {
-    const problems = errors.flatMap((error) =>
+  const problems = [
+    ...rustPiraguaProblems(source),
+    ...validateSync(vars, { forbidUnknownValues: false }).flatMap((error) =>
       Object.values(error.constraints ?? {}).map((text) =>
         text.startsWith(error.property) ? `${text} (got ${JSON.stringify(known[error.property])})` : `${error.property}: ${text}`,
       ),
-    );
+    ),
+  ];
+  if (problems.length > 0) {
     throw new InvalidEnvironmentError(problems);
   }
   return Object.freeze(vars);
@@ -120,10 +138,14 @@ class EnvVarsKeys implements Required<Record<keyof EnvVars, true>> {
   PIRAGUA_GLUSTER_TIMEOUT_SECONDS = true as const;
   PIRAGUA_GLUSTER_VOLUMES = true as const;
   PIRAGUA_INSTANCE_ID = true as const;
+  PIRAGUA_INSTANCE_TIMEOUT_SECONDS = true as const;
   PIRAGUA_LISTEN_ADDRESS = true as const;
   PIRAGUA_TEST_CRASH_AT = true as const;
+  PIRAGUA_TLS_CERT = true as const;
+  PIRAGUA_TLS_KEY = true as const;
   PIRAGUA_LOCAL_VOLUME_NAME = true as const;
   PIRAGUA_MOUNT_DIR = true as const;
   PIRAGUA_OVERCOMMIT = true as const;
+  PIRAGUA_RECONCILE_SECONDS = true as const;
   PIRAGUA_REFRESH_SECONDS = true as const;
 }

@@ -147,7 +147,12 @@ export class GlusterCliGateway extends TreeBackedGateway implements OnModuleInit
 
   async quotaUsage(clusterId: string): Promise<Map<string, QuotaUsage>> {
     const limits = await this.cli.quotaList(this.servedVolume(clusterId).info.name);
-    return new Map(limits.map((limit) => [limit.path.replace(/^\//, ''), { limitBytes: limit.hardLimitBytes, usedBytes: limit.usedBytes }]));
+    return new Map(
+      limits.map((limit) => [
+        limit.path.replace(/^\//, ''),
+        { limitBytes: limit.hardLimitBytes, softLimitExceeded: limit.softLimitExceeded, usedBytes: limit.usedBytes },
+      ]),
+    );
   }
 
   protected tree(clusterId: string): VolumeTree {

@@ -231,7 +231,8 @@ describe(GlusterCli.name, () => {
     });
 
     it('should give up with the lock error once the retry budget is spent', async () => {
-      sut.retryPolicy = { initialDelayMs: 10, maxDelayMs: 40, totalBudgetMs: 300 };
+      // A budget of several calls even on a loaded machine, where each fake call takes longer.
+      sut.retryPolicy = { initialDelayMs: 10, maxDelayMs: 40, totalBudgetMs: 1000 };
       await script([], { fixture: 'quota-limit-lock-contention' });
       const error = await rejection(sut.setQuotaLimit(VOL, '/a', 1024));
       expect(error.isLockContention).toBe(true);
@@ -311,12 +312,12 @@ describe(GlusterCli.name, () => {
   });
 
   describe('mount and unmount', () => {
-    it('should create the mount point and mount the volume with mount -t glusterfs', async () => {
+    it('should create the mount point and mount the volume with mount -t glusterfs, without kernel caching', async () => {
       const mountPoint = join(dir, 'mnt', VOL);
       await script([{}]);
       await sut.mount('127.0.0.2', VOL, mountPoint);
       expect((await stat(mountPoint)).isDirectory()).toBe(true);
-      expect(await argvLog()).toEqual([['-t', 'glusterfs', `127.0.0.2:/${VOL}`, mountPoint]]);
+      expect(await argvLog()).toEqual([['-t', 'glusterfs', '-o', `entry-timeout=0,attribute-timeout=0,xlator-option=${VOL}-md-cache.md-cache-timeout=0`, `127.0.0.2:/${VOL}`, mountPoint]]);
     });
 
     it('should keep the mount point out of the public message of a failed mount', async () => {

@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { execa } from 'execa';
+import { Subject } from 'rxjs';
 import { mkdir } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AppConfig } from '../config/app-config.js';
@@ -15,6 +16,14 @@ const LOCK_CONTENTION = /another transaction (is|could be) in progress|locking f
 /** gluster's own helper mounts, which show up in its error texts (e.g. a failed removexattr). */
 const GLUSTER_AUX_MOUNT = /(\/var)?\/run\/gluster\/[^/\s]+_quota_(limit|list)(?=\/)/g;
 const VOLUME_NAME = /^[A-Za-z0-9_.][A-Za-z0-9_.-]*$/;
+
+export interface GlusterCommandEvent {
+  /** The subcommand, e.g. 'volume quota limit-usage'. */
+  command: string;
+  outcome: 'ok' | 'failed' | 'lock_contention' | 'timeout';
+  /** Including lock retries. */
+  seconds: number;
+}
 
 export interface GlusterCommandFailure {
   /** The argv after the program name; for gluster it starts with `--mode=script`. */
@@ -113,6 +122,8 @@ interface GlusterCall {
 @Injectable()
 export class GlusterCli {
   readonly stats = { calls: new Map<string, number>(), failures: new Map<string, number>(), lockRetries: 0 };
+  /** One event per gluster call (retries included), for metrics. */
+  readonly commands = new Subject<GlusterCommandEvent>();
   /** Tests shorten it; production keeps the defaults. */
   retryPolicy: LockRetryPolicy = { initialDelayMs: 200, maxDelayMs: 3000, totalBudgetMs: 60_000 };
   private readonly logger = new Logger(GlusterCli.name);
@@ -184,7 +195,11 @@ export class GlusterCli {
 
   async mount(server: string, volume: string, mountPoint: string): Promise<void> {
     await mkdir(mountPoint, { recursive: true });
-    const args = ['-t', 'glusterfs', `${server}:/${checkVolume(volume)}`, mountPoint];
+    // No caching of names and attributes, in the kernel or in gluster's md-cache: other instances
+    // replace piragua's records through their own mounts, and a cached entry would keep showing the
+    // old file (measured: 39 of 40 reads right after such a replace were stale without these).
+    const options = `entry-timeout=0,attribute-timeout=0,xlator-option=${checkVolume(volume)}-md-cache.md-cache-timeout=0`;
+    const args = ['-t', 'glusterfs', '-o', options, `${server}:/${checkVolume(volume)}`, mountPoint];
     this.count(this.stats.calls, 'mount');
     const result = await this.exec('mount', 'mount', args);
     if (result.failed) {
@@ -232,11 +247,15 @@ export class GlusterCli {
     const started = Date.now();
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.glusterOnce(call);
+        const output = await this.glusterOnce(call);
+        this.commands.next({ command: call.name, outcome: 'ok', seconds: (Date.now() - started) / 1000 });
+        return output;
       } catch (error) {
         const delay = error instanceof GlusterCommandError && error.isLockContention ? this.backoff(attempt) : undefined;
         if (delay === undefined || Date.now() - started + delay > this.retryPolicy.totalBudgetMs) {
           this.count(this.stats.failures, call.name);
+          const outcome = !(error instanceof GlusterCommandError) ? 'failed' : error.timedOut ? 'timeout' : error.isLockContention ? 'lock_contention' : 'failed';
+          this.commands.next({ command: call.name, outcome, seconds: (Date.now() - started) / 1000 });
           throw error;
         }
         this.stats.lockRetries++;

@@ -1,4 +1,4 @@
-import type { ClusterTopology, OperationRecord, ProbeResult, QuotaUsage, VolumeRecord } from './gluster.types.js';
+import type { ClusterTopology, Heartbeat, OperationRecord, ProbeResult, QuotaUsage, VolumeRecord } from './gluster.types.js';
 
 /**
  * Everything piragua does to storage: the Gluster volumes' topology and quotas, and the directory
@@ -18,26 +18,40 @@ export abstract class GlusterGateway {
   abstract claimName(clusterId: string, name: string, volumeId: string): Promise<boolean>;
   abstract releaseName(clusterId: string, name: string, volumeId: string): Promise<void>;
 
+  /** The per-volume change lock shared by all instances; false while another operation holds it. */
+  abstract lockVolume(clusterId: string, volumeId: string, operationId: string): Promise<boolean>;
+  abstract unlockVolume(clusterId: string, volumeId: string, operationId: string): Promise<void>;
+  abstract volumeLockHolder(clusterId: string, volumeId: string): Promise<string | undefined>;
+
+  abstract saveHeartbeat(clusterId: string, heartbeat: Heartbeat): Promise<void>;
+  abstract loadHeartbeats(clusterId: string): Promise<Heartbeat[]>;
+
   /** Every name reservation on a cluster: name -> volume id. */
   abstract loadNames(clusterId: string): Promise<Map<string, string>>;
-  /** Ids of the volume directories on a cluster, with or without a record. */
+  /** Names of the top-level volume directories on a cluster (ids, or legacy dashed uuids), with or without a record. */
   abstract listVolumeDirectories(clusterId: string): Promise<string[]>;
 
   /** Makes `<id>/` and `<id>/<name>/`, the latter group-owned by gid with mode 2775. */
   abstract createVolumeDirectory(clusterId: string, volumeId: string, name: string, gid?: number): Promise<void>;
   /** Takes `<id>/` out of the namespace at once; its contents are purged later. */
-  abstract trashVolumeDirectory(clusterId: string, volumeId: string): Promise<void>;
+  abstract trashVolumeDirectory(clusterId: string, directory: string): Promise<void>;
+  /** The volume directory below a legacy top-level directory and its group, for adoption. */
+  abstract inspectVolumeDirectory(clusterId: string, directory: string): Promise<{ createdAt: string; gid: number; name: string } | undefined>;
   /** Deletes what earlier trash calls left; returns how many volume trees it purged. */
   abstract purgeTrash(clusterId: string): Promise<number>;
 
   abstract saveVolume(record: VolumeRecord): Promise<void>;
   abstract loadVolume(clusterId: string, volumeId: string): Promise<VolumeRecord | undefined>;
   abstract removeVolume(clusterId: string, volumeId: string): Promise<void>;
+  /** Every saveVolume/removeVolume is announced as `<ms>-<volume id>`, oldest first. */
+  abstract volumeChanges(clusterId: string): Promise<string[]>;
+  abstract pruneVolumeChanges(clusterId: string, maxAgeMs: number): Promise<void>;
   abstract loadVolumes(clusterId: string): Promise<VolumeRecord[]>;
 
-  abstract setQuota(clusterId: string, volumeId: string, limitBytes: number): Promise<void>;
-  abstract readQuota(clusterId: string, volumeId: string): Promise<number | undefined>;
-  abstract removeQuota(clusterId: string, volumeId: string): Promise<void>;
+  // Quotas and trash address a volume by its top-level directory (volumeDirectory(record)).
+  abstract setQuota(clusterId: string, directory: string, limitBytes: number): Promise<void>;
+  abstract readQuota(clusterId: string, directory: string): Promise<number | undefined>;
+  abstract removeQuota(clusterId: string, directory: string): Promise<void>;
   abstract quotaUsage(clusterId: string): Promise<Map<string, QuotaUsage>>;
 
   abstract saveOperation(record: OperationRecord): Promise<void>;

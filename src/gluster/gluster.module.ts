@@ -6,7 +6,7 @@ import { GlusterGateway } from './gluster.gateway.js';
 import { LocalGateway } from './local.gateway.js';
 
 @Module({
-  exports: [GlusterGateway],
+  exports: [GlusterCli, GlusterGateway],
   providers: [
     GlusterCli,
     {

@@ -42,6 +42,8 @@ export type VolumeState = 'creating' | 'ready' | 'deleting';
 export interface VolumeRecord {
   clusterId: string;
   createdAt: string;
+  /** The top-level directory when it is not the id: volumes adopted from the Rust piragua keep their dashed uuid. */
+  directory?: string;
   durability: Durability;
   gid?: number;
   glusterVolumeOptions?: string[];
@@ -54,6 +56,21 @@ export interface VolumeRecord {
   state: VolumeState;
 }
 
+/** An instance's sign of life on each served volume, rewritten every few seconds. */
+export interface Heartbeat {
+  heartbeatAt: string;
+  /** Random per process start: an operation of an earlier incarnation died with it. */
+  incarnation: string;
+  instanceId: string;
+  pid: number;
+  startedAt: string;
+}
+
+/** The volume's top-level directory, the path its quota is set on and Kubernetes mounts below. */
+export function volumeDirectory(record: Pick<VolumeRecord, 'directory' | 'id'>): string {
+  return record.directory ?? record.id;
+}
+
 export type OperationKind = 'create' | 'expand' | 'delete';
 
 /** An async operation as `/queue/{id}` reports it; kept on the backend so any instance can answer. */
@@ -61,11 +78,15 @@ export interface OperationRecord {
   clusterId: string;
   finishedAt?: string;
   id: string;
+  /** The owner's incarnation that started it; a restarted owner has another one. */
+  incarnation: string;
   kind: OperationKind;
   /** Failure text shown to the client, worded like Heketi's. */
   message?: string;
   /** The instance running it (PIRAGUA_INSTANCE_ID); a restarted instance knows its own unfinished ones died. */
   owner: string;
+  /** The JWT issuer that asked for it (`admin` or `user`), for the audit log. */
+  requestedBy?: string;
   startedAt: string;
   state: 'pending' | 'succeeded' | 'failed';
   volumeId: string;
@@ -73,6 +94,8 @@ export interface OperationRecord {
 
 export interface QuotaUsage {
   limitBytes: number;
+  /** Gluster's `sl_exceeded`: usage is past the soft limit (80 % of the hard one by default); unknown on the local backend. */
+  softLimitExceeded?: boolean;
   usedBytes?: number;
 }
 

@@ -228,6 +228,7 @@ describe(LocalGateway.name, () => {
       const operation = {
         clusterId,
         id: ID_B,
+        incarnation: 'inc-1',
         kind: 'create' as const,
         owner: 'spec',
         startedAt: '2026-01-01T00:00:00.000Z',
@@ -243,6 +244,33 @@ describe(LocalGateway.name, () => {
       await sut.removeOperation(clusterId, ID_B);
 
       expect(await sut.loadOperations(clusterId)).toEqual([]);
+    });
+
+    it('should lock a volume for one operation at a time, across gateways on the same data', async () => {
+      const sut = await start();
+      const other = await start();
+      const clusterId = sut.clusters()[0]!.id;
+
+      expect(await sut.lockVolume(clusterId, ID_A, ID_B)).toBe(true);
+      expect(await other.lockVolume(clusterId, ID_A, UNKNOWN_CLUSTER)).toBe(false);
+      expect(await other.volumeLockHolder(clusterId, ID_A)).toBe(ID_B);
+
+      await other.unlockVolume(clusterId, ID_A, UNKNOWN_CLUSTER);
+      expect(await sut.volumeLockHolder(clusterId, ID_A)).toBe(ID_B);
+      await sut.unlockVolume(clusterId, ID_A, ID_B);
+
+      expect(await sut.volumeLockHolder(clusterId, ID_A)).toBeUndefined();
+      expect(await other.lockVolume(clusterId, ID_A, UNKNOWN_CLUSTER)).toBe(true);
+    });
+
+    it('should round-trip heartbeats', async () => {
+      const sut = await start();
+      const clusterId = sut.clusters()[0]!.id;
+      const heartbeat = { heartbeatAt: '2026-01-01T00:00:05.000Z', incarnation: 'inc-1', instanceId: 'spec', pid: 42, startedAt: '2026-01-01T00:00:00.000Z' };
+
+      await sut.saveHeartbeat(clusterId, heartbeat);
+
+      expect(await sut.loadHeartbeats(clusterId)).toEqual([heartbeat]);
     });
   });
 

@@ -1,5 +1,5 @@
 import { GlusterGateway } from './gluster.gateway.js';
-import type { OperationRecord, VolumeRecord } from './gluster.types.js';
+import type { Heartbeat, OperationRecord, VolumeRecord } from './gluster.types.js';
 import type { VolumeTree } from './volume-tree.js';
 
 /** The directory-tree half of a gateway, shared by the backends that keep volumes as directories. */
@@ -14,6 +14,26 @@ export abstract class TreeBackedGateway extends GlusterGateway {
     return this.tree(clusterId).releaseName(name, volumeId);
   }
 
+  lockVolume(clusterId: string, volumeId: string, operationId: string): Promise<boolean> {
+    return this.tree(clusterId).lockVolume(volumeId, operationId);
+  }
+
+  unlockVolume(clusterId: string, volumeId: string, operationId: string): Promise<void> {
+    return this.tree(clusterId).unlockVolume(volumeId, operationId);
+  }
+
+  volumeLockHolder(clusterId: string, volumeId: string): Promise<string | undefined> {
+    return this.tree(clusterId).volumeLockHolder(volumeId);
+  }
+
+  saveHeartbeat(clusterId: string, heartbeat: Heartbeat): Promise<void> {
+    return this.tree(clusterId).saveHeartbeat(heartbeat);
+  }
+
+  loadHeartbeats(clusterId: string): Promise<Heartbeat[]> {
+    return this.tree(clusterId).loadHeartbeats();
+  }
+
   loadNames(clusterId: string): Promise<Map<string, string>> {
     return this.tree(clusterId).names();
   }
@@ -26,8 +46,12 @@ export abstract class TreeBackedGateway extends GlusterGateway {
     return this.tree(clusterId).createVolumeDirectory(volumeId, name, gid);
   }
 
-  trashVolumeDirectory(clusterId: string, volumeId: string): Promise<void> {
-    return this.tree(clusterId).trashVolumeDirectory(volumeId);
+  trashVolumeDirectory(clusterId: string, directory: string): Promise<void> {
+    return this.tree(clusterId).trashVolumeDirectory(directory);
+  }
+
+  inspectVolumeDirectory(clusterId: string, directory: string): Promise<{ createdAt: string; gid: number; name: string } | undefined> {
+    return this.tree(clusterId).inspectVolumeDirectory(directory);
   }
 
   purgeTrash(clusterId: string): Promise<number> {
@@ -44,6 +68,14 @@ export abstract class TreeBackedGateway extends GlusterGateway {
 
   removeVolume(clusterId: string, volumeId: string): Promise<void> {
     return this.tree(clusterId).removeVolume(volumeId);
+  }
+
+  volumeChanges(clusterId: string): Promise<string[]> {
+    return this.tree(clusterId).changes();
+  }
+
+  pruneVolumeChanges(clusterId: string, maxAgeMs: number): Promise<void> {
+    return this.tree(clusterId).pruneChanges(maxAgeMs);
   }
 
   loadVolumes(clusterId: string): Promise<VolumeRecord[]> {

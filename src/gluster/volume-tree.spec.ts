@@ -2,12 +2,13 @@ import { lstat, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { OperationRecord, VolumeRecord } from './gluster.types.js';
+import type { Heartbeat, OperationRecord, VolumeRecord } from './gluster.types.js';
 import { VolumeTree } from './volume-tree.js';
 
 const ID_A = 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa';
 const ID_B = 'bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb';
 const OP_ID = '0123456789abcdef0123456789abcdef';
+const OP_OTHER = 'fedcba9876543210fedcba9876543210';
 
 function volumeRecord(overrides: Partial<VolumeRecord> = {}): VolumeRecord {
   return {
@@ -28,6 +29,7 @@ function operationRecord(overrides: Partial<OperationRecord> = {}): OperationRec
   return {
     clusterId: 'c0ffee00c0ffee00c0ffee00c0ffee00',
     id: OP_ID,
+    incarnation: 'inc-1',
     kind: 'create',
     owner: 'spec-instance',
     startedAt: '2026-01-01T00:00:00.000Z',
@@ -55,7 +57,7 @@ describe(VolumeTree.name, () => {
     it('should make the state directories, and be safe to repeat', async () => {
       await sut.prepare();
 
-      expect((await readdir(join(root, '.piragua'))).sort()).toEqual(['names', 'operations', 'trash', 'volumes']);
+      expect((await readdir(join(root, '.piragua'))).sort()).toEqual(['changes', 'instances', 'locks', 'names', 'operations', 'trash', 'volumes']);
     });
   });
 
@@ -147,6 +149,104 @@ describe(VolumeTree.name, () => {
 
     it('should accept releasing a name nobody holds', async () => {
       await expect(sut.releaseName('nothing', ID_A)).resolves.toBeUndefined();
+    });
+  });
+
+  describe('lockVolume', () => {
+    it('should lock a volume for an operation and tell who holds it', async () => {
+      expect(await sut.lockVolume(ID_A, OP_ID)).toBe(true);
+
+      expect(await sut.volumeLockHolder(ID_A)).toBe(OP_ID);
+      expect(await sut.volumeLockHolder(ID_B)).toBeUndefined();
+    });
+
+    it('should be idempotent for the holder', async () => {
+      await sut.lockVolume(ID_A, OP_ID);
+
+      expect(await sut.lockVolume(ID_A, OP_ID)).toBe(true);
+    });
+
+    it('should refuse a lock another operation holds', async () => {
+      await sut.lockVolume(ID_A, OP_ID);
+
+      expect(await new VolumeTree(root).lockVolume(ID_A, OP_OTHER)).toBe(false);
+      expect(await sut.volumeLockHolder(ID_A)).toBe(OP_ID);
+    });
+
+    it('should let exactly one of many concurrent lockers win', async () => {
+      const operations = Array.from({ length: 12 }, (_, i) => i.toString(16).padStart(32, '0'));
+
+      const results = await Promise.all(operations.map((operation) => new VolumeTree(root).lockVolume(ID_A, operation)));
+
+      expect(results.filter(Boolean)).toHaveLength(1);
+      expect(await sut.volumeLockHolder(ID_A)).toBe(operations[results.indexOf(true)]);
+    });
+
+    it('should keep the locks of different volumes apart, and apart from names', async () => {
+      await sut.claimName(ID_A, ID_B);
+
+      expect(await sut.lockVolume(ID_A, OP_ID)).toBe(true);
+      expect(await sut.lockVolume(ID_B, OP_OTHER)).toBe(true);
+      expect(await sut.names()).toEqual(new Map([[ID_A, ID_B]]));
+      expect((await readdir(join(root, '.piragua', 'locks'))).sort()).toEqual([ID_A, ID_B]);
+    });
+  });
+
+  describe('unlockVolume', () => {
+    it('should free the lock when its holder releases it', async () => {
+      await sut.lockVolume(ID_A, OP_ID);
+
+      await sut.unlockVolume(ID_A, OP_ID);
+
+      expect(await sut.volumeLockHolder(ID_A)).toBeUndefined();
+      expect(await sut.lockVolume(ID_A, OP_OTHER)).toBe(true);
+    });
+
+    it('should leave the lock alone when another operation releases it', async () => {
+      await sut.lockVolume(ID_A, OP_ID);
+
+      await sut.unlockVolume(ID_A, OP_OTHER);
+
+      expect(await sut.volumeLockHolder(ID_A)).toBe(OP_ID);
+      expect(await sut.lockVolume(ID_A, OP_OTHER)).toBe(false);
+    });
+
+    it('should accept releasing a lock nobody holds', async () => {
+      await expect(sut.unlockVolume(ID_A, OP_ID)).resolves.toBeUndefined();
+    });
+  });
+
+  describe('heartbeats', () => {
+    const beat = (overrides: Partial<Heartbeat> = {}): Heartbeat => ({
+      heartbeatAt: '2026-01-01T00:00:05.000Z',
+      incarnation: 'inc-1',
+      instanceId: 'spec-1',
+      pid: 4242,
+      startedAt: '2026-01-01T00:00:00.000Z',
+      ...overrides,
+    });
+
+    it('should round-trip one heartbeat per instance, the last one written', async () => {
+      await sut.saveHeartbeat(beat());
+      await sut.saveHeartbeat(beat({ instanceId: 'spec-2' }));
+      await sut.saveHeartbeat(beat({ heartbeatAt: '2026-01-01T00:00:10.000Z' }));
+
+      const heartbeats = (await sut.loadHeartbeats()).sort((a, b) => a.instanceId.localeCompare(b.instanceId));
+
+      expect(heartbeats).toEqual([beat({ heartbeatAt: '2026-01-01T00:00:10.000Z' }), beat({ instanceId: 'spec-2' })]);
+      expect((await readdir(join(root, '.piragua', 'instances'))).sort()).toEqual(['spec-1.json', 'spec-2.json']);
+    });
+
+    it('should load none before any instance has beaten', async () => {
+      expect(await sut.loadHeartbeats()).toEqual([]);
+    });
+
+    it('should skip files that are not heartbeats, or not readable ones', async () => {
+      await sut.saveHeartbeat(beat());
+      await writeFile(join(root, '.piragua', 'instances', 'notes.txt'), 'x');
+      await writeFile(join(root, '.piragua', 'instances', 'torn.json'), '{');
+
+      expect(await sut.loadHeartbeats()).toEqual([beat()]);
     });
   });
 

@@ -1,9 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { chmod, chown, link, lstat, mkdir, readdir, readFile, readlink, rename, rm, stat, symlink, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { OperationRecord, VolumeRecord } from './gluster.types.js';
+import type { Heartbeat, OperationRecord, VolumeRecord } from './gluster.types.js';
 
 const VOLUME_ID = /^[0-9a-f]{32}$/;
+/** How the Rust piragua named a volume's top-level directory. */
+export const LEGACY_DIRECTORY = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const CHANGE = /^\d+-[0-9a-f]{32}$/;
 const STATE_DIR = '.piragua';
 
 function isErrno(error: unknown, ...codes: string[]): boolean {
@@ -16,6 +19,9 @@ function isErrno(error: unknown, ...codes: string[]): boolean {
  *   <root>/<id>/<name>/                    what Kubernetes mounts; the quota is set on <root>/<id>
  *   <root>/.piragua/volumes/<id>.json      the volume's record, outside the quota so a full volume can still be changed
  *   <root>/.piragua/names/<name> -> <id>   name reservations (symlink creation is atomic and exclusive)
+ *   <root>/.piragua/locks/<id> -> <op>     the operation changing a volume, one at a time across instances
+ *   <root>/.piragua/instances/<instance>   heartbeats, so instances can tell a dead peer's operations
+ *   <root>/.piragua/changes/<ms>-<id>      which records changed lately, so other instances re-read just those
  *   <root>/.piragua/operations/<op>.json   async operations, so any instance can answer /queue
  *   <root>/.piragua/trash/<id>             deleted volumes waiting to be purged
  */
@@ -23,7 +29,7 @@ export class VolumeTree {
   constructor(readonly root: string) {}
 
   async prepare(): Promise<void> {
-    for (const dir of ['names', 'operations', 'trash', 'volumes']) {
+    for (const dir of ['changes', 'instances', 'locks', 'names', 'operations', 'trash', 'volumes']) {
       await mkdir(join(this.root, STATE_DIR, dir), { recursive: true });
     }
   }
@@ -54,45 +60,36 @@ export class VolumeTree {
     }
   }
 
-  async claimName(name: string, volumeId: string): Promise<boolean> {
-    const marker = this.nameMarker(name);
-    try {
-      await symlink(volumeId, marker);
-      return true;
-    } catch (error) {
-      if (!isErrno(error, 'EEXIST')) {
-        throw error;
-      }
-    }
-    return (await this.nameOwner(name)) === volumeId;
+  claimName(name: string, volumeId: string): Promise<boolean> {
+    return this.claimMarker('names', name, volumeId);
   }
 
-  async releaseName(name: string, volumeId: string): Promise<void> {
-    if ((await this.nameOwner(name)) === volumeId) {
-      await unlink(this.nameMarker(name)).catch((error: unknown) => {
-        if (!isErrno(error, 'ENOENT')) {
-          throw error;
-        }
-      });
-    }
+  releaseName(name: string, volumeId: string): Promise<void> {
+    return this.releaseMarker('names', name, volumeId);
   }
 
-  async nameOwner(name: string): Promise<string | undefined> {
-    try {
-      return await readlink(this.nameMarker(name));
-    } catch (error) {
-      if (isErrno(error, 'ENOENT')) {
-        return undefined;
-      }
-      throw error;
-    }
+  nameOwner(name: string): Promise<string | undefined> {
+    return this.markerValue('names', name);
+  }
+
+  /** Takes the volume's change lock for an operation; false while another operation holds it. */
+  lockVolume(volumeId: string, operationId: string): Promise<boolean> {
+    return this.claimMarker('locks', volumeId, operationId);
+  }
+
+  unlockVolume(volumeId: string, operationId: string): Promise<void> {
+    return this.releaseMarker('locks', volumeId, operationId);
+  }
+
+  volumeLockHolder(volumeId: string): Promise<string | undefined> {
+    return this.markerValue('locks', volumeId);
   }
 
   /** Every name reservation: name -> volume id. */
   async names(): Promise<Map<string, string>> {
     const names = new Map<string, string>();
     for (const name of await readdir(join(this.root, STATE_DIR, 'names'))) {
-      const owner = await this.nameOwner(name);
+      const owner = await this.markerValue('names', name);
       if (owner) {
         names.set(name, owner);
       }
@@ -100,9 +97,20 @@ export class VolumeTree {
     return names;
   }
 
-  /** Ids of the top-level volume directories, with or without a record. */
+  /** Top-level volume directories (ids, and the Rust piragua's dashed uuids), with or without a record. */
   async volumeDirectories(): Promise<string[]> {
-    return (await readdir(this.root)).filter((name) => VOLUME_ID.test(name));
+    return (await readdir(this.root)).filter((name) => VOLUME_ID.test(name) || LEGACY_DIRECTORY.test(name));
+  }
+
+  /** The one directory below `directory` (what Kubernetes mounts), its group and age; never changes anything. */
+  async inspectVolumeDirectory(directory: string): Promise<{ createdAt: string; gid: number; name: string } | undefined> {
+    const top = join(this.root, directory);
+    const entries = (await readdir(top, { withFileTypes: true }).catch(() => [])).filter((entry) => entry.isDirectory()).sort((a, b) => a.name.localeCompare(b.name));
+    if (entries.length === 0) {
+      return undefined;
+    }
+    const inner = await stat(join(top, entries[0]!.name));
+    return { createdAt: inner.birthtime.getTime() > 0 ? inner.birthtime.toISOString() : inner.mtime.toISOString(), gid: inner.gid, name: entries[0]!.name };
   }
 
   async createVolumeDirectory(volumeId: string, name: string, gid?: number): Promise<void> {
@@ -139,6 +147,7 @@ export class VolumeTree {
 
   async saveVolume(record: VolumeRecord): Promise<void> {
     await this.writeJson(this.volumeFile(record.id), record);
+    await this.announceChange(record.id);
   }
 
   async loadVolume(volumeId: string): Promise<VolumeRecord | undefined> {
@@ -147,6 +156,22 @@ export class VolumeTree {
 
   async removeVolume(volumeId: string): Promise<void> {
     await rm(this.volumeFile(volumeId), { force: true });
+    await this.announceChange(volumeId);
+  }
+
+  /** Change announcements, oldest first: `<ms>-<volume id>`. */
+  async changes(): Promise<string[]> {
+    return (await readdir(join(this.root, STATE_DIR, 'changes'))).filter((name) => CHANGE.test(name)).sort();
+  }
+
+  /** Removes announcements older than `maxAgeMs`; every instance has read them by then. */
+  async pruneChanges(maxAgeMs: number): Promise<void> {
+    const cutoff = Date.now() - maxAgeMs;
+    for (const name of await this.changes()) {
+      if (Number(name.split('-', 1)[0]) < cutoff) {
+        await rm(join(this.root, STATE_DIR, 'changes', name), { force: true });
+      }
+    }
   }
 
   async loadVolumes(): Promise<VolumeRecord[]> {
@@ -233,8 +258,58 @@ export class VolumeTree {
     return total;
   }
 
-  private nameMarker(name: string): string {
-    return join(this.root, STATE_DIR, 'names', name);
+  async saveHeartbeat(heartbeat: Heartbeat): Promise<void> {
+    await this.writeJson(join(this.root, STATE_DIR, 'instances', `${heartbeat.instanceId}.json`), heartbeat);
+  }
+
+  async loadHeartbeats(): Promise<Heartbeat[]> {
+    const dir = join(this.root, STATE_DIR, 'instances');
+    const heartbeats: Heartbeat[] = [];
+    for (const name of (await readdir(dir)).filter((entry) => entry.endsWith('.json'))) {
+      const heartbeat = await this.readJson<Heartbeat>(join(dir, name)).catch(() => undefined);
+      if (heartbeat) {
+        heartbeats.push(heartbeat);
+      }
+    }
+    return heartbeats;
+  }
+
+  /** Creates `<kind>/<key> -> <value>` unless it exists; true if it now holds `value`. */
+  private async claimMarker(kind: string, key: string, value: string): Promise<boolean> {
+    try {
+      await symlink(value, join(this.root, STATE_DIR, kind, key));
+      return true;
+    } catch (error) {
+      if (!isErrno(error, 'EEXIST')) {
+        throw error;
+      }
+    }
+    return (await this.markerValue(kind, key)) === value;
+  }
+
+  private async releaseMarker(kind: string, key: string, value: string): Promise<void> {
+    if ((await this.markerValue(kind, key)) === value) {
+      await unlink(join(this.root, STATE_DIR, kind, key)).catch((error: unknown) => {
+        if (!isErrno(error, 'ENOENT')) {
+          throw error;
+        }
+      });
+    }
+  }
+
+  private async markerValue(kind: string, key: string): Promise<string | undefined> {
+    try {
+      return await readlink(join(this.root, STATE_DIR, kind, key));
+    } catch (error) {
+      if (isErrno(error, 'ENOENT')) {
+        return undefined;
+      }
+      throw error;
+    }
+  }
+
+  private async announceChange(volumeId: string): Promise<void> {
+    await writeFile(join(this.root, STATE_DIR, 'changes', `${Date.now()}-${volumeId}`), '');
   }
 
   private volumeFile(volumeId: string): string {
@@ -256,13 +331,19 @@ export class VolumeTree {
   }
 
   private async readJson<T>(path: string): Promise<T | undefined> {
-    try {
-      return JSON.parse(await readFile(path, 'utf8')) as T;
-    } catch (error) {
-      if (isErrno(error, 'ENOENT', 'ENOTDIR')) {
-        return undefined;
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return JSON.parse(await readFile(path, 'utf8')) as T;
+      } catch (error) {
+        if (isErrno(error, 'ENOENT', 'ENOTDIR')) {
+          return undefined;
+        }
+        // Another instance replaced the file (write and rename) between our lookup and our open.
+        if (!isErrno(error, 'ESTALE') || attempt === 3) {
+          throw error;
+        }
       }
-      throw error;
     }
   }
+
 }

@@ -79,7 +79,7 @@ describe(OperationsService.name, () => {
 
       expect(id).toMatch(/^[0-9a-f]{32}$/);
       expect(fake.callsTo('saveOperation')).toEqual([
-        [{ clusterId: CLUSTER, id, kind: 'create', owner: 'spec-1', startedAt: expect.any(String), state: 'pending', volumeId: VOLUME }],
+        [{ clusterId: CLUSTER, id, incarnation: config.incarnation, kind: 'create', owner: 'spec-1', startedAt: expect.any(String), state: 'pending', volumeId: VOLUME }],
       ]);
       expect(ran).toBe(true);
       expect(sut.inFlight).toBe(1);
@@ -102,6 +102,94 @@ describe(OperationsService.name, () => {
       ).rejects.toMatchObject({ code: 'EROFS' });
       expect(ran).toBe(false);
       expect(sut.inFlight).toBe(0);
+    });
+
+    it('should run prepare after the operation is recorded, and the work after prepare', async () => {
+      const order: string[] = [];
+
+      await sut.start(
+        'expand',
+        CLUSTER,
+        VOLUME,
+        async () => {
+          order.push('work');
+        },
+        UNKNOWN,
+        async () => {
+          order.push(`prepare: ${fake.operations.get(`${CLUSTER}/${UNKNOWN}`)?.state} on the backend, running here: ${sut.isRunningHere(UNKNOWN)}`);
+        },
+      );
+      await flush();
+
+      expect(order).toEqual(['prepare: pending on the backend, running here: true', 'work']);
+    });
+
+    it('should answer with the error of a failed prepare, remove the operation record and run nothing', async () => {
+      let ran = false;
+      const refusal = new PiraguaError(ErrorCode.Failed, 'Failed to allocate volume expansion: The target exists, contains other items, or is in use.');
+
+      await expect(
+        sut.start(
+          'expand',
+          CLUSTER,
+          VOLUME,
+          async () => {
+            ran = true;
+          },
+          UNKNOWN,
+          async () => {
+            throw refusal;
+          },
+        ),
+      ).rejects.toBe(refusal);
+      await flush();
+
+      expect(ran).toBe(false);
+      expect(fake.changes()).toEqual(['saveOperation', 'removeOperation']);
+      expect(fake.callsTo('removeOperation')).toEqual([[CLUSTER, UNKNOWN]]);
+      expect(fake.operations.size).toBe(0);
+      expect(sut.inFlight).toBe(0);
+      expect(sut.isRunningHere(UNKNOWN)).toBe(false);
+      await expect(sut.status(UNKNOWN)).rejects.toMatchObject({ message: 'Id not found' });
+    });
+
+    it('should still answer with the prepare error when the record cannot be removed', async () => {
+      fake.failOnce('removeOperation', errnoError('EIO'));
+
+      await expect(
+        sut.start('create', CLUSTER, VOLUME, async () => undefined, UNKNOWN, async () => {
+          throw new PiraguaError(ErrorCode.Failed, "Failed to allocate new volume: Volume name 'data' already in use");
+        }),
+      ).rejects.toMatchObject({ message: "Failed to allocate new volume: Volume name 'data' already in use" });
+
+      expect(sut.inFlight).toBe(0);
+    });
+
+    it('should not run prepare when the operation cannot be recorded', async () => {
+      fake.failOnce('saveOperation', errnoError('EROFS'));
+      let prepared = false;
+
+      await expect(
+        sut.start('create', CLUSTER, VOLUME, async () => undefined, UNKNOWN, async () => {
+          prepared = true;
+        }),
+      ).rejects.toMatchObject({ code: 'EROFS' });
+
+      expect(prepared).toBe(false);
+      expect(sut.inFlight).toBe(0);
+    });
+
+    it('should count an operation against the limit while it prepares', async () => {
+      const preparing = deferred();
+      const first = sut.start('create', CLUSTER, VOLUME, async () => undefined, UNKNOWN, () => preparing.promise);
+      const works = deferred();
+      await sut.start('create', CLUSTER, VOLUME, () => works.promise);
+
+      expect(() => sut.assertCapacity()).toThrow('Server busy. Retry operation later.');
+
+      preparing.resolve();
+      works.resolve();
+      await outcome(sut, await first);
     });
 
     it('should answer 429 once HEKETI_MAX_INFLIGHT_OPERATIONS operations are running', async () => {
@@ -229,7 +317,7 @@ describe(OperationsService.name, () => {
 
   describe('settle', () => {
     it('should record how an operation ended for a client still polling it', async () => {
-      const record = { clusterId: CLUSTER, id: UNKNOWN, kind: 'create' as const, owner: 'spec-1', startedAt: 'then', state: 'pending' as const, volumeId: VOLUME };
+      const record = { clusterId: CLUSTER, id: UNKNOWN, incarnation: config.incarnation, kind: 'create' as const, owner: 'spec-1', startedAt: 'then', state: 'pending' as const, volumeId: VOLUME };
 
       await sut.settle(record, 'failed', 'Failed to create volume: piragua restarted');
 

@@ -1,5 +1,6 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
+import { Subject } from 'rxjs';
 import { ErrorCode, idNotFound, PiraguaError } from '../common/piragua.error.js';
 import { AppConfig } from '../config/app-config.js';
 import { GlusterGateway } from '../gluster/gluster.gateway.js';
@@ -7,6 +8,12 @@ import type { OperationKind, OperationRecord } from '../gluster/gluster.types.js
 
 /** What `GET /queue/{id}` answers. */
 export type QueueStatus = { state: 'pending' } | { state: 'done'; location?: string } | { state: 'failed'; message: string };
+
+/** An operation that ended in this process, for metrics and the audit log. */
+export interface OperationEnded {
+  durationMs: number;
+  record: OperationRecord;
+}
 
 /** A finished operation nobody polled is forgotten after this long. */
 const UNCLAIMED_RESULT_TTL_MS = 60 * 60 * 1000;
@@ -23,6 +30,7 @@ export function newId(): string {
 export class OperationsService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(OperationsService.name);
   private readonly running = new Map<string, OperationRecord>();
+  readonly ended = new Subject<OperationEnded>();
   private timer?: NodeJS.Timeout;
 
   constructor(
@@ -60,22 +68,43 @@ export class OperationsService implements OnApplicationBootstrap, OnModuleDestro
   }
 
   /**
-   * Records the operation, then runs `work` in the background. `work` throws a PiraguaError whose
-   * message is what the client sees; anything else is reported generically and logged.
+   * Records the operation, runs `prepare` (the synchronous part: reservations and locks, whose
+   * failure is the client's answer), then runs `work` in the background. Recording first means a
+   * reservation never exists without the operation that explains it. `work` throws a PiraguaError
+   * whose message is what the client sees; anything else is reported generically and logged.
    */
-  async start(kind: OperationKind, clusterId: string, volumeId: string, work: () => Promise<void>, operationId = newId()): Promise<string> {
+  async start(
+    kind: OperationKind,
+    clusterId: string,
+    volumeId: string,
+    work: () => Promise<void>,
+    operationId = newId(),
+    prepare?: () => Promise<void>,
+    requestedBy?: string,
+  ): Promise<string> {
     this.assertCapacity();
     const record: OperationRecord = {
       clusterId,
       id: operationId,
+      incarnation: this.config.incarnation,
       kind,
       owner: this.config.instanceId,
+      requestedBy,
       startedAt: new Date().toISOString(),
       state: 'pending',
       volumeId,
     };
-    await this.gateway.saveOperation(record);
     this.running.set(record.id, record);
+    try {
+      await this.gateway.saveOperation(record);
+      await prepare?.();
+    } catch (error) {
+      this.running.delete(record.id);
+      await this.gateway.removeOperation(clusterId, record.id).catch((cleanup: unknown) => {
+        this.logger.error(`Cannot remove the record of operation ${record.id}: ${(cleanup as Error).message}`);
+      });
+      throw error;
+    }
     void this.run(record, work);
     return record.id;
   }
@@ -110,6 +139,7 @@ export class OperationsService implements OnApplicationBootstrap, OnModuleDestro
     }
     finished.finishedAt = new Date().toISOString();
     this.logger.log(`Operation ${record.id}: ${record.kind} ${record.volumeId} ${finished.state} in ${Date.now() - started} ms`);
+    this.ended.next({ durationMs: Date.now() - started, record: finished });
     // Polls keep seeing "pending" until the result is on the backend, so no instance can consume it early.
     try {
       await this.gateway.saveOperation(finished);

@@ -1,7 +1,11 @@
-import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
 import { GlusterGateway } from '../gluster/gluster.gateway.js';
-import { ClusterTopology, GIB, OperationRecord, VolumeRecord } from '../gluster/gluster.types.js';
+import { ClusterTopology, GIB, OperationRecord, QuotaUsage, volumeDirectory, VolumeRecord } from '../gluster/gluster.types.js';
+import { LEGACY_DIRECTORY } from '../gluster/volume-tree.js';
+
+const VOLUME_ID = /^[0-9a-f]{32}$/;
+import { InstancesService } from './instances.service.js';
 import { OperationsService } from './operations.service.js';
 import { VolumeIndexService } from './volume-index.service.js';
 import { VolumesService } from './volumes.service.js';
@@ -13,7 +17,9 @@ export type FindingKind =
   | 'directory-without-record'
   | 'quota-without-directory'
   | 'missing-quota'
-  | 'orphan-name';
+  | 'orphan-name'
+  | 'stale-lock'
+  | 'legacy-volume';
 
 export interface Finding {
   detail: string;
@@ -35,21 +41,47 @@ export interface ClusterReport {
  * instances' work in progress is left alone.
  */
 @Injectable()
-export class ReconcilerService implements OnApplicationBootstrap {
+export class ReconcilerService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(ReconcilerService.name);
+  private running?: Promise<unknown>;
+  private timer?: NodeJS.Timeout;
+  /** Findings of the last pass, by kind, for metrics. */
+  private lastCounts = new Map<FindingKind, number>();
 
   constructor(
     private readonly config: AppConfig,
     private readonly gateway: GlusterGateway,
     private readonly index: VolumeIndexService,
+    private readonly instances: InstancesService,
     private readonly operations: OperationsService,
     private readonly volumes: VolumesService,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    const reports = await this.reconcile(true);
-    const findings = reports.flatMap((report) => report.findings);
+    await this.repairAndLog();
+    this.timer = setInterval(() => void this.repairAndLog(), this.config.reconcileIntervalMs).unref();
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.timer);
+  }
+
+  get findingCounts(): ReadonlyMap<FindingKind, number> {
+    return this.lastCounts;
+  }
+
+  /** One pass at a time per process; a pass asked for while another runs starts after it. */
+  reconcile(repair: boolean): Promise<ClusterReport[]> {
+    const next = (this.running ?? Promise.resolve([])).catch(() => []).then(() => this.pass(repair));
+    this.running = next;
+    return next;
+  }
+
+  private async repairAndLog(): Promise<void> {
+    const findings = (await this.reconcile(true)).flatMap((report) => report.findings);
+    this.lastCounts = new Map();
     for (const finding of findings) {
+      this.lastCounts.set(finding.kind, (this.lastCounts.get(finding.kind) ?? 0) + 1);
       this.logger.warn(`${finding.kind}${finding.volumeId ? ` ${finding.volumeId}` : ''}: ${finding.detail}${finding.repaired ? ' (repaired)' : ''}`);
     }
     if (findings.length > 0) {
@@ -57,7 +89,7 @@ export class ReconcilerService implements OnApplicationBootstrap {
     }
   }
 
-  async reconcile(repair: boolean): Promise<ClusterReport[]> {
+  private async pass(repair: boolean): Promise<ClusterReport[]> {
     const reports: ClusterReport[] = [];
     for (const cluster of this.gateway.clusters()) {
       try {
@@ -71,32 +103,53 @@ export class ReconcilerService implements OnApplicationBootstrap {
 
   private async reconcileCluster(cluster: ClusterTopology, repair: boolean): Promise<Finding[]> {
     const findings: Finding[] = [];
-    const [operations, records, directories, quotas, names] = await Promise.all([
-      this.gateway.loadOperations(cluster.id),
+    const isLive = await this.instances.liveness(cluster.id, (operationId) => this.operations.isRunningHere(operationId));
+    // Operations are read last: whatever the other reads saw was made by an operation recorded
+    // before it, so a change in progress is always explained by a live operation in this list.
+    const [records, directories, quotas, names] = await Promise.all([
       this.gateway.loadVolumes(cluster.id),
       this.gateway.listVolumeDirectories(cluster.id),
       this.gateway.quotaUsage(cluster.id),
       this.gateway.loadNames(cluster.id),
     ]);
+    const operations = await this.gateway.loadOperations(cluster.id);
+    // Volumes of the Rust piragua (`/<uuid-with-dashes>/<name>`) are adopted first, so that the
+    // checks below see them as the volumes they are.
+    const adopted = await this.adoptLegacyVolumes(cluster.id, directories, quotas, records, repair);
+    findings.push(...adopted.findings);
+    records.push(...adopted.records);
     const operationsById = new Map(operations.map((operation) => [operation.id, operation]));
     const recordsById = new Map(records.map((record) => [record.id, record]));
-    const live = new Set(operations.filter((operation) => this.isLive(operation)).map((operation) => operation.volumeId));
+    const live = new Set(operations.filter(isLive).map((operation) => operation.volumeId));
 
     // Volumes whose state was settled above are not reported again below.
     const handled = new Set<string>();
-    for (const operation of operations) {
-      if (operation.state === 'pending' && !this.isLive(operation)) {
-        findings.push(await this.finishInterrupted(operation, recordsById.get(operation.volumeId), repair));
+    for (const seen of operations) {
+      if (seen.state === 'pending' && !isLive(seen)) {
+        // Read again: an operation of this process may have finished since the list was read, and
+        // its volume must then be judged by what the operation left, not by the earlier read.
+        const operation = await this.gateway.loadOperation(cluster.id, seen.id);
+        if (operation?.state !== 'pending' || isLive(operation)) {
+          continue;
+        }
+        findings.push(await this.finishInterrupted(operation, await this.gateway.loadVolume(cluster.id, operation.volumeId), repair));
         handled.add(operation.volumeId);
       }
     }
-    for (const record of records.filter((candidate) => !handled.has(candidate.id))) {
-      const operation = record.operationId ? operationsById.get(record.operationId) : undefined;
-      if ((record.operationId || record.state !== 'ready') && operation?.state !== 'pending') {
+    for (const seen of records.filter((candidate) => !handled.has(candidate.id))) {
+      const operation = seen.operationId ? operationsById.get(seen.operationId) : undefined;
+      if ((seen.operationId || seen.state !== 'ready') && operation?.state !== 'pending') {
+        // Read again: its operation may have finished (and been collected) since the first read.
+        const record = await this.gateway.loadVolume(cluster.id, seen.id);
+        const current = record?.operationId ? await this.gateway.loadOperation(cluster.id, record.operationId) : undefined;
+        if (!record || (record.state === 'ready' && !record.operationId) || (current && isLive(current))) {
+          continue;
+        }
         // Its operation never got recorded, or ended without tidying up: nobody is working on it.
         const unrecorded: OperationRecord = {
           clusterId: cluster.id,
-          id: operation ? '' : (record.operationId ?? ''),
+          id: current ? '' : (record.operationId ?? ''),
+          incarnation: '',
           kind: record.state === 'creating' ? 'create' : record.state === 'deleting' ? 'delete' : 'expand',
           owner: this.config.instanceId,
           startedAt: record.createdAt,
@@ -107,24 +160,36 @@ export class ReconcilerService implements OnApplicationBootstrap {
         handled.add(record.id);
       }
     }
-    for (const volumeId of directories.filter((id) => !handled.has(id))) {
-      if (!recordsById.has(volumeId) && !live.has(volumeId)) {
+    // Orphans are checked once more against the record itself, which a create that finished since
+    // the first reads has written by now.
+    const orphaned = async (volumeId: string) => !(await this.gateway.loadVolume(cluster.id, volumeId));
+    const directoryIds = new Set(directories.map((directory) => directory.replaceAll('-', '')));
+    for (const volumeId of directories.filter((id) => !handled.has(id) && !LEGACY_DIRECTORY.test(id))) {
+      if (!recordsById.has(volumeId) && !live.has(volumeId) && (await orphaned(volumeId))) {
         findings.push(await this.fix(repair, 'directory-without-record', volumeId, 'a volume directory with no record (a create interrupted before it was recorded)', () => this.discard(cluster.id, volumeId)));
         handled.add(volumeId);
       }
     }
     for (const [volumeId, quota] of quotas) {
-      if (/^[0-9a-f]{32}$/.test(volumeId) && !handled.has(volumeId) && !directories.includes(volumeId) && !live.has(volumeId)) {
+      if (VOLUME_ID.test(volumeId) && !handled.has(volumeId) && !directories.includes(volumeId) && !live.has(volumeId) && (await orphaned(volumeId))) {
         findings.push(await this.fix(repair, 'quota-without-directory', volumeId, `a quota of ${quota.limitBytes} bytes on a directory that does not exist`, () => this.gateway.removeQuota(cluster.id, volumeId)));
         handled.add(volumeId);
       }
     }
-    for (const record of records.filter((candidate) => candidate.state === 'ready' && !candidate.operationId && !handled.has(candidate.id) && !quotas.has(candidate.id))) {
-      findings.push(await this.fix(repair, 'missing-quota', record.id, `no quota on a listed volume; its recorded size is ${record.sizeGiB} GiB`, () => this.gateway.setQuota(cluster.id, record.id, record.sizeGiB * GIB)));
+    for (const record of records.filter((candidate) => candidate.state === 'ready' && !candidate.operationId && !handled.has(candidate.id) && !quotas.has(volumeDirectory(candidate)))) {
+      findings.push(await this.fix(repair, 'missing-quota', record.id, `no quota on a listed volume; its recorded size is ${record.sizeGiB} GiB`, () => this.gateway.setQuota(cluster.id, volumeDirectory(record), record.sizeGiB * GIB)));
     }
     for (const [name, volumeId] of names) {
-      if (!handled.has(volumeId) && !recordsById.has(volumeId) && !directories.includes(volumeId) && !live.has(volumeId)) {
+      if (!handled.has(volumeId) && !recordsById.has(volumeId) && !directoryIds.has(volumeId) && !live.has(volumeId) && (await orphaned(volumeId))) {
         findings.push(await this.fix(repair, 'orphan-name', volumeId, `the name '${name}' is reserved for a volume that does not exist`, () => this.gateway.releaseName(cluster.id, name, volumeId)));
+      }
+    }
+    for (const volumeId of new Set([...recordsById.keys(), ...directoryIds])) {
+      const holder = await this.gateway.volumeLockHolder(cluster.id, volumeId);
+      // The lock may belong to an operation that started after the operations were read.
+      const operation = holder ? (operationsById.get(holder) ?? (await this.gateway.loadOperation(cluster.id, holder))) : undefined;
+      if (holder && !(operation && isLive(operation)) && !handled.has(volumeId)) {
+        findings.push(await this.fix(repair, 'stale-lock', volumeId, `locked by operation ${holder}, which is no longer running`, () => this.gateway.unlockVolume(cluster.id, volumeId, holder)));
       }
     }
     if (repair && findings.some((finding) => finding.repaired)) {
@@ -133,10 +198,6 @@ export class ReconcilerService implements OnApplicationBootstrap {
     return findings;
   }
 
-  /** Another instance may still be running an operation it owns; this instance knows its own died. */
-  private isLive(operation: OperationRecord): boolean {
-    return operation.state === 'pending' && (operation.owner !== this.config.instanceId || this.operations.isRunningHere(operation.id));
-  }
 
   private async finishInterrupted(operation: OperationRecord, record: VolumeRecord | undefined, repair: boolean): Promise<Finding> {
     const { clusterId, volumeId } = operation;
@@ -145,13 +206,18 @@ export class ReconcilerService implements OnApplicationBootstrap {
         return this.fix(repair, 'interrupted-create', volumeId, 'created, but the result was not recorded', () => this.settle(operation, 'succeeded'));
       }
       return this.fix(repair, 'interrupted-create', volumeId, 'a create that did not finish; rolled back', async () => {
-        await this.discard(clusterId, volumeId, record?.name);
-        await this.settle(operation, 'failed', 'Failed to create volume: piragua restarted before the volume was ready; nothing was created');
+        await this.discard(clusterId, volumeId, record);
+        await this.settle(operation, 'failed', 'Failed to create volume: the piragua instance running it stopped before the volume was ready; nothing was created');
       });
+    }
+    if (operation.kind === 'delete' && record?.state === 'ready' && !record.operationId) {
+      return this.fix(repair, 'interrupted-delete', volumeId, 'a delete that stopped before it began; nothing was deleted', () =>
+        this.settle(operation, 'failed', 'Failed to delete volume: the piragua instance running it stopped before it began; nothing was deleted'),
+      );
     }
     if (operation.kind === 'delete') {
       return this.fix(repair, 'interrupted-delete', volumeId, 'a delete that did not finish; completed', async () => {
-        await this.discard(clusterId, volumeId, record?.name);
+        await this.discard(clusterId, volumeId, record);
         await this.settle(operation, 'succeeded');
       });
     }
@@ -159,28 +225,90 @@ export class ReconcilerService implements OnApplicationBootstrap {
       if (!record) {
         return this.settle(operation, 'failed', 'Failed to expand volume: the volume no longer exists');
       }
-      const limit = await this.gateway.readQuota(clusterId, volumeId);
+      const limit = await this.gateway.readQuota(clusterId, volumeDirectory(record));
       const sizeGiB = limit !== undefined && limit >= record.sizeGiB * GIB ? Math.floor(limit / GIB) : record.sizeGiB;
       await this.gateway.saveVolume({ ...record, operationId: undefined, sizeGiB, state: 'ready' });
+      await this.releaseLock(clusterId, volumeId);
       await this.settle(
         operation,
         sizeGiB > record.sizeGiB ? 'succeeded' : 'failed',
-        sizeGiB > record.sizeGiB ? undefined : 'Failed to expand volume: piragua restarted before the quota was raised',
+        sizeGiB > record.sizeGiB ? undefined : 'Failed to expand volume: the piragua instance running it stopped before the quota was raised',
       );
     });
   }
 
   /** Quota off, directory into the trash, name and record released: the state of a volume that never was. */
-  private async discard(clusterId: string, volumeId: string, name?: string): Promise<void> {
-    await this.gateway.removeQuota(clusterId, volumeId);
-    await this.gateway.trashVolumeDirectory(clusterId, volumeId);
+  private async discard(clusterId: string, volumeId: string, record?: VolumeRecord): Promise<void> {
+    const directory = record ? volumeDirectory(record) : volumeId;
+    await this.gateway.removeQuota(clusterId, directory);
+    await this.gateway.trashVolumeDirectory(clusterId, directory);
     for (const [reserved, owner] of await this.gateway.loadNames(clusterId)) {
-      if (owner === volumeId && (name === undefined || reserved === name)) {
+      if (owner === volumeId && (record === undefined || reserved === record.name)) {
         await this.gateway.releaseName(clusterId, reserved, volumeId);
       }
     }
     await this.gateway.removeVolume(clusterId, volumeId);
+    await this.releaseLock(clusterId, volumeId);
     this.index.remove(volumeId);
+  }
+
+  /**
+   * Records the Rust piragua's volumes as they are: id = the uuid without dashes, size from the
+   * quota on the top directory, name and group from the directory below it. Nothing is moved or
+   * renamed; a legacy directory that cannot be read that way is reported and left alone.
+   */
+  private async adoptLegacyVolumes(
+    clusterId: string,
+    directories: string[],
+    quotas: Map<string, QuotaUsage>,
+    records: VolumeRecord[],
+    repair: boolean,
+  ): Promise<{ findings: Finding[]; records: VolumeRecord[] }> {
+    const known = new Set(records.map((record) => record.id));
+    const result: { findings: Finding[]; records: VolumeRecord[] } = { findings: [], records: [] };
+    for (const directory of directories.filter((candidate) => LEGACY_DIRECTORY.test(candidate))) {
+      const id = directory.replaceAll('-', '');
+      if (known.has(id)) {
+        continue;
+      }
+      const inner = await this.gateway.inspectVolumeDirectory(clusterId, directory);
+      const limit = quotas.get(directory)?.limitBytes;
+      if (!inner || limit === undefined) {
+        const why = !inner ? 'there is no volume directory below it' : 'it has no quota, so its size is unknown';
+        result.findings.push({ detail: `/${directory} looks like a Rust piragua volume but ${why}; left as it is`, kind: 'legacy-volume', repaired: false, volumeId: id });
+        continue;
+      }
+      const record: VolumeRecord = {
+        clusterId,
+        createdAt: inner.createdAt,
+        directory,
+        durability: { disperse: {}, replicate: {}, type: 'none' },
+        gid: inner.gid || undefined,
+        id,
+        name: inner.name,
+        sizeGiB: Math.ceil(limit / GIB),
+        snapshot: { enable: false, factor: 1 },
+        state: 'ready',
+      };
+      result.findings.push(
+        await this.fix(repair, 'legacy-volume', id, `/${directory}/${inner.name} (${record.sizeGiB} GiB) from the Rust piragua, adopted as it is`, async () => {
+          if (!(await this.gateway.claimName(clusterId, record.name, id))) {
+            this.logger.warn(`Adopted volume ${id} shares the name '${record.name}' with another volume; its name is not reserved`);
+          }
+          await this.gateway.saveVolume(record);
+          this.index.put(record);
+          result.records.push(record);
+        }),
+      );
+    }
+    return result;
+  }
+
+  private async releaseLock(clusterId: string, volumeId: string): Promise<void> {
+    const holder = await this.gateway.volumeLockHolder(clusterId, volumeId);
+    if (holder) {
+      await this.gateway.unlockVolume(clusterId, volumeId, holder);
+    }
   }
 
   private async settle(operation: OperationRecord, outcome: 'succeeded' | 'failed', message?: string): Promise<void> {

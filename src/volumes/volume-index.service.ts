@@ -3,6 +3,10 @@ import { AppConfig } from '../config/app-config.js';
 import { GlusterGateway } from '../gluster/gluster.gateway.js';
 import type { VolumeRecord } from '../gluster/gluster.types.js';
 
+const CHANGE_POLL_MS = 1000;
+/** Long enough for every live instance to have seen an announcement; older ones are removed. */
+const CHANGE_RETENTION_MS = 5 * 60 * 1000;
+
 /**
  * Every volume record in memory, so reads never wait on the backend. Loaded from the backend at
  * start-up and refreshed periodically (other instances change the same volumes); a miss, or a
@@ -12,6 +16,9 @@ import type { VolumeRecord } from '../gluster/gluster.types.js';
 export class VolumeIndexService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(VolumeIndexService.name);
   private records = new Map<string, VolumeRecord>();
+  /** Change announcements already acted on, per cluster. */
+  private readonly seenChanges = new Map<string, Set<string>>();
+  private changeTimer?: NodeJS.Timeout;
   /** Ids this instance changed while a refresh was reading the backend; their in-memory state wins. */
   private touched = new Set<string>();
   private loaded: Promise<void> = Promise.resolve();
@@ -26,25 +33,65 @@ export class VolumeIndexService implements OnApplicationBootstrap, OnModuleDestr
     // Not awaited: the service answers while the index loads, reading through on misses.
     this.loaded = this.refresh();
     this.timer = setInterval(() => void this.refresh(), this.config.refreshIntervalMs).unref();
+    this.changeTimer = setInterval(() => void this.followChanges(), CHANGE_POLL_MS).unref();
   }
 
   onModuleDestroy(): void {
     clearInterval(this.timer);
+    clearInterval(this.changeTimer);
   }
 
-  /** A volume that is ready or being expanded; creating and deleting ones are hidden, as in Heketi. */
-  async visible(volumeId: string): Promise<VolumeRecord | undefined> {
-    const cached = this.records.get(volumeId);
-    if (cached?.state === 'ready') {
-      return cached;
+  /** Re-reads the volumes other instances announced as changed; one directory read per cluster. */
+  async followChanges(): Promise<void> {
+    for (const cluster of this.gateway.clusters()) {
+      try {
+        const names = await this.gateway.volumeChanges(cluster.id);
+        const seen = this.seenChanges.get(cluster.id);
+        // The first read only sets the baseline: the full refresh covers what came before.
+        const next = new Set(seen ? names.filter((name) => seen.has(name)) : names);
+        this.seenChanges.set(cluster.id, next);
+        for (const name of names.filter((candidate) => !next.has(candidate))) {
+          await this.fresh(name.slice(name.indexOf('-') + 1));
+          // Only now: a read that failed is tried again on the next round.
+          next.add(name);
+        }
+        if (names.length > 0 && Date.now() - Number(names[0]!.split('-', 1)[0]) > CHANGE_RETENTION_MS) {
+          await this.gateway.pruneVolumeChanges(cluster.id, CHANGE_RETENTION_MS);
+        }
+      } catch (error) {
+        this.logger.warn(`Cannot follow volume changes on ${cluster.volumeName}: ${(error as Error).message}`);
+      }
     }
-    const fresh = await this.readThrough(volumeId);
-    return fresh?.state === 'ready' ? fresh : undefined;
   }
 
-  /** A volume in any state, e.g. to tell "being deleted" from "never existed". */
-  async find(volumeId: string): Promise<VolumeRecord | undefined> {
-    return this.records.get(volumeId) ?? (await this.readThrough(volumeId));
+  /**
+   * A volume that is ready or being expanded; creating and deleting ones are hidden, as in Heketi.
+   * `fresh` (a client following the queue's redirect, whose operation may have finished on another
+   * instance) reads the backend first; otherwise the cache is at most about a second behind.
+   */
+  async visible(volumeId: string, options: { fresh?: boolean } = {}): Promise<VolumeRecord | undefined> {
+    const cached = this.records.get(volumeId);
+    const record = cached?.state !== 'ready' || options.fresh ? await this.fresh(volumeId) : cached;
+    return record?.state === 'ready' ? record : undefined;
+  }
+
+  /** The record as the backend has it now (in any state), cached on the way. */
+  async fresh(volumeId: string): Promise<VolumeRecord | undefined> {
+    const cached = this.records.get(volumeId);
+    const clusters = this.gateway.clusters();
+    // The cluster a volume lives on never changes, so a known one is read first.
+    clusters.sort((a, b) => Number(b.id === cached?.clusterId) - Number(a.id === cached?.clusterId));
+    for (const cluster of clusters) {
+      const record = await this.gateway.loadVolume(cluster.id, volumeId);
+      if (record) {
+        this.records.set(volumeId, record);
+        return record;
+      }
+    }
+    if (cached && cached.state !== 'creating') {
+      this.records.delete(volumeId);
+    }
+    return undefined;
   }
 
   async visibleIds(): Promise<string[]> {
@@ -92,16 +139,6 @@ export class VolumeIndexService implements OnApplicationBootstrap, OnModuleDestr
     this.touched.add(volumeId);
   }
 
-  private async readThrough(volumeId: string): Promise<VolumeRecord | undefined> {
-    for (const cluster of this.gateway.clusters()) {
-      const record = await this.gateway.loadVolume(cluster.id, volumeId);
-      if (record) {
-        this.records.set(volumeId, record);
-        return record;
-      }
-    }
-    return undefined;
-  }
 
   async refresh(): Promise<void> {
     const started = Date.now();

@@ -1,5 +1,6 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { Issuer } from '../auth/issuer.decorator.js';
 import { UserAllowed } from '../auth/user-allowed.decorator.js';
 import { HeketiEndpoint } from '../common/heketi-endpoint.decorator.js';
 import { HeketiIdPipe } from '../common/heketi-id.pipe.js';
@@ -32,22 +33,24 @@ export class VolumesController {
     errors: [400, 422, 429, 500, 501],
     summary: 'Create a volume',
   })
-  async create(@Body() dto: CreateVolumeDto): Promise<AsyncAccepted> {
-    return new AsyncAccepted(await this.volumes.create(dto));
+  async create(@Body() dto: CreateVolumeDto, @Issuer() issuer?: string): Promise<AsyncAccepted> {
+    return new AsyncAccepted(await this.volumes.create(dto, issuer));
   }
 
   @Get(':id')
   @HeketiEndpoint({ errors: [404], summary: 'Volume information' })
   @ApiOkResponse({ type: VolumeResponseDto })
-  info(@Param('id', HeketiIdPipe) id: string): Promise<VolumeResponseDto> {
-    return this.volumes.info(id);
+  info(@Param('id', HeketiIdPipe) id: string, @Headers('referer') referer?: string): Promise<VolumeResponseDto> {
+    // Go's client sends the queue URL as Referer when it follows the 303; the operation may have
+    // finished on another instance, so that read must not come from this instance's cache.
+    return this.volumes.info(id, referer?.includes('/queue/') ?? false);
   }
 
   @Post(':id/expand')
   @HttpCode(202)
   @HeketiEndpoint({ async: 'result', description: 'Raises the quota by `expand_size` GiB.', errors: [400, 404, 422, 429, 500], summary: 'Expand a volume' })
-  async expand(@Param('id', HeketiIdPipe) id: string, @Body() dto: ExpandVolumeDto): Promise<AsyncAccepted> {
-    return new AsyncAccepted(await this.volumes.expand(id, dto));
+  async expand(@Param('id', HeketiIdPipe) id: string, @Body() dto: ExpandVolumeDto, @Issuer() issuer?: string): Promise<AsyncAccepted> {
+    return new AsyncAccepted(await this.volumes.expand(id, dto, issuer));
   }
 
   @Delete(':id')
@@ -58,8 +61,8 @@ export class VolumesController {
     errors: [404, 409, 429, 500],
     summary: 'Delete a volume',
   })
-  async remove(@Param('id', HeketiIdPipe) id: string): Promise<AsyncAccepted> {
-    return new AsyncAccepted(await this.volumes.remove(id));
+  async remove(@Param('id', HeketiIdPipe) id: string, @Issuer() issuer?: string): Promise<AsyncAccepted> {
+    return new AsyncAccepted(await this.volumes.remove(id, issuer));
   }
 
   @Post(':id/clone')

@@ -1,19 +1,21 @@
 import { Module } from '@nestjs/common';
 import { GlusterModule } from '../gluster/gluster.module.js';
 import { BlockVolumesController } from './block-volumes.controller.js';
+import { InstancesService } from './instances.service.js';
 import { OperationsService } from './operations.service.js';
 import { PlacementService } from './placement.service.js';
 import { QueueController } from './queue.controller.js';
 import { QuotaUsageService } from './quota-usage.service.js';
 import { ReconcilerService } from './reconciler.service.js';
+import { StateController } from './state.controller.js';
 import { VolumeIndexService } from './volume-index.service.js';
 import { VolumesController } from './volumes.controller.js';
 import { VolumesService } from './volumes.service.js';
 
 @Module({
-  controllers: [BlockVolumesController, QueueController, VolumesController],
+  controllers: [BlockVolumesController, QueueController, StateController, VolumesController],
   exports: [OperationsService, QuotaUsageService, ReconcilerService, VolumeIndexService],
   imports: [GlusterModule],
-  providers: [OperationsService, PlacementService, QuotaUsageService, ReconcilerService, VolumeIndexService, VolumesService],
+  providers: [InstancesService, OperationsService, PlacementService, QuotaUsageService, ReconcilerService, VolumeIndexService, VolumesService],
 })
 export class VolumesModule {}

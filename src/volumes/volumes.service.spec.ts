@@ -1,5 +1,5 @@
 import { INestApplicationContext } from '@nestjs/common';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { appConfig } from '../../test/factories/app-config.factory.js';
 import { createTestingContext } from '../../test/factories/nest-app.factory.js';
 import { errnoError, FakeGlusterGateway, fakeCluster } from '../../test/fakes/fake-gluster.gateway.js';
@@ -19,6 +19,8 @@ const CLUSTER_B = 'bbbb0000bbbb0000bbbb0000bbbb0000';
 const SEEDED = '5eed5eed5eed5eed5eed5eed5eed5eed';
 const UNKNOWN = '0123456789abcdef0123456789abcdef';
 const BUSY = 'The target exists, contains other items, or is in use.';
+/** An operation of another instance, holding a volume's lock. */
+const OTHER_OPERATION = '07e907e907e907e907e907e907e907e9';
 
 interface Options {
   clusters?: ClusterTopology[];
@@ -66,12 +68,7 @@ describe(VolumesService.name, () => {
   /** Builds the services over a fake holding `seed`, runs their start-up, and forgets the calls it made. */
   async function setup({ clusters = [fakeCluster()], env = {}, seed = [] }: Options = {}): Promise<void> {
     fake = new FakeGlusterGateway(clusters).forbid('probe', 'probeNames', 'quotaUsage');
-    for (const record of seed) {
-      fake.directories.set(`${record.clusterId}/${record.id}`, { gid: record.gid, name: record.name });
-      fake.names.set(`${record.clusterId}/${record.name}`, record.id);
-      fake.quotas.set(`${record.clusterId}/${record.id}`, record.sizeGiB * GIB);
-      fake.volumes.set(`${record.clusterId}/${record.id}`, structuredClone(record));
-    }
+    seed.forEach((record) => fake.seedVolume(record));
     context = await createTestingContext({
       providers: [
         { provide: AppConfig, useValue: appConfig({ PIRAGUA_INSTANCE_ID: 'spec-1', ...env }) },
@@ -90,12 +87,13 @@ describe(VolumesService.name, () => {
   }
 
   afterEach(async () => {
+    vi.useRealTimers();
     await context?.close();
     context = undefined;
     expect(fake.violations).toEqual([]);
   });
 
-  /** Polls like a client until the operation is no longer pending. */
+  /** Polls like a client until the operation is no longer pending; with fake timers, time passes between polls. */
   async function outcome(operationId: string): Promise<QueueStatus> {
     for (let poll = 0; poll < 1000; poll++) {
       const status = await operations.status(operationId);
@@ -103,6 +101,9 @@ describe(VolumesService.name, () => {
         return status;
       }
       await new Promise((resolve) => setImmediate(resolve));
+      if (vi.isFakeTimers()) {
+        await vi.advanceTimersByTimeAsync(100);
+      }
     }
     throw new Error(`operation ${operationId} is still pending`);
   }
@@ -128,15 +129,15 @@ describe(VolumesService.name, () => {
   }
 
   describe('create', () => {
-    it('should claim the name, make the directory, record it, set and verify the quota, then mark it ready', async () => {
+    it('should record the operation, claim the name, make the directory, record it, set and verify the quota, then mark it ready', async () => {
       await setup();
 
       const { operationId, volumeId } = await startCreate({ gid: 2001, name: 'data', size: 2 });
 
       expect(await outcome(operationId)).toEqual({ location: `/volumes/${volumeId}`, state: 'done' });
       expect(fake.changes()).toEqual([
-        'claimName',
         'saveOperation',
+        'claimName',
         'createVolumeDirectory',
         'saveVolume',
         'setQuota',
@@ -228,8 +229,12 @@ describe(VolumesService.name, () => {
         code: ErrorCode.Failed,
         message: "Failed to allocate new volume: Volume name 'data' already in use",
       });
-      expect(fake.changes()).toEqual(['claimName']);
+      expect(fake.changes()).toEqual(['saveOperation', 'claimName', 'removeOperation']);
+      expect(fake.operations.size).toBe(0);
+      expect(fake.names.get(`${CLUSTER}/data`)).toBe(SEEDED);
+      expect(operations.inFlight).toBe(0);
       expect(await sut.list()).toEqual({ volumes: [SEEDED] });
+      expect(await context!.get(VolumeIndexService).reservedGiB(CLUSTER)).toBe(2);
     });
 
     it('should let exactly one of two concurrent creates of one name win', async () => {
@@ -249,7 +254,8 @@ describe(VolumesService.name, () => {
       const error = await rejection(sut.create({ name: 'data', size: 1 }));
 
       expect(error.message).toBe('Failed to allocate new volume: reserve name: EIO');
-      expect(fake.changes()).toEqual(['claimName']);
+      expect(fake.changes()).toEqual(['saveOperation', 'claimName', 'removeOperation']);
+      expect(fake.operations.size).toBe(0);
     });
 
     it('should check the request before touching the backend', async () => {
@@ -261,13 +267,13 @@ describe(VolumesService.name, () => {
       expect(fake.calls).toEqual([]);
     });
 
-    it('should release the name when the operation cannot be started', async () => {
+    it('should not claim the name when the operation cannot be recorded', async () => {
       await setup();
       fake.failOnce('saveOperation', errnoError('EROFS'));
 
       await expect(sut.create({ name: 'data', size: 3 })).rejects.toMatchObject({ code: 'EROFS' });
 
-      expect(fake.changes()).toEqual(['claimName', 'saveOperation', 'releaseName']);
+      expect(fake.changes()).toEqual(['saveOperation', 'removeOperation']);
       expect(fake.names.size).toBe(0);
       expect(await context!.get(VolumeIndexService).reservedGiB(CLUSTER)).toBe(0);
     });
@@ -311,14 +317,30 @@ describe(VolumesService.name, () => {
       it.each([
         ['another size', async () => 1 * GIB, `the quota reads back as ${GIB} instead of ${2 * GIB} bytes`],
         ['nothing', async () => undefined, `the quota reads back as missing instead of ${2 * GIB} bytes`],
-      ])('should undo the create when the quota reads back as %s', async (_case, readBack, reason) => {
+      ])('should undo the create when the quota keeps reading back as %s', async (_case, readBack, reason) => {
         await setup();
-        fake.answerOnce('readQuota', readBack);
+        vi.useFakeTimers({ toFake: ['setTimeout'] });
+        fake.answerEvery('readQuota', readBack);
 
         const { operationId, volumeId } = await startCreate({ name: 'data', size: 2 });
 
         expect(await outcome(operationId)).toEqual({ message: `Failed to create volume: verify quota: ${reason}`, state: 'failed' });
+        expect(fake.callsTo('readQuota').length).toBeGreaterThan(1);
         expectGone(volumeId, 'data');
+      });
+
+      it('should accept a quota that reads back right on a later attempt', async () => {
+        await setup();
+        vi.useFakeTimers({ toFake: ['setTimeout'] });
+        fake.answerOnce('readQuota', async () => undefined);
+
+        const volumeId = await createdVolume({ name: 'data', size: 2 });
+
+        expect(fake.callsTo('readQuota')).toEqual([
+          [CLUSTER, volumeId],
+          [CLUSTER, volumeId],
+        ]);
+        expect(fake.quotas.get(`${CLUSTER}/${volumeId}`)).toBe(2 * GIB);
       });
 
       it('should try every undo step even when one of them fails', async () => {
@@ -454,19 +476,19 @@ describe(VolumesService.name, () => {
       await createdVolume({ size: 1 });
     });
 
-    it('should not leave a volume locked when the operation slot is taken while it was being marked', async () => {
+    it('should count an operation from before its volume is locked and marked, so a second one cannot take its slot', async () => {
       await setup({ env: { HEKETI_MAX_INFLIGHT_OPERATIONS: '1' }, seed: [volumeRecord()] });
       const marking = fake.hold('saveVolume');
       const expand = sut.expand(SEEDED, { expand_size: 1 });
       await marking.reached;
-      const create = await startCreate({ size: 1 });
+
+      await expect(sut.create({ size: 1 })).rejects.toMatchObject({ code: ErrorCode.Busy });
       marking.release();
 
-      await expect(expand).rejects.toMatchObject({ code: ErrorCode.Busy });
-      await outcome(create.operationId);
-
-      expect(await outcome(await sut.expand(SEEDED, { expand_size: 1 }))).toMatchObject({ state: 'done' });
+      expect(await outcome(await expand)).toMatchObject({ state: 'done' });
+      expect(fake.locks.size).toBe(0);
       expect((await sut.info(SEEDED)).size).toBe(3);
+      await createdVolume({ size: 1 });
     });
   });
 
@@ -477,7 +499,20 @@ describe(VolumesService.name, () => {
       const operationId = await sut.expand(SEEDED, { expand_size: 3 });
 
       expect(await outcome(operationId)).toEqual({ location: `/volumes/${SEEDED}`, state: 'done' });
-      expect(fake.changes()).toEqual(['saveVolume', 'saveOperation', 'setQuota', 'readQuota', 'saveVolume', 'saveOperation', 'removeOperation']);
+      expect(fake.changes()).toEqual([
+        'saveOperation',
+        'lockVolume',
+        'saveVolume',
+        'setQuota',
+        'readQuota',
+        'saveVolume',
+        'unlockVolume',
+        'saveOperation',
+        'removeOperation',
+      ]);
+      expect(fake.callsTo('lockVolume')).toEqual([[CLUSTER, SEEDED, operationId]]);
+      expect(fake.callsTo('unlockVolume')).toEqual([[CLUSTER, SEEDED, operationId]]);
+      expect(fake.locks.size).toBe(0);
       const [marked, grown] = fake.callsTo('saveVolume').map(([record]) => record as VolumeRecord);
       expect(marked).toMatchObject({ operationId, sizeGiB: 2, state: 'ready' });
       expect(grown).toMatchObject({ operationId: undefined, sizeGiB: 5, state: 'ready' });
@@ -520,9 +555,10 @@ describe(VolumesService.name, () => {
       expect((await sut.info(SEEDED)).size).toBe(3);
     });
 
-    it('should restore the old quota when it reads back wrong', async () => {
+    it('should restore the old quota when it keeps reading back wrong', async () => {
       await setup({ seed: [volumeRecord()] });
-      fake.answerOnce('readQuota', async () => 4 * GIB);
+      vi.useFakeTimers({ toFake: ['setTimeout'] });
+      fake.answerEvery('readQuota', async () => 4 * GIB);
 
       const operationId = await sut.expand(SEEDED, { expand_size: 3 });
 
@@ -570,15 +606,19 @@ describe(VolumesService.name, () => {
 
       expect(await outcome(operationId)).toEqual({ location: undefined, state: 'done' });
       expect(fake.changes()).toEqual([
-        'saveVolume',
         'saveOperation',
+        'lockVolume',
+        'saveVolume',
         'removeQuota',
         'trashVolumeDirectory',
         'releaseName',
         'removeVolume',
+        'unlockVolume',
         'saveOperation',
         'removeOperation',
       ]);
+      expect(fake.callsTo('lockVolume')).toEqual([[CLUSTER, SEEDED, operationId]]);
+      expect(fake.locks.size).toBe(0);
       expect(fake.callsTo('removeVolume')).toEqual([[CLUSTER, SEEDED]]);
       expect(fake.callsTo('saveVolume')).toEqual([[expect.objectContaining({ operationId, state: 'deleting' })]]);
       expect(fake.callsTo('releaseName')).toEqual([[CLUSTER, 'seeded', SEEDED]]);
@@ -672,6 +712,184 @@ describe(VolumesService.name, () => {
 
       expect((await sut.info(SEEDED)).id).toBe(SEEDED);
       expect(await outcome(await sut.remove(SEEDED))).toEqual({ location: undefined, state: 'done' });
+    });
+  });
+
+  describe('volume lock', () => {
+    /** What another instance's expand or delete in progress looks like from here: the lock is taken, nothing else yet. */
+    async function lockedByAnotherInstance(): Promise<void> {
+      expect(await fake.lockVolume(CLUSTER, SEEDED, OTHER_OPERATION)).toBe(true);
+      fake.resetCalls();
+    }
+
+    function expectUntouched(): void {
+      expect(fake.volumes.get(`${CLUSTER}/${SEEDED}`)).toEqual(volumeRecord());
+      expect(fake.quotas.get(`${CLUSTER}/${SEEDED}`)).toBe(2 * GIB);
+      expect(fake.directories.has(`${CLUSTER}/${SEEDED}`)).toBe(true);
+      expect(fake.names.get(`${CLUSTER}/seeded`)).toBe(SEEDED);
+      expect(fake.locks.get(`${CLUSTER}/${SEEDED}`)).toBe(OTHER_OPERATION);
+      expect(fake.operations.size).toBe(0);
+      expect(operations.inFlight).toBe(0);
+    }
+
+    it('should refuse an expand with 500 while another operation holds the lock, and change nothing', async () => {
+      await setup({ seed: [volumeRecord()] });
+      await lockedByAnotherInstance();
+
+      const error = await rejection(sut.expand(SEEDED, { expand_size: 1 }));
+
+      expect({ code: error.code, message: error.message }).toEqual({ code: ErrorCode.Failed, message: `Failed to allocate volume expansion: ${BUSY}` });
+      expect(fake.changes()).toEqual(['saveOperation', 'lockVolume', 'removeOperation']);
+      expectUntouched();
+      expect((await sut.info(SEEDED)).size).toBe(2);
+    });
+
+    it('should refuse a delete with 500 while another operation holds the lock, and change nothing', async () => {
+      await setup({ seed: [volumeRecord()] });
+      await lockedByAnotherInstance();
+
+      const error = await rejection(sut.remove(SEEDED));
+
+      expect({ code: error.code, message: error.message }).toEqual({ code: ErrorCode.Failed, message: `Failed to set up volume delete: ${BUSY}` });
+      expect(fake.changes()).toEqual(['saveOperation', 'lockVolume', 'removeOperation']);
+      expectUntouched();
+      expect(await sut.list()).toEqual({ volumes: [SEEDED] });
+    });
+
+    it('should change the volume once the other operation has released the lock', async () => {
+      await setup({ seed: [volumeRecord()] });
+      await lockedByAnotherInstance();
+      await expect(sut.expand(SEEDED, { expand_size: 1 })).rejects.toMatchObject({ code: ErrorCode.Failed });
+
+      await fake.unlockVolume(CLUSTER, SEEDED, OTHER_OPERATION);
+
+      expect(await outcome(await sut.expand(SEEDED, { expand_size: 1 }))).toMatchObject({ state: 'done' });
+      expect((await sut.info(SEEDED)).size).toBe(3);
+    });
+
+    it('should hold the lock while an expand runs, so no other instance can take it', async () => {
+      await setup({ seed: [volumeRecord()] });
+      const quota = fake.hold('setQuota');
+      const operationId = await sut.expand(SEEDED, { expand_size: 1 });
+      await quota.reached;
+
+      expect(fake.locks.get(`${CLUSTER}/${SEEDED}`)).toBe(operationId);
+      expect(await fake.lockVolume(CLUSTER, SEEDED, OTHER_OPERATION)).toBe(false);
+
+      quota.release();
+      await outcome(operationId);
+      expect(fake.locks.size).toBe(0);
+    });
+
+    it('should refuse a change when the backend shows the volume marked by another instance, before starting anything', async () => {
+      await setup({ seed: [volumeRecord()] });
+      fake.volumes.set(`${CLUSTER}/${SEEDED}`, volumeRecord({ operationId: OTHER_OPERATION }));
+
+      await expect(sut.expand(SEEDED, { expand_size: 1 })).rejects.toMatchObject({ message: `Failed to allocate volume expansion: ${BUSY}` });
+      await expect(sut.remove(SEEDED)).rejects.toMatchObject({ message: `Failed to set up volume delete: ${BUSY}` });
+
+      expect(fake.changes()).toEqual([]);
+    });
+
+    it.each([
+      ['set quota', 'setQuota', 0],
+      ['record volume', 'saveVolume', 1],
+    ] as const)('should release the lock after an expand whose "%s" failed', async (_step, method, skip) => {
+      await setup({ seed: [volumeRecord()] });
+      fake.failOnce(method, errnoError('EIO'), skip);
+
+      const operationId = await sut.expand(SEEDED, { expand_size: 1 });
+
+      expect(await outcome(operationId)).toMatchObject({ state: 'failed' });
+      expect(fake.callsTo('unlockVolume')).toEqual([[CLUSTER, SEEDED, operationId]]);
+      expect(fake.locks.size).toBe(0);
+    });
+
+    it.each([
+      ['remove quota', 'removeQuota'],
+      ['remove directory', 'trashVolumeDirectory'],
+    ] as const)('should release the lock after a delete whose "%s" failed', async (step, method) => {
+      await setup({ seed: [volumeRecord()] });
+      fake.failOnce(method, errnoError('EIO'));
+
+      const operationId = await sut.remove(SEEDED);
+
+      expect(await outcome(operationId)).toEqual({ message: `Failed to delete volume: ${step}: EIO`, state: 'failed' });
+      expect(fake.callsTo('unlockVolume')).toEqual([[CLUSTER, SEEDED, operationId]]);
+      expect(fake.locks.size).toBe(0);
+    });
+
+    it('should still finish the operation when its lock cannot be released, leaving the lock for the reconciler', async () => {
+      await setup({ seed: [volumeRecord()] });
+      fake.failOnce('unlockVolume', errnoError('EIO'));
+
+      const operationId = await sut.expand(SEEDED, { expand_size: 1 });
+
+      expect(await outcome(operationId)).toEqual({ location: `/volumes/${SEEDED}`, state: 'done' });
+      expect(fake.locks.get(`${CLUSTER}/${SEEDED}`)).toBe(operationId);
+    });
+
+    it.each([
+      ['expand', () => sut.expand(SEEDED, { expand_size: 1 })],
+      ['delete', () => sut.remove(SEEDED)],
+    ])('should release the lock and forget the operation when the %s cannot mark the volume', async (_kind, change) => {
+      await setup({ seed: [volumeRecord()] });
+      fake.failOnce('saveVolume', errnoError('EIO'));
+
+      await expect(change()).rejects.toMatchObject({ code: 'EIO' });
+
+      expect(fake.changes()).toEqual(['saveOperation', 'lockVolume', 'saveVolume', 'unlockVolume', 'removeOperation']);
+      expect(fake.locks.size).toBe(0);
+      expect(fake.operations.size).toBe(0);
+      expect(fake.volumes.get(`${CLUSTER}/${SEEDED}`)).toEqual(volumeRecord());
+      expect((await sut.info(SEEDED)).size).toBe(2);
+      expect(await outcome(await sut.expand(SEEDED, { expand_size: 1 }))).toMatchObject({ state: 'done' });
+    });
+  });
+
+  describe('changes made by another instance', () => {
+    it('should expand from the backend size when the index still holds an older one', async () => {
+      await setup({ seed: [volumeRecord({ sizeGiB: 2 })] });
+      // Another instance expanded the volume from 2 to 4 GiB after this one indexed it.
+      fake.volumes.set(`${CLUSTER}/${SEEDED}`, volumeRecord({ sizeGiB: 4 }));
+      fake.quotas.set(`${CLUSTER}/${SEEDED}`, 4 * GIB);
+
+      const operationId = await sut.expand(SEEDED, { expand_size: 3 });
+
+      expect(await outcome(operationId)).toMatchObject({ state: 'done' });
+      expect(fake.callsTo('setQuota')).toEqual([[CLUSTER, SEEDED, 7 * GIB]]);
+      expect(fake.volumes.get(`${CLUSTER}/${SEEDED}`)).toMatchObject({ operationId: undefined, sizeGiB: 7 });
+      expect((await sut.info(SEEDED)).size).toBe(7);
+    });
+
+    it('should restore the backend size, not the indexed one, when that expand fails', async () => {
+      await setup({ seed: [volumeRecord({ sizeGiB: 2 })] });
+      fake.volumes.set(`${CLUSTER}/${SEEDED}`, volumeRecord({ sizeGiB: 4 }));
+      fake.quotas.set(`${CLUSTER}/${SEEDED}`, 4 * GIB);
+      fake.failOnce('saveVolume', errnoError('EIO'), 1);
+
+      expect(await outcome(await sut.expand(SEEDED, { expand_size: 3 }))).toMatchObject({ state: 'failed' });
+
+      expect(fake.quotas.get(`${CLUSTER}/${SEEDED}`)).toBe(4 * GIB);
+      expect(fake.volumes.get(`${CLUSTER}/${SEEDED}`)).toMatchObject({ operationId: undefined, sizeGiB: 4 });
+    });
+
+    it('should answer Id not found for a change to a volume another instance deleted', async () => {
+      await setup({ seed: [volumeRecord()] });
+      fake.volumes.delete(`${CLUSTER}/${SEEDED}`);
+
+      await expect(sut.expand(SEEDED, { expand_size: 1 })).rejects.toMatchObject({ code: ErrorCode.NotFound, message: 'Id not found' });
+      await expect(sut.remove(SEEDED)).rejects.toMatchObject({ code: ErrorCode.NotFound, message: 'Id not found' });
+      expect(fake.changes()).toEqual([]);
+      expect(await sut.list()).toEqual({ volumes: [] });
+    });
+
+    it('should read the backend for info when asked for a fresh answer', async () => {
+      await setup({ seed: [volumeRecord({ sizeGiB: 2 })] });
+      fake.volumes.set(`${CLUSTER}/${SEEDED}`, volumeRecord({ sizeGiB: 4 }));
+
+      expect((await sut.info(SEEDED, true)).size).toBe(4);
+      expect(fake.callsTo('loadVolume')).toEqual([[CLUSTER, SEEDED]]);
     });
   });
 

@@ -2,7 +2,7 @@ import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { idNotFound } from '../common/piragua.error.js';
 import { AppConfig } from '../config/app-config.js';
 import { GlusterGateway } from '../gluster/gluster.gateway.js';
-import { GIB, VolumeRecord } from '../gluster/gluster.types.js';
+import { GIB, volumeDirectory, VolumeRecord } from '../gluster/gluster.types.js';
 import { CreateVolumeDto } from './dto/create-volume.dto.js';
 import { ExpandVolumeDto } from './dto/expand-volume.dto.js';
 import { mapVolume, VolumeListResponseDto, VolumeResponseDto } from './dto/volume-response.dto.js';
@@ -14,6 +14,7 @@ import { VolumeIndexService } from './volume-index.service.js';
 import { allocationFailed, deleteSetupFailed, expansionFailed, protectedVolume, volumeBusy } from './volumes.errors.js';
 
 const HEKETI_DB_VOLUME = 'heketidbstorage';
+const QUOTA_READBACK_ATTEMPTS = 4;
 
 /**
  * Volume lifecycle. Each change validates and reserves synchronously (Heketi's 4xx and 500
@@ -44,15 +45,15 @@ export class VolumesService implements OnApplicationBootstrap {
     return { volumes: await this.index.visibleIds() };
   }
 
-  async info(volumeId: string): Promise<VolumeResponseDto> {
-    const record = await this.index.visible(volumeId);
+  async info(volumeId: string, fresh = false): Promise<VolumeResponseDto> {
+    const record = await this.index.visible(volumeId, { fresh });
     if (!record) {
       throw idNotFound();
     }
     return mapVolume(record, this.gateway.clusters().find((cluster) => cluster.id === record.clusterId));
   }
 
-  async create(dto: CreateVolumeDto): Promise<string> {
+  async create(dto: CreateVolumeDto, issuer?: string): Promise<string> {
     const request = checkCreateRequest(dto);
     const candidates = this.placement.candidates(request.clusters);
     this.operations.assertCapacity();
@@ -84,27 +85,30 @@ export class VolumesService implements OnApplicationBootstrap {
     }
     // Reserved in the index first, so concurrent creates count this volume's size.
     this.index.put(record);
-    try {
-      if (!(await this.gateway.claimName(cluster.id, record.name, id))) {
+    const claimName = async () => {
+      this.crashPoint('create:operation');
+      let claimed: boolean;
+      try {
+        claimed = await this.gateway.claimName(cluster.id, record.name, id);
+      } catch (error) {
+        throw stepFailure('Failed to allocate new volume', 'reserve name', error);
+      }
+      if (!claimed) {
         throw allocationFailed(`Volume name '${record.name}' already in use`);
       }
-    } catch (error) {
-      this.index.remove(id);
-      throw stepFailure('Failed to allocate new volume', 'reserve name', error);
-    }
+    };
     try {
-      return await this.operations.start('create', cluster.id, id, () => this.provision(record), record.operationId);
+      return await this.operations.start('create', cluster.id, id, () => this.provision(record), record.operationId, claimName, issuer);
     } catch (error) {
       this.index.remove(id);
-      await this.gateway.releaseName(cluster.id, record.name, id);
       throw error;
     }
   }
 
-  async expand(volumeId: string, dto: ExpandVolumeDto): Promise<string> {
+  async expand(volumeId: string, dto: ExpandVolumeDto, issuer?: string): Promise<string> {
     const delta = checkExpandRequest(dto);
-    const record = await this.index.visible(volumeId);
-    if (!record) {
+    const record = await this.index.fresh(volumeId);
+    if (record?.state !== 'ready') {
       throw idNotFound();
     }
     if (record.operationId) {
@@ -119,14 +123,23 @@ export class VolumesService implements OnApplicationBootstrap {
     if (!(await this.placement.fits(record.clusterId, delta))) {
       throw expansionFailed('No space');
     }
-    const marked: VolumeRecord = { ...record, operationId: newId() };
-    await this.gateway.saveVolume(marked);
-    this.index.put(marked);
-    return this.startOrUnmark(record, () => this.operations.start('expand', record.clusterId, volumeId, () => this.grow(marked, delta), marked.operationId));
+    const operationId = newId();
+    let marked: VolumeRecord | undefined;
+    return this.operations.start(
+      'expand',
+      record.clusterId,
+      volumeId,
+      () => this.unlockAfter(marked!, () => this.grow(marked!, delta)),
+      operationId,
+      async () => {
+        marked = await this.lockAndMark(record, operationId, 'ready', expansionFailed);
+      },
+      issuer,
+    );
   }
 
-  async remove(volumeId: string): Promise<string> {
-    const record = await this.index.find(volumeId);
+  async remove(volumeId: string, issuer?: string): Promise<string> {
+    const record = await this.index.fresh(volumeId);
     if (record?.operationId) {
       throw deleteSetupFailed(volumeBusy);
     }
@@ -137,10 +150,60 @@ export class VolumesService implements OnApplicationBootstrap {
       throw protectedVolume();
     }
     this.operations.assertCapacity();
-    const marked: VolumeRecord = { ...record, operationId: newId(), state: 'deleting' };
-    await this.gateway.saveVolume(marked);
-    this.index.put(marked);
-    return this.startOrUnmark(record, () => this.operations.start('delete', record.clusterId, volumeId, () => this.destroy(marked), marked.operationId));
+    const operationId = newId();
+    let marked: VolumeRecord | undefined;
+    return this.operations.start(
+      'delete',
+      record.clusterId,
+      volumeId,
+      () => this.unlockAfter(marked!, () => this.destroy(marked!)),
+      operationId,
+      async () => {
+        marked = await this.lockAndMark(record, operationId, 'deleting', deleteSetupFailed);
+      },
+      issuer,
+    );
+  }
+
+  /**
+   * Takes the volume's lock, shared by every instance, then re-reads the record under it (another
+   * instance may have changed the volume since it was first read) and records the operation on it.
+   */
+  private async lockAndMark(
+    record: VolumeRecord,
+    operationId: string,
+    state: VolumeRecord['state'],
+    failure: (reason: string) => Error,
+  ): Promise<VolumeRecord> {
+    const { clusterId, id } = record;
+    if (!(await this.gateway.lockVolume(clusterId, id, operationId))) {
+      throw failure(volumeBusy);
+    }
+    try {
+      const current = await this.index.fresh(id);
+      if (current?.state !== 'ready') {
+        throw idNotFound();
+      }
+      if (current.operationId) {
+        throw failure(volumeBusy);
+      }
+      const marked: VolumeRecord = { ...current, operationId, state };
+      await this.gateway.saveVolume(marked);
+      this.crashPoint(state === 'deleting' ? 'delete:marked' : 'expand:marked');
+      this.index.put(marked);
+      return marked;
+    } catch (error) {
+      await this.gateway.unlockVolume(clusterId, id, operationId);
+      throw error;
+    }
+  }
+
+  private async unlockAfter(marked: VolumeRecord, work: () => Promise<void>): Promise<void> {
+    try {
+      await work();
+    } finally {
+      await this.attempt(`unlock volume ${marked.id}`, () => this.gateway.unlockVolume(marked.clusterId, marked.id, marked.operationId!));
+    }
   }
 
   private async provision(record: VolumeRecord): Promise<void> {
@@ -171,19 +234,20 @@ export class VolumesService implements OnApplicationBootstrap {
 
   private async grow(record: VolumeRecord, deltaGiB: number): Promise<void> {
     const { clusterId, id } = record;
+    const directory = volumeDirectory(record);
     const grown: VolumeRecord = { ...record, operationId: undefined, sizeGiB: record.sizeGiB + deltaGiB };
     let step = 'set quota';
     try {
-      await this.gateway.setQuota(clusterId, id, grown.sizeGiB * GIB);
+      await this.gateway.setQuota(clusterId, directory, grown.sizeGiB * GIB);
       this.crashPoint('expand:quota');
       step = 'verify quota';
-      await this.verifyQuota(clusterId, id, grown.sizeGiB * GIB);
+      await this.verifyQuota(clusterId, directory, grown.sizeGiB * GIB);
       step = 'record volume';
       await this.gateway.saveVolume(grown);
       this.index.put(grown);
     } catch (error) {
       const unchanged: VolumeRecord = { ...record, operationId: undefined };
-      await this.attempt(`restore the quota of ${id}`, () => this.gateway.setQuota(clusterId, id, record.sizeGiB * GIB));
+      await this.attempt(`restore the quota of ${id}`, () => this.gateway.setQuota(clusterId, directory, record.sizeGiB * GIB));
       await this.attempt(`record volume ${id}`, () => this.gateway.saveVolume(unchanged));
       this.index.put(unchanged);
       throw stepFailure('Failed to expand volume', step, error);
@@ -192,8 +256,9 @@ export class VolumesService implements OnApplicationBootstrap {
 
   private async destroy(record: VolumeRecord): Promise<void> {
     const { clusterId, id } = record;
+    const directory = volumeDirectory(record);
     try {
-      await this.gateway.removeQuota(clusterId, id);
+      await this.gateway.removeQuota(clusterId, directory);
       this.crashPoint('delete:quota');
     } catch (error) {
       // Nothing was changed yet: the volume stays as it was, usable and listed.
@@ -204,7 +269,7 @@ export class VolumesService implements OnApplicationBootstrap {
     }
     // From here on the quota is gone, so the delete must go through; leftovers are purged later.
     try {
-      await this.gateway.trashVolumeDirectory(clusterId, id);
+      await this.gateway.trashVolumeDirectory(clusterId, directory);
       this.crashPoint('delete:trash');
       await this.gateway.releaseName(clusterId, record.name, id);
       await this.gateway.removeVolume(clusterId, id);
@@ -216,12 +281,23 @@ export class VolumesService implements OnApplicationBootstrap {
     this.schedulePurge(clusterId);
   }
 
-  private async verifyQuota(clusterId: string, volumeId: string, limitBytes: number): Promise<void> {
-    const actual = await this.gateway.readQuota(clusterId, volumeId);
-    if (actual !== limitBytes) {
-      const message = `the quota reads back as ${actual ?? 'missing'} instead of ${limitBytes} bytes`;
-      throw Object.assign(new Error(message), { publicMessage: message });
+  /**
+   * Reads the limit back from the backend. glusterd can briefly list a limit it just accepted as
+   * unset while other quota commands run, so a mismatch is read again a few times before it counts.
+   */
+  private async verifyQuota(clusterId: string, directory: string, limitBytes: number): Promise<void> {
+    let actual: number | undefined;
+    for (let attempt = 0; attempt < QUOTA_READBACK_ATTEMPTS; attempt += 1) {
+      if (attempt > 0) {
+        await new Promise((resolve) => setTimeout(resolve, 250 * attempt));
+      }
+      actual = await this.gateway.readQuota(clusterId, directory);
+      if (actual === limitBytes) {
+        return;
+      }
     }
+    const message = `the quota reads back as ${actual ?? 'missing'} instead of ${limitBytes} bytes`;
+    throw Object.assign(new Error(message), { publicMessage: message });
   }
 
   private async undoCreate(record: VolumeRecord): Promise<void> {
@@ -234,16 +310,7 @@ export class VolumesService implements OnApplicationBootstrap {
     this.schedulePurge(clusterId);
   }
 
-  /** A volume marked for an operation that could not start (e.g. 429) goes back as it was, or it would stay busy. */
-  private async startOrUnmark(record: VolumeRecord, start: () => Promise<string>): Promise<string> {
-    try {
-      return await start();
-    } catch (error) {
-      await this.attempt(`record volume ${record.id}`, () => this.gateway.saveVolume(record));
-      this.index.put(record);
-      throw error;
-    }
-  }
+
 
   /** Rollback steps are best effort: each is tried, failures are logged for the reconciler. */
   private async attempt(what: string, step: () => Promise<unknown>): Promise<void> {

@@ -1,5 +1,5 @@
 import { GlusterGateway } from '../../src/gluster/gluster.gateway.js';
-import type { ClusterTopology, OperationRecord, ProbeResult, QuotaUsage, VolumeRecord } from '../../src/gluster/gluster.types.js';
+import { GIB, type ClusterTopology, type Heartbeat, type OperationRecord, type ProbeResult, type QuotaUsage, type VolumeRecord } from '../../src/gluster/gluster.types.js';
 
 type GatewayMethod = {
   [K in keyof GlusterGateway]: GlusterGateway[K] extends (...args: never[]) => unknown ? K : never;
@@ -14,7 +14,9 @@ export interface GatewayCall {
 export const READ_METHODS: ReadonlySet<GatewayMethod> = new Set<GatewayMethod>([
   'assertCanProvision',
   'clusters',
+  'inspectVolumeDirectory',
   'listVolumeDirectories',
+  'loadHeartbeats',
   'loadNames',
   'loadOperation',
   'loadOperations',
@@ -23,6 +25,8 @@ export const READ_METHODS: ReadonlySet<GatewayMethod> = new Set<GatewayMethod>([
   'probe',
   'probeNames',
   'quotaUsage',
+  'volumeChanges',
+  'volumeLockHolder',
 ]);
 
 interface Gate {
@@ -41,9 +45,11 @@ export function errnoError(code: string, path = '/srv/gluster/gv0/secret'): Node
  * An in-memory GlusterGateway that records every call. Strict where it matters:
  * - `forbid(...)` makes a method throw and lists the call in `violations` (assert it stays empty);
  * - `failOnce(...)` makes the next (or n-th next) call of a method reject;
+ * - `answerOnce(...)` / `answerEvery(...)` replace the in-memory result of the next / every call;
  * - `hold(...)` makes the next call of a method wait until the test releases it.
  * Names, directories, records and quotas are kept apart, as in the real tree: a record lives in
- * the state directory, so it outlives a trashed volume directory until removeVolume.
+ * the state directory, so it outlives a trashed volume directory until removeVolume. Volume locks
+ * are exclusive like the tree's symlink markers: one holder per volume, released only by it.
  */
 export class FakeGlusterGateway extends GlusterGateway {
   readonly calls: GatewayCall[] = [];
@@ -57,9 +63,16 @@ export class FakeGlusterGateway extends GlusterGateway {
   readonly volumes = new Map<string, VolumeRecord>();
   readonly quotas = new Map<string, number>();
   readonly operations = new Map<string, OperationRecord>();
+  /** `<cluster>/<volume id>` → the operation holding the volume's change lock */
+  readonly locks = new Map<string, string>();
+  /** `<cluster>/<instance id>` → its last heartbeat */
+  readonly heartbeats = new Map<string, Heartbeat>();
+  /** `<cluster>` → change announcements `<ms>-<volume id>`, as saveVolume and removeVolume leave them */
+  readonly volumeChangeLog = new Map<string, Set<string>>();
   private readonly forbidden = new Set<GatewayMethod>();
   private readonly failures = new Map<GatewayMethod, { error: unknown; skip: number }[]>();
   private readonly overrides = new Map<GatewayMethod, ((...args: never[]) => unknown)[]>();
+  private readonly standingAnswers = new Map<GatewayMethod, (...args: never[]) => unknown>();
   private readonly gates = new Map<GatewayMethod, Gate[]>();
 
   constructor(public topology: ClusterTopology[] = [fakeCluster()]) {
@@ -80,6 +93,12 @@ export class FakeGlusterGateway extends GlusterGateway {
   /** The next call of `method` returns what `implementation` returns instead of the in-memory result. */
   answerOnce<K extends GatewayMethod>(method: K, implementation: GlusterGateway[K]): this {
     this.overrides.set(method, [...(this.overrides.get(method) ?? []), implementation as (...args: never[]) => unknown]);
+    return this;
+  }
+
+  /** Every further call of `method` returns what `implementation` returns (after any `answerOnce`). */
+  answerEvery<K extends GatewayMethod>(method: K, implementation: GlusterGateway[K]): this {
+    this.standingAnswers.set(method, implementation as (...args: never[]) => unknown);
     return this;
   }
 
@@ -106,9 +125,19 @@ export class FakeGlusterGateway extends GlusterGateway {
     this.calls.length = 0;
   }
 
+  /** Puts a ready volume in place as a finished create leaves it: directory, name, quota and record. */
+  seedVolume(record: VolumeRecord): this {
+    this.directories.set(`${record.clusterId}/${record.id}`, { gid: record.gid, name: record.name });
+    this.names.set(`${record.clusterId}/${record.name}`, record.id);
+    this.quotas.set(`${record.clusterId}/${record.id}`, record.sizeGiB * GIB);
+    this.volumes.set(`${record.clusterId}/${record.id}`, structuredClone(record));
+    return this;
+  }
+
+  /** A copy, as the real gateways return: callers may sort it. */
   clusters(): ClusterTopology[] {
     this.record('clusters', []);
-    return this.topology;
+    return [...this.topology];
   }
 
   /** Clusters listed here refuse new volumes with the given error, as a degraded Gluster volume would. */
@@ -150,6 +179,42 @@ export class FakeGlusterGateway extends GlusterGateway {
     });
   }
 
+  lockVolume(clusterId: string, volumeId: string, operationId: string): Promise<boolean> {
+    return this.run('lockVolume', [clusterId, volumeId, operationId], () => {
+      const key = `${clusterId}/${volumeId}`;
+      const holder = this.locks.get(key);
+      if (holder === undefined) {
+        this.locks.set(key, operationId);
+        return true;
+      }
+      return holder === operationId;
+    });
+  }
+
+  unlockVolume(clusterId: string, volumeId: string, operationId: string): Promise<void> {
+    return this.run('unlockVolume', [clusterId, volumeId, operationId], () => {
+      if (this.locks.get(`${clusterId}/${volumeId}`) === operationId) {
+        this.locks.delete(`${clusterId}/${volumeId}`);
+      }
+    });
+  }
+
+  volumeLockHolder(clusterId: string, volumeId: string): Promise<string | undefined> {
+    return this.run('volumeLockHolder', [clusterId, volumeId], () => this.locks.get(`${clusterId}/${volumeId}`));
+  }
+
+  saveHeartbeat(clusterId: string, heartbeat: Heartbeat): Promise<void> {
+    return this.run('saveHeartbeat', [clusterId, structuredClone(heartbeat)], () => {
+      this.heartbeats.set(`${clusterId}/${heartbeat.instanceId}`, structuredClone(heartbeat));
+    });
+  }
+
+  loadHeartbeats(clusterId: string): Promise<Heartbeat[]> {
+    return this.run('loadHeartbeats', [clusterId], () =>
+      [...this.heartbeats.entries()].filter(([key]) => key.startsWith(`${clusterId}/`)).map(([, heartbeat]) => structuredClone(heartbeat)),
+    );
+  }
+
   loadNames(clusterId: string): Promise<Map<string, string>> {
     return this.run('loadNames', [clusterId], () => {
       const names = new Map<string, string>();
@@ -187,6 +252,13 @@ export class FakeGlusterGateway extends GlusterGateway {
     });
   }
 
+  inspectVolumeDirectory(clusterId: string, directory: string): Promise<{ createdAt: string; gid: number; name: string } | undefined> {
+    return this.run('inspectVolumeDirectory', [clusterId, directory], () => {
+      const found = this.directories.get(`${clusterId}/${directory}`);
+      return found ? { createdAt: '2026-01-01T00:00:00.000Z', gid: found.gid ?? 0, name: found.name } : undefined;
+    });
+  }
+
   purgeTrash(clusterId: string): Promise<number> {
     return this.run('purgeTrash', [clusterId], () => {
       const purged = this.trash.get(clusterId)?.length ?? 0;
@@ -198,13 +270,35 @@ export class FakeGlusterGateway extends GlusterGateway {
   saveVolume(record: VolumeRecord): Promise<void> {
     return this.run('saveVolume', [structuredClone(record)], () => {
       this.volumes.set(`${record.clusterId}/${record.id}`, structuredClone(record));
+      this.announceChange(record.clusterId, record.id);
     });
   }
 
   removeVolume(clusterId: string, volumeId: string): Promise<void> {
     return this.run('removeVolume', [clusterId, volumeId], () => {
       this.volumes.delete(`${clusterId}/${volumeId}`);
+      this.announceChange(clusterId, volumeId);
     });
+  }
+
+  volumeChanges(clusterId: string): Promise<string[]> {
+    return this.run('volumeChanges', [clusterId], () => [...(this.volumeChangeLog.get(clusterId) ?? [])].sort());
+  }
+
+  pruneVolumeChanges(clusterId: string, maxAgeMs: number): Promise<void> {
+    return this.run('pruneVolumeChanges', [clusterId, maxAgeMs], () => {
+      const cutoff = Date.now() - maxAgeMs;
+      for (const name of this.volumeChangeLog.get(clusterId) ?? []) {
+        if (Number(name.split('-', 1)[0]) < cutoff) {
+          this.volumeChangeLog.get(clusterId)!.delete(name);
+        }
+      }
+    });
+  }
+
+  /** Announces a change the way the tree does: one name per millisecond and volume. */
+  announceChange(clusterId: string, volumeId: string): void {
+    this.volumeChangeLog.set(clusterId, (this.volumeChangeLog.get(clusterId) ?? new Set()).add(`${Date.now()}-${volumeId}`));
   }
 
   loadVolume(clusterId: string, volumeId: string): Promise<VolumeRecord | undefined> {
@@ -290,7 +384,7 @@ export class FakeGlusterGateway extends GlusterGateway {
       failures.shift();
       throw failure.error;
     }
-    const override = this.overrides.get(method)?.shift();
+    const override = this.overrides.get(method)?.shift() ?? this.standingAnswers.get(method);
     if (override) {
       return (override as (...values: unknown[]) => T)(...args);
     }

@@ -151,6 +151,32 @@ describe('Gluster backend against a real glusterd', () => {
     expect(response.body).toBe('Failed to allocate new volume: No space\n');
   });
 
+  it('should examine and repair what was changed behind its back', async () => {
+    const broken = await create({ size: 1, name: 'quota_removed_by_hand' });
+    await sh('gluster', ['--mode=script', 'volume', 'quota', gluster.volume, 'remove', `/${broken.id}`]);
+    const strayId = 'abcdefabcdefabcdefabcdefabcdef12';
+    mkdirSync(join(volumeRoot(), strayId, 'data'), { recursive: true });
+
+    const examined = await admin.request('GET', '/internal/state/examine/gluster');
+    expect(examined.status).toBe(200);
+    const findings = examined.json().clusters[0].findings;
+    expect(findings).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ kind: 'missing-quota', repaired: false, volumeId: broken.id }),
+        expect.objectContaining({ kind: 'directory-without-record', repaired: false, volumeId: strayId }),
+      ]),
+    );
+    expect(existsSync(join(volumeRoot(), strayId))).toBe(true);
+
+    const user = await new HeketiClient(server.url, 'e2e-user-secret', 'user').request('POST', '/internal/state/repair/gluster');
+    expect(user.status).toBe(401);
+    const repaired = await admin.request('POST', '/internal/state/repair/gluster');
+    expect(repaired.json().clusters[0].findings.every((finding: { repaired: boolean }) => finding.repaired)).toBe(true);
+    expect((await quotaLimits(gluster.volume)).get(`/${broken.id}`)?.hardLimitBytes).toBe(GIB);
+    expect(existsSync(join(volumeRoot(), strayId))).toBe(false);
+    expect((await admin.request('GET', '/internal/state/examine/gluster')).json().clusters[0].findings).toEqual([]);
+  });
+
   describe('after kill -9 in the middle of an operation', () => {
     const consistent = async () => {
       const listed: string[] = (await admin.request('GET', '/volumes')).json().volumes;
@@ -161,33 +187,66 @@ describe('Gluster backend against a real glusterd', () => {
       return listed;
     };
 
-    it.each(['create:directory', 'create:record', 'create:quota', 'create:ready'])('should leave no half-made volume when killed after %s', async (step) => {
+    /**
+     * Sends a request to an instance that kills itself at `step`, then restarts it normally. A
+     * crash before the 202 drops the connection: the client saw no answer and would retry.
+     */
+    const crashDuring = async (step: string, method: string, path: string, body?: object) => {
       await restart({ PIRAGUA_TEST_CRASH_AT: step });
-      const accepted = await admin.request('POST', '/volumes', { size: 1, name: `crash_${step.replace(':', '_')}` });
-      expect(accepted.status).toBe(202);
+      const accepted = await admin.request(method, path, body).catch(() => undefined);
       await eventually(() => server.child.signalCode === 'SIGKILL', 30_000, 'the crash');
       await restart();
+      return accepted;
+    };
+
+    it.each(['create:operation', 'create:directory', 'create:record', 'create:quota', 'create:ready'])('should leave no half-made volume when killed after %s', async (step) => {
+      const accepted = await crashDuring(step, 'POST', '/volumes', { size: 1, name: `crash_${step.replace(':', '_')}` });
       const listed = await consistent();
-      const poll = await admin.request('GET', accepted.headers.get('location')!);
+      if (step === 'create:operation') {
+        expect(accepted).toBeUndefined();
+        // Nothing was acknowledged, and the name is free again.
+        expect((await admin.async('POST', '/volumes', { size: 1, name: 'crash_create_operation' })).final.status).toBe(200);
+        return;
+      }
+      expect(accepted?.status).toBe(202);
+      const poll = await admin.request('GET', accepted!.headers.get('location')!);
       if (step === 'create:ready') {
         // Acknowledged as ready on the backend: kept, and the client still gets its volume.
         expect(poll.status).toBe(303);
         expect(listed).toContain(poll.headers.get('location')!.split('/').pop());
       } else {
         expect(poll.status).toBe(500);
-        expect(poll.body).toMatch(/^Failed to create volume: piragua restarted/);
+        expect(poll.body).toMatch(/^Failed to create volume: the piragua instance running it stopped/);
       }
     });
 
-    it.each(['delete:quota', 'delete:trash'])('should finish a delete killed after %s', async (step) => {
+    it.each(['expand:marked', 'expand:quota'])('should settle an expand killed after %s to what gluster enforces', async (step) => {
+      const volume = await create({ size: 1, name: `grown_${step.replace(':', '_')}` });
+      const accepted = await crashDuring(step, 'POST', `/volumes/${volume.id}/expand`, { expand_size: 2 });
+      await consistent();
+      const limit = (await quotaLimits(gluster.volume)).get(`/${volume.id}`)!.hardLimitBytes;
+      expect((await admin.request('GET', `/volumes/${volume.id}`)).json().size * GIB).toBe(limit);
+      if (step === 'expand:quota') {
+        expect(limit).toBe(3 * GIB);
+        expect((await admin.request('GET', accepted!.headers.get('location')!)).status).toBe(303);
+      } else {
+        expect(accepted).toBeUndefined();
+        expect(limit).toBe(GIB);
+      }
+      // The volume is not left locked: it can be changed again.
+      expect((await admin.async('POST', `/volumes/${volume.id}/expand`, { expand_size: 1 })).final.status).toBe(200);
+    });
+
+    it.each(['delete:marked', 'delete:quota', 'delete:trash'])('should finish a delete killed after %s', async (step) => {
       const volume = await create({ size: 1, name: `doomed_${step.replace(':', '_')}` });
-      await restart({ PIRAGUA_TEST_CRASH_AT: step });
-      const accepted = await admin.request('DELETE', `/volumes/${volume.id}`);
-      expect(accepted.status).toBe(202);
-      await eventually(() => server.child.signalCode === 'SIGKILL', 30_000, 'the crash');
-      await restart();
+      const accepted = await crashDuring(step, 'DELETE', `/volumes/${volume.id}`);
       expect(await consistent()).not.toContain(volume.id);
-      expect((await admin.request('GET', accepted.headers.get('location')!)).status).toBe(204);
+      if (step === 'delete:marked') {
+        // Marked for deletion but never acknowledged: finished all the same, as the client asked.
+        expect(accepted).toBeUndefined();
+      } else {
+        expect((await admin.request('GET', accepted!.headers.get('location')!)).status).toBe(204);
+      }
     });
   });
 });

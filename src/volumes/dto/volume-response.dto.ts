@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import type { ClusterTopology, VolumeRecord } from '../../gluster/gluster.types.js';
+import { ClusterTopology, volumeDirectory, VolumeRecord } from '../../gluster/gluster.types.js';
 import { DurabilityDto, SnapshotDto } from './create-volume.dto.js';
 
 export class GlusterMountDto {
@@ -62,7 +62,7 @@ export class VolumeListResponseDto {
 /** Mount hosts are recomputed from the cluster's current nodes on every read, as Heketi does. */
 export function mapVolume(record: VolumeRecord, cluster: ClusterTopology | undefined): VolumeResponseDto {
   const hosts = cluster?.nodes.map((node) => node.storageAddress) ?? [];
-  const name = `${cluster?.volumeName ?? ''}/${record.id}/${record.name}`;
+  const name = `${cluster?.volumeName ?? ''}/${volumeDirectory(record)}/${record.name}`;
   return {
     size: record.sizeGiB,
     name,

@@ -1,0 +1,35 @@
+import { Controller, Get, Res } from '@nestjs/common';
+import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { HeketiEndpoint } from '../common/heketi-endpoint.decorator.js';
+import { Public } from '../common/public.decorator.js';
+import { MetricsService } from './metrics.service.js';
+
+const EXAMPLE = ['# HELP heketi_up Is heketi running?', '# TYPE heketi_up gauge', 'heketi_up 1', ''].join('\n');
+
+@ApiTags('metrics')
+@Controller('metrics')
+export class MetricsController {
+  constructor(private readonly metrics: MetricsService) {}
+
+  /**
+   * Sent through `@Res()` because Prometheus wants its own content type (`version=0.0.4`), which the
+   * global interceptor would replace with the plain `text/plain` it gives every string.
+   */
+  @Get()
+  @Public()
+  @HeketiEndpoint({
+    description:
+      'Prometheus text format, no token needed (as in Heketi): Heketi\'s `heketi_*` gauges with its names and labels, ' +
+      'piragua\'s own `piragua_*` metrics (quotas, gluster CLI, operations, reconciler) and the `process_*`/`nodejs_*` defaults. ' +
+      'Read from memory: a scrape never runs a gluster command.',
+    public: true,
+    summary: 'Prometheus metrics',
+  })
+  @ApiOkResponse({ content: { 'text/plain; version=0.0.4': { example: EXAMPLE, schema: { type: 'string' } } }, description: 'The metrics' })
+  async scrape(@Res() response: Response): Promise<void> {
+    const { body, contentType } = await this.metrics.scrape();
+    response.setHeader('Content-Type', contentType);
+    response.send(body);
+  }
+}

@@ -1,0 +1,133 @@
+import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import type { Subscription } from 'rxjs';
+import { AppConfig } from '../config/app-config.js';
+import { GlusterCli } from '../gluster/gluster-cli.js';
+import { GlusterGateway } from '../gluster/gluster.gateway.js';
+import { GIB, type ClusterTopology } from '../gluster/gluster.types.js';
+import { OperationsService } from '../volumes/operations.service.js';
+import { QuotaUsageService } from '../volumes/quota-usage.service.js';
+import { ReconcilerService } from '../volumes/reconciler.service.js';
+import { VolumeIndexService } from '../volumes/volume-index.service.js';
+import { HeketiMetrics } from './heketi.metrics.js';
+import { ClusterQuota, PiraguaMetrics, VolumeQuota } from './piragua.metrics.js';
+
+/** A scrape's rendering of the registries, and the content type to send it with. */
+export interface Exposition {
+  body: string;
+  contentType: string;
+}
+
+/**
+ * `GET /metrics`. Everything is read from what the other services already keep in memory (the
+ * gateway's cached topology, the volume index, the last quota refresh, the last reconciliation
+ * pass): a scrape never runs a gluster command or walks a directory.
+ */
+@Injectable()
+export class MetricsService implements OnModuleDestroy {
+  private readonly logger = new Logger(MetricsService.name);
+  private readonly registry = new Registry();
+  /** Heketi's gauges other than heketi_up, shown only while the topology is readable. */
+  private readonly topologyRegistry = new Registry();
+  private readonly withTopology: Registry;
+  private readonly heketi: HeketiMetrics;
+  private readonly piragua: PiraguaMetrics;
+  private readonly subscriptions: Subscription[];
+  private scraping: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly cli: GlusterCli,
+    private readonly config: AppConfig,
+    private readonly gateway: GlusterGateway,
+    private readonly index: VolumeIndexService,
+    private readonly operations: OperationsService,
+    private readonly quotaUsage: QuotaUsageService,
+    private readonly reconciler: ReconcilerService,
+  ) {
+    collectDefaultMetrics({ register: this.registry });
+    this.heketi = new HeketiMetrics(this.registry, this.topologyRegistry);
+    this.piragua = new PiraguaMetrics(this.registry);
+    this.withTopology = Registry.merge([this.registry, this.topologyRegistry]);
+    // Subscribed at construction, before any module's init hook runs, so start-up commands count too.
+    this.subscriptions = [
+      cli.commands.subscribe((event) => this.piragua.observeCommand(event)),
+      operations.ended.subscribe((ended) => this.piragua.observeOperation(ended)),
+    ];
+  }
+
+  onModuleDestroy(): void {
+    for (const subscription of this.subscriptions) {
+      subscription.unsubscribe();
+    }
+  }
+
+  /** One scrape at a time: each renders the values it set itself. */
+  scrape(): Promise<Exposition> {
+    const next = this.scraping.then(
+      () => this.collect(),
+      () => this.collect(),
+    );
+    this.scraping = next;
+    return next;
+  }
+
+  private async collect(): Promise<Exposition> {
+    let clusters: ClusterTopology[];
+    let volumeIds: Map<string, string[]>;
+    try {
+      clusters = this.gateway.clusters();
+      volumeIds = await this.index.idsByCluster();
+    } catch (error) {
+      this.logger.warn(`Cannot read the topology for metrics: ${(error as Error).message}`);
+      this.heketi.down();
+      this.updatePiragua([], []);
+      return { body: await this.registry.metrics(), contentType: this.registry.contentType };
+    }
+    const inFlight = this.operations.inFlight;
+    this.heketi.update({ clusters, inFlight, volumeIds });
+    this.updatePiragua(await this.clusterQuotas(clusters), await this.volumeQuotas(volumeIds));
+    return { body: await this.withTopology.metrics(), contentType: this.withTopology.contentType };
+  }
+
+  private updatePiragua(clusters: ClusterQuota[], volumes: VolumeQuota[]): void {
+    this.piragua.update({
+      clusters,
+      findings: this.reconciler.findingCounts,
+      inFlight: this.operations.inFlight,
+      lockRetries: this.cli.stats.lockRetries,
+      quotaRefreshedAt: this.quotaUsage.current().refreshedAt,
+      volumes,
+    });
+  }
+
+  private async clusterQuotas(clusters: ClusterTopology[]): Promise<ClusterQuota[]> {
+    const quotas: ClusterQuota[] = [];
+    for (const cluster of clusters) {
+      quotas.push({
+        // Rounded down to whole GiB exactly as placement rounds it, so "committed = allowed" means full.
+        allowedBytes: Math.floor((cluster.capacityBytes * this.config.gluster.overcommit) / GIB) * GIB,
+        capacityBytes: cluster.capacityBytes,
+        cluster: cluster.id,
+        committedBytes: (await this.index.reservedGiB(cluster.id)) * GIB,
+      });
+    }
+    return quotas;
+  }
+
+  /** Visible volumes joined with the last quota refresh; a volume it has not seen yet has no series. */
+  private async volumeQuotas(volumeIds: ReadonlyMap<string, readonly string[]>): Promise<VolumeQuota[]> {
+    const { usage } = this.quotaUsage.current();
+    const volumes: VolumeQuota[] = [];
+    for (const [cluster, ids] of volumeIds) {
+      for (const id of ids) {
+        const quota = usage.get(id);
+        // From the index's memory: the id was just listed as ready (only a volume that changed since is read again).
+        const record = quota && (await this.index.visible(id));
+        if (quota && record) {
+          volumes.push({ cluster, id, name: record.name, usage: quota });
+        }
+      }
+    }
+    return volumes;
+  }
+}

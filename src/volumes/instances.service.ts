@@ -1,0 +1,67 @@
+import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { AppConfig } from '../config/app-config.js';
+import { GlusterGateway } from '../gluster/gluster.gateway.js';
+import type { Heartbeat, OperationRecord } from '../gluster/gluster.types.js';
+
+/**
+ * Heartbeats of the piragua instances sharing the Gluster volumes. An operation is only taken
+ * over (finished or rolled back) once the incarnation that started it is known to be gone: it
+ * restarted, or it stopped beating for PIRAGUA_INSTANCE_TIMEOUT_SECONDS.
+ */
+@Injectable()
+export class InstancesService implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger(InstancesService.name);
+  private readonly startedAt = new Date().toISOString();
+  private timer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly gateway: GlusterGateway,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.beat();
+    this.timer = setInterval(() => void this.beat(), Math.max(1000, this.config.instanceTimeoutMs / 6)).unref();
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.timer);
+  }
+
+  /**
+   * A test for "may its owner still be running this operation?", from one read of the cluster's
+   * heartbeats. This incarnation's own operations are alive exactly while it runs them.
+   */
+  async liveness(clusterId: string, isRunningHere: (operationId: string) => boolean): Promise<(operation: OperationRecord) => boolean> {
+    const heartbeats = new Map((await this.gateway.loadHeartbeats(clusterId)).map((heartbeat) => [heartbeat.instanceId, heartbeat]));
+    const now = Date.now();
+    return (operation) => {
+      if (operation.state !== 'pending') {
+        return false;
+      }
+      if (operation.owner === this.config.instanceId) {
+        // Instance ids are unique among running instances: another incarnation of ours was an earlier run.
+        return operation.incarnation === this.config.incarnation && isRunningHere(operation.id);
+      }
+      const heartbeat = heartbeats.get(operation.owner);
+      return heartbeat?.incarnation === operation.incarnation && now - Date.parse(heartbeat.heartbeatAt) < this.config.instanceTimeoutMs;
+    };
+  }
+
+  private async beat(): Promise<void> {
+    const heartbeat: Heartbeat = {
+      heartbeatAt: new Date().toISOString(),
+      incarnation: this.config.incarnation,
+      instanceId: this.config.instanceId,
+      pid: process.pid,
+      startedAt: this.startedAt,
+    };
+    for (const cluster of this.gateway.clusters()) {
+      try {
+        await this.gateway.saveHeartbeat(cluster.id, heartbeat);
+      } catch (error) {
+        this.logger.warn(`Cannot write the heartbeat on ${cluster.volumeName}: ${(error as Error).message}`);
+      }
+    }
+  }
+}
