@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { ErrorCode, PiraguaError } from '../common/piragua.error.js';
 import { AppConfig } from '../config/app-config.js';
 import { GlusterCli } from './gluster-cli.js';
+import { KeyedBatcher } from './keyed-batcher.js';
 import { clusterNotFound } from './gluster.errors.js';
 import type { ClusterTopology, NodeTopology, ProbeResult, QuotaUsage } from './gluster.types.js';
 import type { GlusterVolumeInfo } from './parsers/volume-info.parser.js';
@@ -15,6 +16,7 @@ import { VolumeTree } from './volume-tree.js';
 
 interface ServedVolume {
   info: GlusterVolumeInfo;
+  quotaReads: KeyedBatcher<number>;
   mountPoint: string;
   topology: ClusterTopology;
   tree: VolumeTree;
@@ -72,7 +74,11 @@ export class GlusterCliGateway extends TreeBackedGateway implements OnModuleInit
       await this.ensureMounted(volume, mountPoint);
       const tree = new VolumeTree(mountPoint);
       await tree.prepare();
-      const served: ServedVolume = { info, mountPoint, topology: await this.readTopology(info, mountPoint), tree };
+      const quotaReads = new KeyedBatcher<number>(async (paths) => {
+        const limits = await this.cli.quotaList(volume, paths);
+        return new Map(limits.map((limit) => [limit.path, limit.hardLimitBytes]));
+      });
+      const served: ServedVolume = { info, mountPoint, quotaReads, topology: await this.readTopology(info, mountPoint), tree };
       this.served.set(served.topology.id, served);
       this.logger.log(
         `Serving Gluster volume ${volume} (${info.type}, ${info.status}, quota ${info.options[QUOTA_OPTION] ?? 'off'}) as cluster ${served.topology.id}, mounted at ${mountPoint}`,
@@ -132,9 +138,10 @@ export class GlusterCliGateway extends TreeBackedGateway implements OnModuleInit
     await this.cli.setQuotaLimit(this.servedVolume(clusterId).info.name, `/${volumeId}`, limitBytes);
   }
 
-  async readQuota(clusterId: string, volumeId: string): Promise<number | undefined> {
-    const limits = await this.cli.quotaList(this.servedVolume(clusterId).info.name, `/${volumeId}`);
-    return limits.find((limit) => limit.path === `/${volumeId}`)?.hardLimitBytes;
+  /** Read-backs of concurrent creates share one `quota list <path>...` call per volume. */
+  readQuota(clusterId: string, directory: string): Promise<number | undefined> {
+    const served = this.servedVolume(clusterId);
+    return served.quotaReads.get(`/${directory}`);
   }
 
   async removeQuota(clusterId: string, volumeId: string): Promise<void> {

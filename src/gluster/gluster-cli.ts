@@ -153,8 +153,10 @@ export class GlusterCli {
   }
 
   /** All limits of the volume, or the one of `path`; [] when there is none (or no directory). */
-  async quotaList(volume: string, path?: string): Promise<QuotaLimit[]> {
-    const args = ['volume', 'quota', checkVolume(volume), 'list', ...(path === undefined ? [] : [checkPath(path)])];
+  /** Limits of the whole volume, or of the given paths only (one call for many, as gluster allows). */
+  async quotaList(volume: string, paths?: string | string[]): Promise<QuotaLimit[]> {
+    const only = paths === undefined ? [] : (Array.isArray(paths) ? paths : [paths]).map(checkPath);
+    const args = ['volume', 'quota', checkVolume(volume), 'list', ...only];
     const { stdout } = await this.gluster({
       acceptable: (result) => result.opErrstr.startsWith('No quota configured on volume'),
       args,

@@ -138,7 +138,8 @@ export class OperationsService implements OnApplicationBootstrap, OnModuleDestro
       }
     }
     finished.finishedAt = new Date().toISOString();
-    this.logger.log(`Operation ${record.id}: ${record.kind} ${record.volumeId} ${finished.state} in ${Date.now() - started} ms`);
+    // The audit line (AuditService) reports it at info level; this one is for tracing.
+    this.logger.debug(`Operation ${record.id}: ${record.kind} ${record.volumeId} ${finished.state} in ${Date.now() - started} ms`);
     this.ended.next({ durationMs: Date.now() - started, record: finished });
     // Polls keep seeing "pending" until the result is on the backend, so no instance can consume it early.
     try {
