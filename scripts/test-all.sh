@@ -23,6 +23,8 @@ install_system_packages() {
   command -v glusterd >/dev/null || missing+=(glusterfs-server)
   command -v mount.glusterfs >/dev/null || missing+=(glusterfs-client)
   command -v getfattr >/dev/null || missing+=(attr)
+  command -v rpmbuild >/dev/null || missing+=(rpm)
+  command -v shellcheck >/dev/null || missing+=(shellcheck)
   [ -x /usr/bin/chromium ] || missing+=(chromium) # Swagger UI e2e test (headless, through playwright-core)
   if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" -ne 0 ]; then
@@ -41,5 +43,6 @@ step "openapi.json is current" node dist/bin/write-openapi.js --check openapi.js
 step "unit tests" npx vitest run --config vitest.config.ts --reporter=default --reporter=json --outputFile.json="$results/unit.json"
 step "e2e tests" npx vitest run --config vitest.e2e.config.ts --reporter=default --reporter=json --outputFile.json="$results/e2e.json"
 step "gluster tests" npx vitest run --config vitest.gluster.config.ts --reporter=default --reporter=json --outputFile.json="$results/gluster.json"
+step "packaging tests" bash scripts/packaging/test-packaging.sh --report "$results/packaging.json"
 
 node scripts/sum-test-results.mjs "$results" "${#failed_steps[@]}" "${failed_steps[@]}"
