@@ -199,6 +199,15 @@ describe(MetricsService.name, () => {
     expect(valueOf(metrics, 'piragua_quota_usage_refreshed_timestamp_seconds')).toBe(Date.parse('2026-03-01T12:00:00.000Z') / 1000);
   });
 
+  it('should find the quota of a volume adopted from the Rust piragua under its dashed directory', async () => {
+    const adopted = volumeRecord({ directory: 'e5e5e5e5-e5e5-e5e5-e5e5-e5e5e5e5e5e5', id: 'e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5', name: 'legacy', sizeGiB: 3 });
+    index.records = [adopted];
+    quota.usage = new Map([[adopted.directory!, { limitBytes: 3 * GIB, usedBytes: 7 }]]);
+    const metrics = await scrape();
+    expect(valueOf(metrics, 'piragua_volume_quota_limit_bytes', { id: adopted.id, name: 'legacy' })).toBe(3 * GIB);
+    expect(valueOf(metrics, 'piragua_volume_quota_used_bytes', { id: adopted.id })).toBe(7);
+  });
+
   it('should leave out what the backend does not know, and volumes gone since the last scrape', async () => {
     quota.usage = new Map([
       [ALPHA.id, { limitBytes: 2 * GIB }],

@@ -4,7 +4,7 @@ import type { Subscription } from 'rxjs';
 import { AppConfig } from '../config/app-config.js';
 import { GlusterCli } from '../gluster/gluster-cli.js';
 import { GlusterGateway } from '../gluster/gluster.gateway.js';
-import { GIB, type ClusterTopology } from '../gluster/gluster.types.js';
+import { type ClusterTopology, GIB, volumeDirectory } from '../gluster/gluster.types.js';
 import { OperationsService } from '../volumes/operations.service.js';
 import { QuotaUsageService } from '../volumes/quota-usage.service.js';
 import { ReconcilerService } from '../volumes/reconciler.service.js';
@@ -120,9 +120,10 @@ export class MetricsService implements OnModuleDestroy {
     const volumes: VolumeQuota[] = [];
     for (const [cluster, ids] of volumeIds) {
       for (const id of ids) {
-        const quota = usage.get(id);
         // From the index's memory: the id was just listed as ready (only a volume that changed since is read again).
-        const record = quota && (await this.index.visible(id));
+        const record = await this.index.visible(id);
+        // Quotas are kept by directory, which differs from the id for volumes adopted from the Rust piragua.
+        const quota = record && usage.get(volumeDirectory(record));
         if (quota && record) {
           volumes.push({ cluster, id, name: record.name, usage: quota });
         }
