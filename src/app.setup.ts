@@ -1,6 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { dropDeeplyNestedBody } from './common/body-depth.middleware.js';
+import { BackendCalls } from './gluster/backend-calls.js';
 import { heketiBodyErrors, heketiJsonBody } from './common/heketi-body.middleware.js';
 import { HEKETI_UI_SCHEME, HEKETI_UI_SCHEME_DESCRIPTION, heketiRequestInterceptor } from './docs/heketi-request-signer.js';
 
@@ -33,6 +34,7 @@ export function setupApp(app: INestApplication): void {
   // ETags would hash every large list response; Heketi sends none.
   express.set('etag', false);
   express.set('x-powered-by', false);
+  app.use((_request: unknown, _response: unknown, next: () => void) => BackendCalls.inRequest(next));
   app.use(heketiJsonBody, heketiBodyErrors, dropDeeplyNestedBody);
   SwaggerModule.setup('docs', app, buildOpenApi(app), {
     customSiteTitle: 'piragua API',

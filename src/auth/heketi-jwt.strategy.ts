@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
+import { createSecretKey, type KeyObject } from 'node:crypto';
 import type { Request } from 'express';
 import jwt from 'jsonwebtoken';
 import { Strategy } from 'passport-jwt';
@@ -35,6 +36,12 @@ export function bearerToken(request: Request): string | null {
  */
 @Injectable()
 export class HeketiJwtStrategy extends PassportStrategy(Strategy, 'heketi-jwt') {
+  /**
+   * Made once: given a string, jsonwebtoken first tries it as a PEM public key and builds the
+   * secret key only after that throws, which cost more than everything else in a request.
+   */
+  private readonly keys: { admin: KeyObject; user?: KeyObject };
+
   constructor(private readonly config: AppConfig) {
     super({
       algorithms: HMAC_ALGORITHMS,
@@ -42,14 +49,17 @@ export class HeketiJwtStrategy extends PassportStrategy(Strategy, 'heketi-jwt') 
       ignoreExpiration: true,
       jwtFromRequest: bearerToken,
       passReqToCallback: true,
-      secretOrKeyProvider: (_request: Request, rawToken: string, done: (error: Error | null, key?: string) => void) => {
+      secretOrKeyProvider: (_request: Request, rawToken: string, done: (error: Error | null, key?: string | Buffer) => void) => {
         try {
-          done(null, this.keyFor(rawToken));
+          // passport-jwt's types predate KeyObject; it hands the key to jsonwebtoken, which takes one.
+          done(null, this.keyFor(rawToken) as unknown as Buffer);
         } catch (error) {
           done(error as Error);
         }
       },
     });
+    const { adminKey, userKey } = config.auth;
+    this.keys = { admin: createSecretKey(Buffer.from(adminKey)), user: userKey === undefined ? undefined : createSecretKey(Buffer.from(userKey)) };
   }
 
   validate(request: Request, claims: HeketiClaims): HeketiPrincipal {
@@ -69,7 +79,7 @@ export class HeketiJwtStrategy extends PassportStrategy(Strategy, 'heketi-jwt') 
     return { issuer: claims.iss as Issuer };
   }
 
-  private keyFor(rawToken: string): string {
+  private keyFor(rawToken: string): KeyObject {
     const decoded = jwt.decode(rawToken, { complete: true });
     if (!decoded || typeof decoded.payload !== 'object') {
       throw invalidToken('token is malformed');
@@ -83,10 +93,10 @@ export class HeketiJwtStrategy extends PassportStrategy(Strategy, 'heketi-jwt') 
       throw invalidToken('Token missing iss claim');
     }
     if (issuer === 'admin') {
-      return this.config.auth.adminKey;
+      return this.keys.admin;
     }
-    if (issuer === 'user' && this.config.auth.userKey !== undefined) {
-      return this.config.auth.userKey;
+    if (issuer === 'user' && this.keys.user !== undefined) {
+      return this.keys.user;
     }
     throw invalidToken('Unknown user');
   }

@@ -59,3 +59,44 @@ export abstract class GlusterGateway {
   abstract removeOperation(clusterId: string, operationId: string): Promise<void>;
   abstract loadOperations(clusterId: string): Promise<OperationRecord[]>;
 }
+
+/**
+ * Every gateway method and whether it reaches storage (the mounted tree or the gluster CLI) or is
+ * answered from memory. Abstract methods leave no trace at run time, so this is the list code can
+ * iterate; the compiler insists a new method is added here.
+ */
+export const GATEWAY_METHODS = {
+  assertCanProvision: 'memory',
+  claimName: 'storage',
+  clusters: 'memory',
+  createVolumeDirectory: 'storage',
+  inspectVolumeDirectory: 'storage',
+  listVolumeDirectories: 'storage',
+  loadHeartbeats: 'storage',
+  loadNames: 'storage',
+  loadOperation: 'storage',
+  loadOperations: 'storage',
+  loadVolume: 'storage',
+  loadVolumes: 'storage',
+  lockVolume: 'storage',
+  probe: 'storage',
+  probeNames: 'memory',
+  pruneVolumeChanges: 'storage',
+  purgeTrash: 'storage',
+  quotaUsage: 'storage',
+  readQuota: 'storage',
+  releaseName: 'storage',
+  removeOperation: 'storage',
+  removeQuota: 'storage',
+  removeVolume: 'storage',
+  saveHeartbeat: 'storage',
+  saveOperation: 'storage',
+  saveVolume: 'storage',
+  setQuota: 'storage',
+  trashVolumeDirectory: 'storage',
+  unlockVolume: 'storage',
+  volumeChanges: 'storage',
+  volumeLockHolder: 'storage',
+} as const satisfies Record<keyof GlusterGateway, 'memory' | 'storage'>;
+
+export type GatewayMethod = keyof typeof GATEWAY_METHODS;

@@ -8,7 +8,8 @@ import { FakeGlusterGateway, fakeCluster } from '../../test/fakes/fake-gluster.g
 import { exposedNames, parsePrometheusText, ParsedMetrics, samplesOf, valueOf } from '../../test/prometheus-text.js';
 import { AppConfig } from '../config/app-config.js';
 import { GlusterCli, GlusterCommandEvent } from '../gluster/gluster-cli.js';
-import { GlusterGateway } from '../gluster/gluster.gateway.js';
+import { BackendCalls } from '../gluster/backend-calls.js';
+import { GATEWAY_METHODS, type GatewayMethod, GlusterGateway } from '../gluster/gluster.gateway.js';
 import { GIB, OperationRecord, QuotaUsage, VolumeRecord } from '../gluster/gluster.types.js';
 import { OperationEnded, OperationsService } from '../volumes/operations.service.js';
 import { QuotaUsageService } from '../volumes/quota-usage.service.js';
@@ -16,6 +17,7 @@ import { FindingKind, ReconcilerService } from '../volumes/reconciler.service.js
 import { VolumeIndexService } from '../volumes/volume-index.service.js';
 import { MetricsService } from './metrics.service.js';
 
+const STORAGE_METHODS = (Object.keys(GATEWAY_METHODS) as GatewayMethod[]).filter((method) => GATEWAY_METHODS[method] === 'storage');
 const GV0 = fakeCluster({ capacityGiB: 10 });
 const GV1 = fakeCluster({
   capacityGiB: 3,
@@ -75,6 +77,7 @@ describe(MetricsService.name, () => {
   let context: INestApplicationContext;
   let fake: FakeGlusterGateway;
   let index: FakeIndex;
+  let backendCalls: BackendCalls;
   let cli: { commands: Subject<GlusterCommandEvent>; stats: { lockRetries: number } };
   let operations: { ended: Subject<OperationEnded>; inFlight: number };
   let quota: { refreshedAt?: Date; usage: Map<string, QuotaUsage> };
@@ -85,19 +88,10 @@ describe(MetricsService.name, () => {
 
   beforeEach(async () => {
     // Only the cached topology may be read: anything else would be backend work on a scrape.
-    fake = new FakeGlusterGateway([GV0, GV1]).forbid(
-      'listVolumeDirectories',
-      'loadNames',
-      'loadOperations',
-      'loadVolume',
-      'loadVolumes',
-      'probe',
-      'quotaUsage',
-      'readQuota',
-      'volumeChanges',
-    );
+    fake = new FakeGlusterGateway([GV0, GV1]).forbid(...STORAGE_METHODS);
     index = new FakeIndex();
     index.records = [ALPHA, BETA, GAMMA];
+    backendCalls = new BackendCalls();
     cli = { commands: new Subject(), stats: { lockRetries: 0 } };
     operations = { ended: new Subject(), inFlight: 0 };
     quota = { usage: new Map() };
@@ -105,6 +99,7 @@ describe(MetricsService.name, () => {
     context = await createTestingContext({
       providers: [
         { provide: AppConfig, useValue: appConfig({ PIRAGUA_OVERCOMMIT: '1.5' }) },
+        { provide: BackendCalls, useValue: backendCalls },
         { provide: GlusterCli, useValue: cli },
         { provide: GlusterGateway, useValue: fake },
         { provide: OperationsService, useValue: operations },
@@ -270,6 +265,20 @@ describe(MetricsService.name, () => {
     cli.stats.lockRetries = 9;
     metrics = await scrape();
     expect(valueOf(metrics, 'piragua_gluster_lock_retries_total')).toBe(9);
+  });
+
+  it('should count storage calls by gateway method and origin', async () => {
+    const gateway = backendCalls.counted(new FakeGlusterGateway([GV0]));
+    gateway.clusters();
+    await gateway.loadVolume(GV0.id, ALPHA.id);
+    await BackendCalls.inRequest(() => gateway.loadVolume(GV0.id, ALPHA.id));
+    await BackendCalls.inRequest(() => gateway.loadVolume(GV0.id, ALPHA.id));
+    const metrics = await scrape();
+    expect(metrics.types.get('piragua_backend_calls_total')).toBe('counter');
+    expect(valueOf(metrics, 'piragua_backend_calls_total', { method: 'loadVolume', origin: 'background' })).toBe(1);
+    expect(valueOf(metrics, 'piragua_backend_calls_total', { method: 'loadVolume', origin: 'request' })).toBe(2);
+    // Answered from memory: not a storage call.
+    expect(samplesOf(metrics, 'piragua_backend_calls_total', { method: 'clusters' })).toEqual([]);
   });
 
   it('should count ended operations by kind and result, with their durations', async () => {

@@ -2,6 +2,7 @@ import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { Subscription } from 'rxjs';
 import { AppConfig } from '../config/app-config.js';
+import { BackendCalls } from '../gluster/backend-calls.js';
 import { GlusterCli } from '../gluster/gluster-cli.js';
 import { GlusterGateway } from '../gluster/gluster.gateway.js';
 import { type ClusterTopology, GIB, volumeDirectory } from '../gluster/gluster.types.js';
@@ -36,6 +37,7 @@ export class MetricsService implements OnModuleDestroy {
   private scraping: Promise<unknown> = Promise.resolve();
 
   constructor(
+    backendCalls: BackendCalls,
     private readonly cli: GlusterCli,
     private readonly config: AppConfig,
     private readonly gateway: GlusterGateway,
@@ -50,6 +52,7 @@ export class MetricsService implements OnModuleDestroy {
     this.withTopology = Registry.merge([this.registry, this.topologyRegistry]);
     // Subscribed at construction, before any module's init hook runs, so start-up commands count too.
     this.subscriptions = [
+      backendCalls.calls.subscribe((event) => this.piragua.observeBackendCall(event)),
       cli.commands.subscribe((event) => this.piragua.observeCommand(event)),
       operations.ended.subscribe((ended) => this.piragua.observeOperation(ended)),
     ];

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { BackendCallEvent } from '../gluster/backend-calls.js';
 import type { GlusterCommandEvent } from '../gluster/gluster-cli.js';
 import type { OperationKind, QuotaUsage } from '../gluster/gluster.types.js';
 import type { OperationEnded } from '../volumes/operations.service.js';
@@ -69,6 +70,7 @@ export class PiraguaMetrics {
   private readonly operations: Counter<'kind' | 'result'>;
   private readonly operationSeconds: Histogram<'kind' | 'result'>;
   private readonly inFlight: Gauge;
+  private readonly backendCalls: Counter<'method' | 'origin'>;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -117,6 +119,12 @@ export class PiraguaMetrics {
       registers,
     });
     this.inFlight = new Gauge({ help: 'Asynchronous operations running in this instance (the queue depth)', name: 'piragua_operations_in_flight', registers });
+    this.backendCalls = new Counter({
+      help: 'Calls that reached storage or the gluster CLI, by gateway method and by origin: an HTTP request waiting on it, or background work',
+      labelNames: ['method', 'origin'],
+      name: 'piragua_backend_calls_total',
+      registers,
+    });
     // Series that exist from the start, so increase() sees the first operation of each kind.
     for (const kind of OPERATION_KINDS) {
       for (const result of OPERATION_RESULTS) {
@@ -127,6 +135,10 @@ export class PiraguaMetrics {
 
   observeCommand(event: GlusterCommandEvent): void {
     this.commands.observe({ outcome: event.outcome, subcommand: event.command }, event.seconds);
+  }
+
+  observeBackendCall(event: BackendCallEvent): void {
+    this.backendCalls.inc({ method: event.method, origin: event.origin });
   }
 
   observeOperation(ended: OperationEnded): void {

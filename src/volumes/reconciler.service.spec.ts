@@ -4,7 +4,7 @@ import { appConfig } from '../../test/factories/app-config.factory.js';
 import { heartbeat, operationRecord, volumeRecord } from '../../test/factories/records.factory.js';
 import { errnoError, FakeGlusterGateway, fakeCluster, READ_METHODS } from '../../test/fakes/fake-gluster.gateway.js';
 import { AppConfig } from '../config/app-config.js';
-import { GlusterGateway } from '../gluster/gluster.gateway.js';
+import { GATEWAY_METHODS, type GatewayMethod } from '../gluster/gluster.gateway.js';
 import { GIB, OperationRecord, VolumeRecord } from '../gluster/gluster.types.js';
 import { InstancesService } from './instances.service.js';
 import { OperationsService } from './operations.service.js';
@@ -19,12 +19,8 @@ const OTHER_VOLUME = '0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a';
 const OPERATION = '0000000000000000000000000000000a';
 const OTHER_OPERATION = '0000000000000000000000000000000b';
 
-type GatewayMethod = Parameters<FakeGlusterGateway['callsTo']>[0];
-
 /** Every gateway method that changes something: what an examination must never call. */
-const MUTATING_METHODS = (Object.getOwnPropertyNames(GlusterGateway.prototype) as GatewayMethod[]).filter(
-  (method) => method !== ('constructor' as GatewayMethod) && !READ_METHODS.has(method),
-);
+const MUTATING_METHODS = (Object.keys(GATEWAY_METHODS) as GatewayMethod[]).filter((method) => !READ_METHODS.has(method));
 
 /** Lets background work that is not waiting on anything run to its end. */
 async function flush(): Promise<void> {

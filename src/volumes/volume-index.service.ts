@@ -23,6 +23,8 @@ export class VolumeIndexService implements OnApplicationBootstrap, OnModuleDestr
   private touched = new Set<string>();
   private loaded: Promise<void> = Promise.resolve();
   private timer?: NodeJS.Timeout;
+  /** The sorted visible ids, kept until the next change: lists are read far more often than volumes change. */
+  private visibleIdsCache?: string[];
 
   constructor(
     private readonly config: AppConfig,
@@ -84,22 +86,24 @@ export class VolumeIndexService implements OnApplicationBootstrap, OnModuleDestr
     for (const cluster of clusters) {
       const record = await this.gateway.loadVolume(cluster.id, volumeId);
       if (record) {
-        this.records.set(volumeId, record);
+        this.store(record);
         return record;
       }
     }
     if (cached && cached.state !== 'creating') {
-      this.records.delete(volumeId);
+      this.forget(volumeId);
     }
     return undefined;
   }
 
-  async visibleIds(): Promise<string[]> {
+  /** Sorted; callers must not change the array. */
+  async visibleIds(): Promise<readonly string[]> {
     await this.loaded;
-    return [...this.records.values()]
+    this.visibleIdsCache ??= [...this.records.values()]
       .filter((record) => record.state === 'ready')
       .map((record) => record.id)
       .sort();
+    return this.visibleIdsCache;
   }
 
   /** Visible volume ids per cluster, for cluster info. */
@@ -107,7 +111,12 @@ export class VolumeIndexService implements OnApplicationBootstrap, OnModuleDestr
     const byCluster = new Map<string, string[]>();
     for (const id of await this.visibleIds()) {
       const clusterId = this.records.get(id)!.clusterId;
-      byCluster.set(clusterId, [...(byCluster.get(clusterId) ?? []), id]);
+      const ids = byCluster.get(clusterId);
+      if (ids) {
+        ids.push(id);
+      } else {
+        byCluster.set(clusterId, [id]);
+      }
     }
     return byCluster;
   }
@@ -130,13 +139,26 @@ export class VolumeIndexService implements OnApplicationBootstrap, OnModuleDestr
   }
 
   put(record: VolumeRecord): void {
-    this.records.set(record.id, record);
+    this.store(record);
     this.touched.add(record.id);
   }
 
   remove(volumeId: string): void {
-    this.records.delete(volumeId);
+    this.forget(volumeId);
     this.touched.add(volumeId);
+  }
+
+  private store(record: VolumeRecord): void {
+    if (this.records.get(record.id)?.state !== record.state) {
+      this.visibleIdsCache = undefined;
+    }
+    this.records.set(record.id, record);
+  }
+
+  private forget(volumeId: string): void {
+    if (this.records.delete(volumeId)) {
+      this.visibleIdsCache = undefined;
+    }
   }
 
 
@@ -165,6 +187,7 @@ export class VolumeIndexService implements OnApplicationBootstrap, OnModuleDestr
         }
       }
       this.records = fresh;
+      this.visibleIdsCache = undefined;
       this.logger.debug(`Indexed ${fresh.size} volumes in ${Date.now() - started} ms`);
     } catch (error) {
       this.logger.error(`Volume index refresh failed: ${(error as Error).message}`);

@@ -1,9 +1,5 @@
-import { GlusterGateway } from '../../src/gluster/gluster.gateway.js';
+import { type GatewayMethod, GlusterGateway } from '../../src/gluster/gluster.gateway.js';
 import { GIB, type ClusterTopology, type Heartbeat, type OperationRecord, type ProbeResult, type QuotaUsage, type VolumeRecord } from '../../src/gluster/gluster.types.js';
-
-type GatewayMethod = {
-  [K in keyof GlusterGateway]: GlusterGateway[K] extends (...args: never[]) => unknown ? K : never;
-}[keyof GlusterGateway];
 
 export interface GatewayCall {
   args: unknown[];

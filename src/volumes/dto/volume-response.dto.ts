@@ -56,7 +56,7 @@ export class VolumeResponseDto {
 
 export class VolumeListResponseDto {
   @ApiProperty({ description: 'Volume ids, sorted; volumes being created or deleted are left out', type: [String] })
-  volumes: string[];
+  volumes: readonly string[];
 }
 
 /** Mount hosts are recomputed from the cluster's current nodes on every read, as Heketi does. */
