@@ -49,6 +49,8 @@ export class AppConfig {
   readonly reconcileIntervalMs: number;
   readonly refreshIntervalMs: number;
   readonly testCrashAt?: string;
+  /** How many pre-made quota directories to keep ready, by size in GiB; empty: no pool. */
+  readonly warmPool: ReadonlyMap<number, number>;
 
   /** `terminal`: whether stdout is a TTY, which picks the default LOG_FORMAT. */
   constructor(env: Readonly<EnvVars>, terminal = process.stdout.isTTY === true) {
@@ -89,6 +91,9 @@ export class AppConfig {
     this.reconcileIntervalMs = (env.PIRAGUA_RECONCILE_SECONDS ?? 60) * 1000;
     this.refreshIntervalMs = (env.PIRAGUA_REFRESH_SECONDS ?? 30) * 1000;
     this.testCrashAt = env.PIRAGUA_TEST_CRASH_AT;
+    this.warmPool = new Map(
+      (env.PIRAGUA_WARM_POOL?.split(',') ?? []).map((entry) => entry.split(':').map(Number) as [number, number]),
+    );
   }
 
   /** Problems that only show when variables are combined; reported like the per-variable ones. */
@@ -96,6 +101,9 @@ export class AppConfig {
     const problems: string[] = [];
     if (this.backend === 'gluster' && this.gluster.volumes.length === 0) {
       problems.push('PIRAGUA_GLUSTER_VOLUMES: required when PIRAGUA_BACKEND=gluster');
+    }
+    if (this.warmPool.size > 0 && this.backend !== 'gluster') {
+      problems.push('PIRAGUA_WARM_POOL: only for PIRAGUA_BACKEND=gluster (local creates need no gluster command to wait for)');
     }
     if ((env.PIRAGUA_TLS_CERT === undefined) !== (env.PIRAGUA_TLS_KEY === undefined)) {
       problems.push('PIRAGUA_TLS_CERT and PIRAGUA_TLS_KEY: set both for HTTPS, or neither');

@@ -88,6 +88,12 @@ export class EnvVars {
   @IsOptional() @IsInt() @Min(1) @Max(86400) @Transform(toNumber)
   PIRAGUA_REFRESH_SECONDS?: number;
 
+  /** Pre-made quota directories kept ready per size, `<GiB>:<count>` comma-separated (Gluster backend only), e.g. `1:16,10:4`. */
+  @IsOptional()
+  @Matches(/^[1-9]\d{0,5}:[1-9]\d{0,3}(,[1-9]\d{0,5}:[1-9]\d{0,3})*$/, { message: 'PIRAGUA_WARM_POOL must be a comma-separated list of <GiB>:<count>, e.g. 1:16,10:4' })
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.replace(/\s+/g, '') || undefined : value))
+  PIRAGUA_WARM_POOL?: string;
+
   /** Test-only fault hook: the process kills itself right after the named step (e.g. `create:quota`). */
   @IsOptional() @Matches(/^(create|expand|delete):[a-z-]+$/, { message: 'PIRAGUA_TEST_CRASH_AT must look like create:quota' }) @Transform(emptyToUndefined)
   PIRAGUA_TEST_CRASH_AT?: string;
@@ -141,6 +147,7 @@ class EnvVarsKeys implements Required<Record<keyof EnvVars, true>> {
   PIRAGUA_INSTANCE_TIMEOUT_SECONDS = true as const;
   PIRAGUA_LISTEN_ADDRESS = true as const;
   PIRAGUA_TEST_CRASH_AT = true as const;
+  PIRAGUA_WARM_POOL = true as const;
   PIRAGUA_TLS_CERT = true as const;
   PIRAGUA_TLS_KEY = true as const;
   PIRAGUA_LOCAL_VOLUME_NAME = true as const;

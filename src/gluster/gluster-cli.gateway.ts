@@ -9,7 +9,7 @@ import { AppConfig } from '../config/app-config.js';
 import { GlusterCli } from './gluster-cli.js';
 import { KeyedBatcher } from './keyed-batcher.js';
 import { clusterNotFound } from './gluster.errors.js';
-import type { ClusterTopology, NodeTopology, ProbeResult, QuotaUsage } from './gluster.types.js';
+import { type ClusterTopology, GIB, type NodeTopology, type ProbeResult, type QuotaUsage } from './gluster.types.js';
 import type { GlusterVolumeInfo } from './parsers/volume-info.parser.js';
 import { TreeBackedGateway } from './tree-backed.gateway.js';
 import { VolumeTree } from './volume-tree.js';
@@ -138,9 +138,19 @@ export class GlusterCliGateway extends TreeBackedGateway implements OnModuleInit
     await this.cli.setQuotaLimit(this.servedVolume(clusterId).info.name, `/${volumeId}`, limitBytes);
   }
 
-  /** Read-backs of concurrent creates share one `quota list <path>...` call per volume. */
-  readQuota(clusterId: string, directory: string): Promise<number | undefined> {
+  /**
+   * The limit in effect on a directory. With features.quota-deem-statfs on (Gluster's default),
+   * statfs on a limited directory answers its limit, at once and through every mount: one FUSE
+   * round trip (about 2 ms here) instead of a `quota list` (about 130 ms, and glusterd's time).
+   * A directory that shows the whole volume has no limit or the option is off: `quota list` then
+   * decides, and read-backs of concurrent creates share one such call per volume.
+   */
+  async readQuota(clusterId: string, directory: string): Promise<number | undefined> {
     const served = this.servedVolume(clusterId);
+    const [inside, whole] = await Promise.all([statfs(join(served.mountPoint, directory)).catch(() => undefined), statfs(served.mountPoint)]);
+    if (inside && inside.blocks * inside.bsize !== whole.blocks * whole.bsize) {
+      return inside.blocks * inside.bsize;
+    }
     return served.quotaReads.get(`/${directory}`);
   }
 
@@ -150,6 +160,29 @@ export class GlusterCliGateway extends TreeBackedGateway implements OnModuleInit
     if (await served.tree.exists(volumeId)) {
       await this.cli.removeQuotaLimit(served.info.name, `/${volumeId}`);
     }
+  }
+
+  async addPooledDirectory(clusterId: string, sizeGiB: number, owner: string): Promise<void> {
+    const served = this.servedVolume(clusterId);
+    const path = await served.tree.beginPooledDirectory(owner);
+    try {
+      await this.cli.setQuotaLimit(served.info.name, `/${path}`, sizeGiB * GIB);
+      const limit = await this.readQuota(clusterId, path);
+      if (limit !== sizeGiB * GIB) {
+        throw new Error(`the quota of a pooled directory reads back as ${limit ?? 'missing'} instead of ${sizeGiB * GIB} bytes`);
+      }
+      await served.tree.finishPooledDirectory(path, sizeGiB);
+    } catch (error) {
+      // With whatever quota it got: the purge removes both.
+      await served.tree.trashPath(path).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** A trashed directory keeps its limit (gluster tracks limits by directory, not path) until here. */
+  override purgeTrash(clusterId: string): Promise<number> {
+    const served = this.servedVolume(clusterId);
+    return served.tree.purgeTrash((path) => this.cli.removeQuotaLimit(served.info.name, path));
   }
 
   async quotaUsage(clusterId: string): Promise<Map<string, QuotaUsage>> {

@@ -31,13 +31,16 @@ export abstract class GlusterGateway {
   /** Names of the top-level volume directories on a cluster (ids, or legacy dashed uuids), with or without a record. */
   abstract listVolumeDirectories(clusterId: string): Promise<string[]>;
 
-  /** Makes `<id>/` and `<id>/<name>/`, the latter group-owned by gid with mode 2775. */
-  abstract createVolumeDirectory(clusterId: string, volumeId: string, name: string, gid?: number): Promise<void>;
-  /** Takes `<id>/` out of the namespace at once; its contents are purged later. */
+  /** Makes `<id>/` (unless `pooled`: claimed from the pool) and `<id>/<name>/`, the latter group-owned by gid with mode 2775. */
+  abstract createVolumeDirectory(clusterId: string, volumeId: string, name: string, gid?: number, pooled?: boolean): Promise<void>;
+  /**
+   * Takes `<id>/` out of the namespace at once, with its quota (a Gluster limit belongs to the
+   * directory and moves with it); contents and quota are purged later.
+   */
   abstract trashVolumeDirectory(clusterId: string, directory: string): Promise<void>;
   /** The volume directory below a legacy top-level directory and its group, for adoption. */
   abstract inspectVolumeDirectory(clusterId: string, directory: string): Promise<{ createdAt: string; gid: number; name: string } | undefined>;
-  /** Deletes what earlier trash calls left; returns how many volume trees it purged. */
+  /** Deletes what earlier trash calls left, quotas first; returns how many volume trees it purged. */
   abstract purgeTrash(clusterId: string): Promise<number>;
 
   abstract saveVolume(record: VolumeRecord): Promise<void>;
@@ -54,6 +57,16 @@ export abstract class GlusterGateway {
   abstract removeQuota(clusterId: string, directory: string): Promise<void>;
   abstract quotaUsage(clusterId: string): Promise<Map<string, QuotaUsage>>;
 
+  // The warm pool: directories made ahead with a quota, so that a create only renames one.
+  /** Renames one pooled directory of `sizeGiB` to `<volumeId>/`, its quota included; false when none is left. */
+  abstract claimPooledDirectory(clusterId: string, sizeGiB: number, volumeId: string): Promise<boolean>;
+  /** Ready pooled directories by size in GiB. */
+  abstract pooledDirectoryCounts(clusterId: string): Promise<Map<number, number>>;
+  /** Makes one pooled directory, its quota set and read back; a failure leaves only trash behind. */
+  abstract addPooledDirectory(clusterId: string, sizeGiB: number, owner: string): Promise<void>;
+  /** Trashes the pooled directories `owner` began and did not finish; returns how many. */
+  abstract discardUnfinishedPooledDirectories(clusterId: string, owner: string): Promise<number>;
+
   abstract saveOperation(record: OperationRecord): Promise<void>;
   abstract loadOperation(clusterId: string, operationId: string): Promise<OperationRecord | undefined>;
   abstract removeOperation(clusterId: string, operationId: string): Promise<void>;
@@ -66,10 +79,13 @@ export abstract class GlusterGateway {
  * iterate; the compiler insists a new method is added here.
  */
 export const GATEWAY_METHODS = {
+  addPooledDirectory: 'storage',
   assertCanProvision: 'memory',
   claimName: 'storage',
+  claimPooledDirectory: 'storage',
   clusters: 'memory',
   createVolumeDirectory: 'storage',
+  discardUnfinishedPooledDirectories: 'storage',
   inspectVolumeDirectory: 'storage',
   listVolumeDirectories: 'storage',
   loadHeartbeats: 'storage',
@@ -80,6 +96,7 @@ export const GATEWAY_METHODS = {
   loadVolumes: 'storage',
   lockVolume: 'storage',
   probe: 'storage',
+  pooledDirectoryCounts: 'storage',
   probeNames: 'memory',
   pruneVolumeChanges: 'storage',
   purgeTrash: 'storage',

@@ -2,6 +2,7 @@ import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/commo
 import { mkdir, readdir, rm, statfs, writeFile } from 'node:fs/promises';
 import { hostname, networkInterfaces } from 'node:os';
 import { join } from 'node:path';
+import { ErrorCode, PiraguaError } from '../common/piragua.error.js';
 import { AppConfig } from '../config/app-config.js';
 import { clusterNotFound } from './gluster.errors.js';
 import type { ClusterTopology, ProbeResult, QuotaUsage } from './gluster.types.js';
@@ -103,6 +104,16 @@ export class LocalGateway extends TreeBackedGateway implements OnModuleInit, OnM
 
   async removeQuota(clusterId: string, volumeId: string): Promise<void> {
     await this.treeFor(clusterId).removeStateFile(join(QUOTA_DIR, volumeId));
+  }
+
+  addPooledDirectory(): Promise<void> {
+    return Promise.reject(new PiraguaError(ErrorCode.Failed, 'the warm pool needs the Gluster backend'));
+  }
+
+  /** Local quotas are only recorded, so the record goes with the directory at once. */
+  override async trashVolumeDirectory(clusterId: string, directory: string): Promise<void> {
+    await super.trashVolumeDirectory(clusterId, directory);
+    await this.removeQuota(clusterId, directory);
   }
 
   async quotaUsage(clusterId: string): Promise<Map<string, QuotaUsage>> {

@@ -42,8 +42,8 @@ export abstract class TreeBackedGateway extends GlusterGateway {
     return this.tree(clusterId).volumeDirectories();
   }
 
-  createVolumeDirectory(clusterId: string, volumeId: string, name: string, gid?: number): Promise<void> {
-    return this.tree(clusterId).createVolumeDirectory(volumeId, name, gid);
+  createVolumeDirectory(clusterId: string, volumeId: string, name: string, gid?: number, pooled?: boolean): Promise<void> {
+    return this.tree(clusterId).createVolumeDirectory(volumeId, name, gid, pooled);
   }
 
   trashVolumeDirectory(clusterId: string, directory: string): Promise<void> {
@@ -80,6 +80,18 @@ export abstract class TreeBackedGateway extends GlusterGateway {
 
   loadVolumes(clusterId: string): Promise<VolumeRecord[]> {
     return this.tree(clusterId).loadVolumes();
+  }
+
+  claimPooledDirectory(clusterId: string, sizeGiB: number, volumeId: string): Promise<boolean> {
+    return this.tree(clusterId).claimPooledDirectory(sizeGiB, volumeId);
+  }
+
+  pooledDirectoryCounts(clusterId: string): Promise<Map<number, number>> {
+    return this.tree(clusterId).pooledDirectoryCounts();
+  }
+
+  discardUnfinishedPooledDirectories(clusterId: string, owner: string): Promise<number> {
+    return this.tree(clusterId).discardUnfinishedPooledDirectories(owner);
   }
 
   saveOperation(record: OperationRecord): Promise<void> {

@@ -57,7 +57,7 @@ describe(VolumeTree.name, () => {
     it('should make the state directories, and be safe to repeat', async () => {
       await sut.prepare();
 
-      expect((await readdir(join(root, '.piragua'))).sort()).toEqual(['changes', 'instances', 'locks', 'names', 'operations', 'trash', 'volumes']);
+      expect((await readdir(join(root, '.piragua'))).sort()).toEqual(['changes', 'instances', 'locks', 'names', 'operations', 'pool', 'pool-new', 'trash', 'volumes']);
     });
   });
 
@@ -319,6 +319,72 @@ describe(VolumeTree.name, () => {
       expect(await sut.purgeTrash()).toBe(2);
       expect(await readdir(join(root, '.piragua', 'trash'))).toEqual([]);
       expect(await sut.purgeTrash()).toBe(0);
+    });
+
+    it('should hand each entry to the hook before deleting it, and keep it when the hook fails', async () => {
+      await sut.createVolumeDirectory(ID_A, 'data');
+      await sut.trashVolumeDirectory(ID_A);
+      const seen: string[] = [];
+
+      await expect(sut.purgeTrash(async (path) => {
+        seen.push(path);
+        throw new Error('quota remove failed');
+      })).rejects.toThrow('quota remove failed');
+
+      expect(seen).toEqual([expect.stringMatching(new RegExp(`^/\\.piragua/trash/${ID_A}\\.\\d+$`))]);
+      expect(await readdir(join(root, '.piragua', 'trash'))).toHaveLength(1);
+      expect(await sut.purgeTrash(async () => undefined)).toBe(1);
+    });
+  });
+
+  describe('warm pool', () => {
+    const made = async (owner: string, sizeGiB: number) => sut.finishPooledDirectory(await sut.beginPooledDirectory(owner), sizeGiB);
+
+    it('should make a directory under pool-new, then move it into the pool of its size', async () => {
+      const path = await sut.beginPooledDirectory('node-1');
+
+      expect(path).toMatch(/^\.piragua\/pool-new\/node-1@[0-9a-f]{16}$/);
+      expect((await stat(join(root, path))).isDirectory()).toBe(true);
+      expect(await sut.pooledDirectoryCounts()).toEqual(new Map());
+
+      await sut.finishPooledDirectory(path, 5);
+
+      expect(await readdir(join(root, '.piragua', 'pool-new'))).toEqual([]);
+      expect(await sut.pooledDirectoryCounts()).toEqual(new Map([[5, 1]]));
+    });
+
+    it('should rename a pooled directory of the size to the volume id, each one only once', async () => {
+      await made('node-1', 1);
+      await made('node-1', 1);
+      await made('node-1', 2);
+
+      const claims = await Promise.all([ID_A, ID_B, 'cccccccccccccccccccccccccccccccc'].map((id) => sut.claimPooledDirectory(1, id)));
+
+      expect(claims.sort()).toEqual([false, true, true]);
+      expect(await sut.pooledDirectoryCounts()).toEqual(new Map([[1, 0], [2, 1]]));
+      expect((await sut.volumeDirectories()).length).toBe(2);
+      expect(await sut.claimPooledDirectory(7, ID_A)).toBe(false);
+    });
+
+    it('should make the volume directory inside a claimed one, and refuse to without a claim', async () => {
+      await made('node-1', 1);
+      expect(await sut.claimPooledDirectory(1, ID_A)).toBe(true);
+
+      await sut.createVolumeDirectory(ID_A, 'data', undefined, true);
+
+      expect((await stat(join(root, ID_A, 'data'))).mode & 0o7777).toBe(0o2775);
+      await expect(sut.createVolumeDirectory(ID_B, 'data', undefined, true)).rejects.toMatchObject({ code: 'ENOENT' });
+    });
+
+    it('should trash only the unfinished directories of the given owner', async () => {
+      await sut.beginPooledDirectory('node-1');
+      await sut.beginPooledDirectory('node-1');
+      await sut.beginPooledDirectory('node-1.example');
+
+      expect(await sut.discardUnfinishedPooledDirectories('node-1')).toBe(2);
+
+      expect(await readdir(join(root, '.piragua', 'pool-new'))).toEqual([expect.stringMatching(/^node-1\.example@/)]);
+      expect(await readdir(join(root, '.piragua', 'trash'))).toHaveLength(2);
     });
   });
 

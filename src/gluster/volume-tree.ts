@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { chmod, chown, link, lstat, mkdir, readdir, readFile, readlink, rename, rm, stat, symlink, unlink, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { Heartbeat, OperationRecord, VolumeRecord } from './gluster.types.js';
 
 const VOLUME_ID = /^[0-9a-f]{32}$/;
@@ -23,13 +23,15 @@ function isErrno(error: unknown, ...codes: string[]): boolean {
  *   <root>/.piragua/instances/<instance>   heartbeats, so instances can tell a dead peer's operations
  *   <root>/.piragua/changes/<ms>-<id>      which records changed lately, so other instances re-read just those
  *   <root>/.piragua/operations/<op>.json   async operations, so any instance can answer /queue
- *   <root>/.piragua/trash/<id>             deleted volumes waiting to be purged
+ *   <root>/.piragua/trash/<id>.<ms>        deleted volumes (with their quotas) waiting to be purged
+ *   <root>/.piragua/pool/<GiB>/<owner>@<r> the warm pool: directories with their quota set, renamed to <id> by a create
+ *   <root>/.piragua/pool-new/<owner>@<r>   pool directories being made; an owner that restarts trashes its leftovers
  */
 export class VolumeTree {
   constructor(readonly root: string) {}
 
   async prepare(): Promise<void> {
-    for (const dir of ['changes', 'instances', 'locks', 'names', 'operations', 'trash', 'volumes']) {
+    for (const dir of ['changes', 'instances', 'locks', 'names', 'operations', 'pool', 'pool-new', 'trash', 'volumes']) {
       await mkdir(join(this.root, STATE_DIR, dir), { recursive: true });
     }
   }
@@ -113,9 +115,12 @@ export class VolumeTree {
     return { createdAt: inner.birthtime.getTime() > 0 ? inner.birthtime.toISOString() : inner.mtime.toISOString(), gid: inner.gid, name: entries[0]!.name };
   }
 
-  async createVolumeDirectory(volumeId: string, name: string, gid?: number): Promise<void> {
+  /** `pooled`: `<id>/` is a pooled directory already claimed for this volume; otherwise it must not exist. */
+  async createVolumeDirectory(volumeId: string, name: string, gid?: number, pooled = false): Promise<void> {
     const top = join(this.root, volumeId);
-    await mkdir(top);
+    if (!pooled) {
+      await mkdir(top);
+    }
     const volumeDir = join(top, name);
     await mkdir(volumeDir);
     if (gid !== undefined) {
@@ -128,19 +133,82 @@ export class VolumeTree {
 
   /** Renames `<id>` into the trash; a missing directory is already gone, which is fine. */
   async trashVolumeDirectory(volumeId: string): Promise<void> {
-    const target = join(this.root, STATE_DIR, 'trash', `${volumeId}.${Date.now()}`);
-    await rename(join(this.root, volumeId), target).catch((error: unknown) => {
+    await this.trashPath(volumeId).catch((error: unknown) => {
       if (!isErrno(error, 'ENOENT')) {
         throw error;
       }
     });
   }
 
-  async purgeTrash(): Promise<number> {
-    const trash = join(this.root, STATE_DIR, 'trash');
-    const entries = await readdir(trash);
+  /** Starts a pool directory; its path from the root, for the quota, is returned. */
+  async beginPooledDirectory(owner: string): Promise<string> {
+    const path = join(STATE_DIR, 'pool-new', `${owner}@${randomBytes(8).toString('hex')}`);
+    await mkdir(join(this.root, path));
+    return path;
+  }
+
+  /** Puts a directory whose quota is set and checked into the pool, where creates find it. */
+  async finishPooledDirectory(path: string, sizeGiB: number): Promise<void> {
+    const sizeDir = join(this.root, STATE_DIR, 'pool', String(sizeGiB));
+    await mkdir(sizeDir, { recursive: true });
+    await rename(join(this.root, path), join(sizeDir, basename(path)));
+  }
+
+  /**
+   * Renames one pooled directory of that size to `<id>/`; its quota goes with it. Instances race
+   * for entries by rename, which only one wins; each starts at a random entry to race less.
+   */
+  async claimPooledDirectory(sizeGiB: number, volumeId: string): Promise<boolean> {
+    const sizeDir = join(this.root, STATE_DIR, 'pool', String(sizeGiB));
+    const entries = await readdir(sizeDir).catch((error: unknown) => (isErrno(error, 'ENOENT') ? [] : Promise.reject(error)));
+    const start = Math.floor(Math.random() * entries.length);
+    for (let index = 0; index < entries.length; index += 1) {
+      try {
+        await rename(join(sizeDir, entries[(start + index) % entries.length]!), join(this.root, volumeId));
+        return true;
+      } catch (error) {
+        if (!isErrno(error, 'ENOENT')) {
+          throw error;
+        }
+      }
+    }
+    return false;
+  }
+
+  /** Ready pool directories by size in GiB. */
+  async pooledDirectoryCounts(): Promise<Map<number, number>> {
+    const counts = new Map<number, number>();
+    for (const size of await readdir(join(this.root, STATE_DIR, 'pool'))) {
+      if (/^[1-9]\d*$/.test(size)) {
+        counts.set(Number(size), (await readdir(join(this.root, STATE_DIR, 'pool', size))).length);
+      }
+    }
+    return counts;
+  }
+
+  /** Moves the pool directories `owner` began and never finished into the trash, with any quota they got. */
+  async discardUnfinishedPooledDirectories(owner: string): Promise<number> {
+    const unfinished = (await readdir(join(this.root, STATE_DIR, 'pool-new'))).filter((entry) => entry.startsWith(`${owner}@`));
+    for (const entry of unfinished) {
+      await this.trashPath(join(STATE_DIR, 'pool-new', entry));
+    }
+    return unfinished.length;
+  }
+
+  /** Renames any directory (a path from the root) into the trash. */
+  async trashPath(path: string): Promise<void> {
+    await rename(join(this.root, path), join(this.root, STATE_DIR, 'trash', `${basename(path)}.${Date.now()}`));
+  }
+
+  /**
+   * Deletes the trashed trees (`<directory>.<ms>`). `before` gets each one's path from the volume
+   * root first: the Gluster backend drops the quota the directory took along.
+   */
+  async purgeTrash(before: (path: string) => Promise<void> = async () => undefined): Promise<number> {
+    const entries = await readdir(join(this.root, STATE_DIR, 'trash'));
     for (const entry of entries) {
-      await rm(join(trash, entry), { recursive: true, force: true, maxRetries: 3 });
+      await before(`/${STATE_DIR}/trash/${entry}`);
+      await rm(join(this.root, STATE_DIR, 'trash', entry), { recursive: true, force: true, maxRetries: 3 });
     }
     return entries.length;
   }

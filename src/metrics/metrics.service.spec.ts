@@ -15,6 +15,7 @@ import { OperationEnded, OperationsService } from '../volumes/operations.service
 import { QuotaUsageService } from '../volumes/quota-usage.service.js';
 import { FindingKind, ReconcilerService } from '../volumes/reconciler.service.js';
 import { VolumeIndexService } from '../volumes/volume-index.service.js';
+import { WarmPoolService } from '../volumes/warm-pool.service.js';
 import { MetricsService } from './metrics.service.js';
 
 const STORAGE_METHODS = (Object.keys(GATEWAY_METHODS) as GatewayMethod[]).filter((method) => GATEWAY_METHODS[method] === 'storage');
@@ -83,6 +84,7 @@ describe(MetricsService.name, () => {
   let quota: { refreshedAt?: Date; usage: Map<string, QuotaUsage> };
   let reconciler: { findingCounts: Map<FindingKind, number> };
   let sut: MetricsService;
+  let warmPool: { readyCounts: Map<string, Map<number, number>> };
 
   const scrape = async (): Promise<ParsedMetrics> => parsePrometheusText((await sut.scrape()).body);
 
@@ -96,6 +98,7 @@ describe(MetricsService.name, () => {
     operations = { ended: new Subject(), inFlight: 0 };
     quota = { usage: new Map() };
     reconciler = { findingCounts: new Map() };
+    warmPool = { readyCounts: new Map() };
     context = await createTestingContext({
       providers: [
         { provide: AppConfig, useValue: appConfig({ PIRAGUA_OVERCOMMIT: '1.5' }) },
@@ -106,6 +109,7 @@ describe(MetricsService.name, () => {
         { provide: QuotaUsageService, useValue: { current: () => quota } },
         { provide: ReconcilerService, useValue: reconciler },
         { provide: VolumeIndexService, useValue: index },
+        { provide: WarmPoolService, useValue: warmPool },
         MetricsService,
       ],
     });
@@ -279,6 +283,13 @@ describe(MetricsService.name, () => {
     expect(valueOf(metrics, 'piragua_backend_calls_total', { method: 'loadVolume', origin: 'request' })).toBe(2);
     // Answered from memory: not a storage call.
     expect(samplesOf(metrics, 'piragua_backend_calls_total', { method: 'clusters' })).toEqual([]);
+  });
+
+  it('should show the ready warm-pool directories per cluster and size', async () => {
+    warmPool.readyCounts = new Map([[GV0.id, new Map([[1, 7], [10, 0]])]]);
+    const metrics = await scrape();
+    expect(valueOf(metrics, 'piragua_warm_pool_ready_directories', { cluster: GV0.id, size_gib: '1' })).toBe(7);
+    expect(valueOf(metrics, 'piragua_warm_pool_ready_directories', { cluster: GV0.id, size_gib: '10' })).toBe(0);
   });
 
   it('should count ended operations by kind and result, with their durations', async () => {

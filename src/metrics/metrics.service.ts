@@ -10,6 +10,7 @@ import { OperationsService } from '../volumes/operations.service.js';
 import { QuotaUsageService } from '../volumes/quota-usage.service.js';
 import { ReconcilerService } from '../volumes/reconciler.service.js';
 import { VolumeIndexService } from '../volumes/volume-index.service.js';
+import { WarmPoolService } from '../volumes/warm-pool.service.js';
 import { HeketiMetrics } from './heketi.metrics.js';
 import { ClusterQuota, PiraguaMetrics, VolumeQuota } from './piragua.metrics.js';
 
@@ -45,6 +46,7 @@ export class MetricsService implements OnModuleDestroy {
     private readonly operations: OperationsService,
     private readonly quotaUsage: QuotaUsageService,
     private readonly reconciler: ReconcilerService,
+    private readonly warmPool: WarmPoolService,
   ) {
     collectDefaultMetrics({ register: this.registry });
     this.heketi = new HeketiMetrics(this.registry, this.topologyRegistry);
@@ -100,6 +102,7 @@ export class MetricsService implements OnModuleDestroy {
       lockRetries: this.cli.stats.lockRetries,
       quotaRefreshedAt: this.quotaUsage.current().refreshedAt,
       volumes,
+      warmPool: this.warmPool.readyCounts,
     });
   }
 

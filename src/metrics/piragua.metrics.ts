@@ -49,6 +49,8 @@ export interface PiraguaView {
   lockRetries: number;
   quotaRefreshedAt?: Date;
   volumes: VolumeQuota[];
+  /** Ready pooled directories by cluster and size in GiB, as of the last refill. */
+  warmPool: ReadonlyMap<string, ReadonlyMap<number, number>>;
 }
 
 /**
@@ -71,6 +73,7 @@ export class PiraguaMetrics {
   private readonly operationSeconds: Histogram<'kind' | 'result'>;
   private readonly inFlight: Gauge;
   private readonly backendCalls: Counter<'method' | 'origin'>;
+  private readonly warmPool: Gauge<'cluster' | 'size_gib'>;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -119,6 +122,12 @@ export class PiraguaMetrics {
       registers,
     });
     this.inFlight = new Gauge({ help: 'Asynchronous operations running in this instance (the queue depth)', name: 'piragua_operations_in_flight', registers });
+    this.warmPool = new Gauge({
+      help: 'Pre-made quota directories ready for creates of that size (PIRAGUA_WARM_POOL), as of the last refill',
+      labelNames: ['cluster', 'size_gib'],
+      name: 'piragua_warm_pool_ready_directories',
+      registers,
+    });
     this.backendCalls = new Counter({
       help: 'Calls that reached storage or the gluster CLI, by gateway method and by origin: an HTTP request waiting on it, or background work',
       labelNames: ['method', 'origin'],
@@ -148,7 +157,7 @@ export class PiraguaMetrics {
   }
 
   update(view: PiraguaView): void {
-    for (const gauge of [this.quotaLimit, this.quotaUsed, this.softLimitExceeded, this.clusterCapacity, this.clusterCommitted, this.clusterAllowed]) {
+    for (const gauge of [this.quotaLimit, this.quotaUsed, this.softLimitExceeded, this.clusterCapacity, this.clusterCommitted, this.clusterAllowed, this.warmPool]) {
       gauge.reset();
     }
     for (const { cluster, id, name, usage } of view.volumes) {
@@ -174,5 +183,10 @@ export class PiraguaMetrics {
     this.lockRetries.reset();
     this.lockRetries.inc(view.lockRetries);
     this.inFlight.set(view.inFlight);
+    for (const [cluster, counts] of view.warmPool) {
+      for (const [sizeGiB, ready] of counts) {
+        this.warmPool.set({ cluster, size_gib: String(sizeGiB) }, ready);
+      }
+    }
   }
 }

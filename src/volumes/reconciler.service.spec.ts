@@ -100,7 +100,7 @@ describe(ReconcilerService.name, () => {
 
       expect(await findings(true)).toEqual([{ detail: 'a create that did not finish; rolled back', kind: 'interrupted-create', repaired: true, volumeId: VOLUME }]);
 
-      expect(fake.changes()).toEqual(['removeQuota', 'trashVolumeDirectory', 'releaseName', 'removeVolume', 'saveOperation']);
+      expect(fake.changes()).toEqual(['trashVolumeDirectory', 'releaseName', 'removeVolume', 'saveOperation']);
       expectNothingLeftOf(VOLUME, 'data');
       const message = 'Failed to create volume: the piragua instance running it stopped before the volume was ready; nothing was created';
       expect(operationOnBackend()).toMatchObject({ finishedAt: expect.any(String), message, state: 'failed' });
@@ -143,7 +143,7 @@ describe(ReconcilerService.name, () => {
         { detail: 'a delete that did not finish; completed', kind: 'interrupted-delete', repaired: true, volumeId: VOLUME },
       ]);
 
-      expect(fake.changes()).toEqual(['removeQuota', 'trashVolumeDirectory', 'releaseName', 'removeVolume', 'unlockVolume', 'saveOperation']);
+      expect(fake.changes()).toEqual(['trashVolumeDirectory', 'releaseName', 'removeVolume', 'unlockVolume', 'saveOperation']);
       expect(fake.callsTo('unlockVolume')).toEqual([[CLUSTER, VOLUME, OPERATION]]);
       expectNothingLeftOf(VOLUME, 'seeded');
       expect(operationOnBackend()).toMatchObject({ state: 'succeeded' });
@@ -228,7 +228,7 @@ describe(ReconcilerService.name, () => {
         },
       ]);
 
-      expect(fake.changes()).toEqual(['removeQuota', 'trashVolumeDirectory', 'releaseName', 'removeVolume']);
+      expect(fake.changes()).toEqual(['trashVolumeDirectory', 'releaseName', 'removeVolume']);
       expectNothingLeftOf(VOLUME, 'data');
     });
 

@@ -237,11 +237,9 @@ export class ReconcilerService implements OnApplicationBootstrap, OnModuleDestro
     });
   }
 
-  /** Quota off, directory into the trash, name and record released: the state of a volume that never was. */
+  /** Directory (with its quota) into the trash, name and record released: the state of a volume that never was. */
   private async discard(clusterId: string, volumeId: string, record?: VolumeRecord): Promise<void> {
-    const directory = record ? volumeDirectory(record) : volumeId;
-    await this.gateway.removeQuota(clusterId, directory);
-    await this.gateway.trashVolumeDirectory(clusterId, directory);
+    await this.gateway.trashVolumeDirectory(clusterId, record ? volumeDirectory(record) : volumeId);
     for (const [reserved, owner] of await this.gateway.loadNames(clusterId)) {
       if (owner === volumeId && (record === undefined || reserved === record.name)) {
         await this.gateway.releaseName(clusterId, reserved, volumeId);

@@ -11,11 +11,12 @@ import { StateController } from './state.controller.js';
 import { VolumeIndexService } from './volume-index.service.js';
 import { VolumesController } from './volumes.controller.js';
 import { VolumesService } from './volumes.service.js';
+import { WarmPoolService } from './warm-pool.service.js';
 
 @Module({
   controllers: [BlockVolumesController, QueueController, StateController, VolumesController],
-  exports: [OperationsService, QuotaUsageService, ReconcilerService, VolumeIndexService],
+  exports: [OperationsService, QuotaUsageService, ReconcilerService, VolumeIndexService, WarmPoolService],
   imports: [GlusterModule],
-  providers: [InstancesService, OperationsService, PlacementService, QuotaUsageService, ReconcilerService, VolumeIndexService, VolumesService],
+  providers: [InstancesService, OperationsService, PlacementService, QuotaUsageService, ReconcilerService, VolumeIndexService, VolumesService, WarmPoolService],
 })
 export class VolumesModule {}

@@ -121,6 +121,7 @@ describe(VolumesService.name, () => {
     return volumeId;
   }
 
+  /** Out of the namespace; a quota it had went into the trash with the directory, for the purge. */
   function expectGone(volumeId: string, name: string, clusterId = CLUSTER): void {
     expect(fake.quotas.has(`${clusterId}/${volumeId}`)).toBe(false);
     expect(fake.directories.has(`${clusterId}/${volumeId}`)).toBe(false);
@@ -148,12 +149,70 @@ describe(VolumesService.name, () => {
       ]);
       expect(fake.callsTo('assertCanProvision')).toEqual([[CLUSTER]]);
       expect(fake.callsTo('claimName')).toEqual([[CLUSTER, 'data', volumeId]]);
-      expect(fake.callsTo('createVolumeDirectory')).toEqual([[CLUSTER, volumeId, 'data', 2001]]);
+      expect(fake.callsTo('createVolumeDirectory')).toEqual([[CLUSTER, volumeId, 'data', 2001, false]]);
       expect(fake.callsTo('setQuota')).toEqual([[CLUSTER, volumeId, 2 * GIB]]);
       expect(fake.callsTo('readQuota')).toEqual([[CLUSTER, volumeId]]);
       const [creating, ready] = fake.callsTo('saveVolume').map(([record]) => record as VolumeRecord);
       expect(creating).toMatchObject({ clusterId: CLUSTER, gid: 2001, id: volumeId, name: 'data', operationId, sizeGiB: 2, state: 'creating' });
       expect(ready).toMatchObject({ id: volumeId, operationId: undefined, state: 'ready' });
+      // No pool configured: not even looked at.
+      expect(fake.callsTo('claimPooledDirectory')).toEqual([]);
+    });
+
+    describe('warm pool', () => {
+      const pooledEnv = { env: { PIRAGUA_BACKEND: 'gluster', PIRAGUA_GLUSTER_VOLUMES: 'gv0', PIRAGUA_WARM_POOL: '2:4' } };
+
+      it('should claim a pooled directory of the requested size and set no quota', async () => {
+        await setup(pooledEnv);
+        fake.pool.set(`${CLUSTER}/2`, 1);
+
+        const { operationId, volumeId } = await startCreate({ gid: 2001, name: 'data', size: 2 });
+
+        expect(await outcome(operationId)).toEqual({ location: `/volumes/${volumeId}`, state: 'done' });
+        expect(fake.changes()).toEqual(['saveOperation', 'claimName', 'claimPooledDirectory', 'createVolumeDirectory', 'saveVolume', 'readQuota', 'saveVolume', 'saveOperation', 'removeOperation']);
+        expect(fake.callsTo('createVolumeDirectory')).toEqual([[CLUSTER, volumeId, 'data', 2001, true]]);
+        // The pooled quota is read back once instead of set.
+        expect(fake.callsTo('readQuota')).toEqual([[CLUSTER, volumeId]]);
+        expect(fake.quotas.get(`${CLUSTER}/${volumeId}`)).toBe(2 * GIB);
+        expect(fake.pool.get(`${CLUSTER}/2`)).toBe(0);
+      });
+
+      it('should make the directory and set the quota when the pool of that size is empty, or the size is not pooled', async () => {
+        await setup(pooledEnv);
+
+        const fromEmptyPool = await createdVolume({ name: 'empty', size: 2 });
+        const unpooled = await createdVolume({ name: 'unpooled', size: 3 });
+
+        expect(fake.callsTo('claimPooledDirectory')).toEqual([[CLUSTER, 2, fromEmptyPool]]);
+        expect(fake.callsTo('setQuota')).toEqual([
+          [CLUSTER, fromEmptyPool, 2 * GIB],
+          [CLUSTER, unpooled, 3 * GIB],
+        ]);
+      });
+
+      it('should set the quota itself when a claimed directory does not read back with it', async () => {
+        await setup(pooledEnv);
+        fake.pool.set(`${CLUSTER}/2`, 1);
+        fake.answerOnce('readQuota', async () => undefined);
+
+        const volumeId = await createdVolume({ name: 'data', size: 2 });
+
+        expect(fake.callsTo('setQuota')).toEqual([[CLUSTER, volumeId, 2 * GIB]]);
+        expect(fake.quotas.get(`${CLUSTER}/${volumeId}`)).toBe(2 * GIB);
+      });
+
+      it('should trash a claimed directory, quota and all, when a later step fails', async () => {
+        await setup(pooledEnv);
+        fake.pool.set(`${CLUSTER}/2`, 1);
+        fake.failOnce('saveVolume', errnoError('ENOSPC'));
+
+        const { operationId, volumeId } = await startCreate({ name: 'data', size: 2 });
+
+        expect(await outcome(operationId)).toEqual({ message: 'Failed to create volume: record volume: ENOSPC', state: 'failed' });
+        expectGone(volumeId, 'data');
+        expect(fake.claimedPoolDirectories.size).toBe(0);
+        expect(fake.callsTo('trashVolumeDirectory')).toEqual([[CLUSTER, volumeId]]);
+      });
     });
 
     it('should then show the volume as Heketi does', async () => {
@@ -295,7 +354,7 @@ describe(VolumesService.name, () => {
         expect(status).toEqual({ message: `Failed to create volume: ${step.replace(' (ready)', '')}: ${code}`, state: 'failed' });
         expect((status as { message: string }).message).not.toContain('/');
         const changes = fake.changes();
-        expect(changes.slice(-6)).toEqual(['removeQuota', 'trashVolumeDirectory', 'releaseName', 'removeVolume', 'saveOperation', 'removeOperation']);
+        expect(changes.slice(-5)).toEqual(['trashVolumeDirectory', 'releaseName', 'removeVolume', 'saveOperation', 'removeOperation']);
         expect(fake.callsTo('releaseName')).toEqual([[CLUSTER, 'data', volumeId]]);
         expectGone(volumeId, 'data');
         await expect(sut.info(volumeId)).rejects.toMatchObject({ message: 'Id not found' });
@@ -345,7 +404,7 @@ describe(VolumesService.name, () => {
 
       it('should try every undo step even when one of them fails', async () => {
         await setup();
-        fake.failOnce('setQuota', errnoError('EIO')).failOnce('removeQuota', errnoError('EIO'));
+        fake.failOnce('setQuota', errnoError('EIO')).failOnce('trashVolumeDirectory', errnoError('EIO'));
 
         const { operationId, volumeId } = await startCreate({ name: 'data', size: 2 });
 
@@ -599,8 +658,9 @@ describe(VolumesService.name, () => {
   });
 
   describe('remove', () => {
-    it('should remove the quota, trash the directory, release the name and answer done without a location', async () => {
+    it('should trash the directory with its quota, release the name, answer done without a location, then purge both', async () => {
       await setup({ seed: [volumeRecord()] });
+      const purge = fake.hold('purgeTrash');
 
       const operationId = await sut.remove(SEEDED);
 
@@ -609,7 +669,6 @@ describe(VolumesService.name, () => {
         'saveOperation',
         'lockVolume',
         'saveVolume',
-        'removeQuota',
         'trashVolumeDirectory',
         'releaseName',
         'removeVolume',
@@ -625,16 +684,20 @@ describe(VolumesService.name, () => {
       expectGone(SEEDED, 'seeded');
       await expect(sut.info(SEEDED)).rejects.toMatchObject({ message: 'Id not found' });
       expect(await sut.list()).toEqual({ volumes: [] });
+      await purge.reached;
+      expect(fake.trashedQuotas.get(`${CLUSTER}/${SEEDED}`)).toBe(2 * GIB);
+      purge.release();
       await flush();
       expect(fake.callsTo('purgeTrash')).toEqual([[CLUSTER]]);
       expect(fake.trash.size).toBe(0);
+      expect(fake.trashedQuotas.size).toBe(0);
     });
 
     it('should hide the volume while it is deleted, and refuse a second delete', async () => {
       await setup({ seed: [volumeRecord()] });
-      const quota = fake.hold('removeQuota');
+      const trash = fake.hold('trashVolumeDirectory');
       const operationId = await sut.remove(SEEDED);
-      await quota.reached;
+      await trash.reached;
 
       await expect(sut.info(SEEDED)).rejects.toMatchObject({ message: 'Id not found' });
       expect(await sut.list()).toEqual({ volumes: [] });
@@ -642,19 +705,20 @@ describe(VolumesService.name, () => {
       expect({ code: error.code, message: error.message }).toEqual({ code: ErrorCode.Failed, message: `Failed to set up volume delete: ${BUSY}` });
       await expect(sut.expand(SEEDED, { expand_size: 1 })).rejects.toMatchObject({ message: 'Id not found' });
 
-      quota.release();
+      trash.release();
 
       expect(await outcome(operationId)).toEqual({ location: undefined, state: 'done' });
     });
 
-    it('should keep the volume visible and ready when the quota cannot be removed', async () => {
+    it('should keep the volume visible and ready when its directory cannot be moved into the trash', async () => {
       await setup({ seed: [volumeRecord()] });
-      fake.failOnce('removeQuota', errnoError('EIO'));
+      fake.failOnce('trashVolumeDirectory', errnoError('EBUSY', '/srv/gluster/gv0/5eed'));
 
       const operationId = await sut.remove(SEEDED);
 
-      expect(await outcome(operationId)).toEqual({ message: 'Failed to delete volume: remove quota: EIO', state: 'failed' });
-      expect(fake.changes()).not.toContain('trashVolumeDirectory');
+      expect(await outcome(operationId)).toEqual({ message: 'Failed to delete volume: remove directory: EBUSY', state: 'failed' });
+      expect(fake.changes()).not.toContain('releaseName');
+      expect(fake.directories.has(`${CLUSTER}/${SEEDED}`)).toBe(true);
       expect(fake.volumes.get(`${CLUSTER}/${SEEDED}`)).toMatchObject({ operationId: undefined, state: 'ready' });
       expect(fake.quotas.get(`${CLUSTER}/${SEEDED}`)).toBe(2 * GIB);
       expect(fake.names.get(`${CLUSTER}/seeded`)).toBe(SEEDED);
@@ -663,13 +727,13 @@ describe(VolumesService.name, () => {
       expect(await outcome(await sut.remove(SEEDED))).toEqual({ location: undefined, state: 'done' });
     });
 
-    it('should report a failure after the quota is gone without the path', async () => {
+    it('should report a failure after the directory is gone without the path, and hide the volume', async () => {
       await setup({ seed: [volumeRecord()] });
-      fake.failOnce('trashVolumeDirectory', errnoError('EBUSY', '/srv/gluster/gv0/5eed'));
+      fake.failOnce('removeVolume', errnoError('EIO', '/srv/gluster/gv0/.piragua/volumes/5eed.json'));
 
       const operationId = await sut.remove(SEEDED);
 
-      expect(await outcome(operationId)).toEqual({ message: 'Failed to delete volume: remove directory: EBUSY', state: 'failed' });
+      expect(await outcome(operationId)).toEqual({ message: 'Failed to delete volume: remove record: EIO', state: 'failed' });
       await expect(sut.info(SEEDED)).rejects.toMatchObject({ message: 'Id not found' });
     });
 
@@ -806,8 +870,8 @@ describe(VolumesService.name, () => {
     });
 
     it.each([
-      ['remove quota', 'removeQuota'],
       ['remove directory', 'trashVolumeDirectory'],
+      ['remove record', 'removeVolume'],
     ] as const)('should release the lock after a delete whose "%s" failed', async (step, method) => {
       await setup({ seed: [volumeRecord()] });
       fake.failOnce(method, errnoError('EIO'));

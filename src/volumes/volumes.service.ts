@@ -211,16 +211,20 @@ export class VolumesService implements OnApplicationBootstrap {
     const limitBytes = record.sizeGiB * GIB;
     let step = 'create directory';
     try {
-      await this.gateway.createVolumeDirectory(clusterId, id, record.name, record.gid);
+      // A pooled directory of this size already has its quota: the create then runs no gluster command.
+      const pooled = this.config.warmPool.has(record.sizeGiB) && (await this.gateway.claimPooledDirectory(clusterId, record.sizeGiB, id));
+      await this.gateway.createVolumeDirectory(clusterId, id, record.name, record.gid, pooled);
       this.crashPoint('create:directory');
       step = 'record volume';
       await this.gateway.saveVolume(record);
       this.crashPoint('create:record');
-      step = 'set quota';
-      await this.gateway.setQuota(clusterId, id, limitBytes);
-      this.crashPoint('create:quota');
-      step = 'verify quota';
-      await this.verifyQuota(clusterId, id, limitBytes);
+      if (!pooled || (await this.gateway.readQuota(clusterId, id)) !== limitBytes) {
+        step = 'set quota';
+        await this.gateway.setQuota(clusterId, id, limitBytes);
+        this.crashPoint('create:quota');
+        step = 'verify quota';
+        await this.verifyQuota(clusterId, id, limitBytes);
+      }
       step = 'record volume';
       const ready: VolumeRecord = { ...record, operationId: undefined, state: 'ready' };
       await this.gateway.saveVolume(ready);
@@ -256,25 +260,24 @@ export class VolumesService implements OnApplicationBootstrap {
 
   private async destroy(record: VolumeRecord): Promise<void> {
     const { clusterId, id } = record;
-    const directory = volumeDirectory(record);
     try {
-      await this.gateway.removeQuota(clusterId, directory);
-      this.crashPoint('delete:quota');
+      // The quota goes into the trash with the directory; the purge removes both in the background,
+      // so a delete waits on no gluster command.
+      await this.gateway.trashVolumeDirectory(clusterId, volumeDirectory(record));
     } catch (error) {
       // Nothing was changed yet: the volume stays as it was, usable and listed.
       const unchanged: VolumeRecord = { ...record, operationId: undefined, state: 'ready' };
       await this.attempt(`record volume ${id}`, () => this.gateway.saveVolume(unchanged));
       this.index.put(unchanged);
-      throw stepFailure('Failed to delete volume', 'remove quota', error);
+      throw stepFailure('Failed to delete volume', 'remove directory', error);
     }
-    // From here on the quota is gone, so the delete must go through; leftovers are purged later.
+    this.crashPoint('delete:trash');
+    // From here on the directory is gone, so the delete must go through.
     try {
-      await this.gateway.trashVolumeDirectory(clusterId, directory);
-      this.crashPoint('delete:trash');
       await this.gateway.releaseName(clusterId, record.name, id);
       await this.gateway.removeVolume(clusterId, id);
     } catch (error) {
-      throw stepFailure('Failed to delete volume', 'remove directory', error);
+      throw stepFailure('Failed to delete volume', 'remove record', error);
     } finally {
       this.index.remove(id);
     }
@@ -302,7 +305,6 @@ export class VolumesService implements OnApplicationBootstrap {
 
   private async undoCreate(record: VolumeRecord): Promise<void> {
     const { clusterId, id } = record;
-    await this.attempt(`remove the quota of ${id}`, () => this.gateway.removeQuota(clusterId, id));
     await this.attempt(`remove the directory of ${id}`, () => this.gateway.trashVolumeDirectory(clusterId, id));
     await this.attempt(`release the name ${record.name}`, () => this.gateway.releaseName(clusterId, record.name, id));
     await this.attempt(`remove the record of ${id}`, () => this.gateway.removeVolume(clusterId, id));

@@ -18,6 +18,7 @@ export const READ_METHODS: ReadonlySet<GatewayMethod> = new Set<GatewayMethod>([
   'loadOperations',
   'loadVolume',
   'loadVolumes',
+  'pooledDirectoryCounts',
   'probe',
   'probeNames',
   'quotaUsage',
@@ -56,6 +57,14 @@ export class FakeGlusterGateway extends GlusterGateway {
   readonly directories = new Map<string, { gid?: number; name: string }>();
   /** `<cluster>` → trashed volume ids not purged yet */
   readonly trash = new Map<string, string[]>();
+  /** `<cluster>/<volume id>` → the limit a trashed directory took along, until the purge removes it */
+  readonly trashedQuotas = new Map<string, number>();
+  /** `<cluster>/<GiB>` → ready pooled directories of that size */
+  readonly pool = new Map<string, number>();
+  /** `<cluster>/<volume id>` of pooled directories claimed for a volume, before its inner directory is made */
+  readonly claimedPoolDirectories = new Set<string>();
+  /** `<cluster>/<owner>` → pooled directories that owner began and did not finish */
+  readonly unfinishedPool = new Map<string, number>();
   readonly volumes = new Map<string, VolumeRecord>();
   readonly quotas = new Map<string, number>();
   readonly operations = new Map<string, OperationRecord>();
@@ -229,12 +238,13 @@ export class FakeGlusterGateway extends GlusterGateway {
     );
   }
 
-  createVolumeDirectory(clusterId: string, volumeId: string, name: string, gid?: number): Promise<void> {
-    return this.run('createVolumeDirectory', [clusterId, volumeId, name, gid], () => {
+  createVolumeDirectory(clusterId: string, volumeId: string, name: string, gid?: number, pooled = false): Promise<void> {
+    return this.run('createVolumeDirectory', [clusterId, volumeId, name, gid, pooled], () => {
       const key = `${clusterId}/${volumeId}`;
-      if (this.directories.has(key)) {
-        throw errnoError('EEXIST');
+      if (this.directories.has(key) || pooled !== this.claimedPoolDirectories.has(key)) {
+        throw errnoError(pooled ? 'ENOENT' : 'EEXIST');
       }
+      this.claimedPoolDirectories.delete(key);
       this.directories.set(key, { gid, name });
     });
   }
@@ -242,8 +252,14 @@ export class FakeGlusterGateway extends GlusterGateway {
   trashVolumeDirectory(clusterId: string, volumeId: string): Promise<void> {
     return this.run('trashVolumeDirectory', [clusterId, volumeId], () => {
       const key = `${clusterId}/${volumeId}`;
-      if (this.directories.delete(key)) {
+      if (this.directories.delete(key) || this.claimedPoolDirectories.delete(key)) {
         this.trash.set(clusterId, [...(this.trash.get(clusterId) ?? []), volumeId]);
+        // A Gluster limit belongs to the directory and moves with it.
+        const limit = this.quotas.get(key);
+        if (limit !== undefined) {
+          this.quotas.delete(key);
+          this.trashedQuotas.set(key, limit);
+        }
       }
     });
   }
@@ -255,11 +271,54 @@ export class FakeGlusterGateway extends GlusterGateway {
     });
   }
 
+  claimPooledDirectory(clusterId: string, sizeGiB: number, volumeId: string): Promise<boolean> {
+    return this.run('claimPooledDirectory', [clusterId, sizeGiB, volumeId], () => {
+      const ready = this.pool.get(`${clusterId}/${sizeGiB}`) ?? 0;
+      if (ready === 0) {
+        return false;
+      }
+      this.pool.set(`${clusterId}/${sizeGiB}`, ready - 1);
+      this.claimedPoolDirectories.add(`${clusterId}/${volumeId}`);
+      this.quotas.set(`${clusterId}/${volumeId}`, sizeGiB * GIB);
+      return true;
+    });
+  }
+
+  pooledDirectoryCounts(clusterId: string): Promise<Map<number, number>> {
+    return this.run('pooledDirectoryCounts', [clusterId], () => {
+      const counts = new Map<number, number>();
+      for (const [key, count] of this.pool) {
+        const [cluster, size] = key.split('/') as [string, string];
+        if (cluster === clusterId) {
+          counts.set(Number(size), count);
+        }
+      }
+      return counts;
+    });
+  }
+
+  addPooledDirectory(clusterId: string, sizeGiB: number, owner: string): Promise<void> {
+    return this.run('addPooledDirectory', [clusterId, sizeGiB, owner], () => {
+      this.pool.set(`${clusterId}/${sizeGiB}`, (this.pool.get(`${clusterId}/${sizeGiB}`) ?? 0) + 1);
+    });
+  }
+
+  discardUnfinishedPooledDirectories(clusterId: string, owner: string): Promise<number> {
+    return this.run('discardUnfinishedPooledDirectories', [clusterId, owner], () => {
+      const unfinished = this.unfinishedPool.get(`${clusterId}/${owner}`) ?? 0;
+      this.unfinishedPool.delete(`${clusterId}/${owner}`);
+      return unfinished;
+    });
+  }
+
   purgeTrash(clusterId: string): Promise<number> {
     return this.run('purgeTrash', [clusterId], () => {
-      const purged = this.trash.get(clusterId)?.length ?? 0;
+      const purged = this.trash.get(clusterId) ?? [];
       this.trash.delete(clusterId);
-      return purged;
+      for (const volumeId of purged) {
+        this.trashedQuotas.delete(`${clusterId}/${volumeId}`);
+      }
+      return purged.length;
     });
   }
 

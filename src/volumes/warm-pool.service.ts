@@ -1,0 +1,99 @@
+import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import type { Subscription } from 'rxjs';
+import { AppConfig } from '../config/app-config.js';
+import { GlusterGateway } from '../gluster/gluster.gateway.js';
+import { OperationsService } from './operations.service.js';
+import { VolumesService } from './volumes.service.js';
+
+/**
+ * Keeps PIRAGUA_WARM_POOL's pre-made quota directories ready on every cluster, so that a create of
+ * a pooled size renames one instead of waiting on `gluster volume quota limit-usage`. Refills one
+ * directory at a time after creates and on every refresh interval; the pool lives on the volume,
+ * so instances share it (together they may keep a few more than asked).
+ */
+@Injectable()
+export class WarmPoolService implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger(WarmPoolService.name);
+  private refilling?: Promise<void>;
+  private again = false;
+  private subscription?: Subscription;
+  private timer?: NodeJS.Timeout;
+  /** Ready directories by cluster and size as of the last refill, for metrics. */
+  private counts = new Map<string, Map<number, number>>();
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly gateway: GlusterGateway,
+    private readonly operations: OperationsService,
+    private readonly volumes: VolumesService,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (this.config.warmPool.size === 0) {
+      return;
+    }
+    this.subscription = this.operations.ended.subscribe((ended) => {
+      if (ended.record.kind === 'create') {
+        void this.refill();
+      }
+    });
+    void this.discardUnfinished().then(() => this.refill());
+    this.timer = setInterval(() => void this.refill(), this.config.refreshIntervalMs).unref();
+  }
+
+  onModuleDestroy(): void {
+    this.subscription?.unsubscribe();
+    clearInterval(this.timer);
+  }
+
+  get readyCounts(): ReadonlyMap<string, ReadonlyMap<number, number>> {
+    return this.counts;
+  }
+
+  /** One refill at a time; asked for while one runs, another follows it. */
+  refill(): Promise<void> {
+    if (this.refilling) {
+      this.again = true;
+      return this.refilling;
+    }
+    this.refilling = (async () => {
+      do {
+        this.again = false;
+        for (const cluster of this.gateway.clusters()) {
+          await this.refillCluster(cluster.id, cluster.volumeName);
+        }
+      } while (this.again);
+    })().finally(() => (this.refilling = undefined));
+    return this.refilling;
+  }
+
+  private async refillCluster(clusterId: string, volumeName: string): Promise<void> {
+    try {
+      const counts = await this.gateway.pooledDirectoryCounts(clusterId);
+      this.counts.set(clusterId, counts);
+      for (const [sizeGiB, wanted] of this.config.warmPool) {
+        for (let ready = counts.get(sizeGiB) ?? 0; ready < wanted; ready += 1) {
+          this.gateway.assertCanProvision(clusterId);
+          await this.gateway.addPooledDirectory(clusterId, sizeGiB, this.config.instanceId);
+          counts.set(sizeGiB, ready + 1);
+        }
+      }
+    } catch (error) {
+      this.logger.warn(`Cannot refill the warm pool on ${volumeName}: ${(error as Error).message}`);
+      this.volumes.schedulePurge(clusterId);
+    }
+  }
+
+  /** What this instance was making when it last stopped goes into the trash, quotas included. */
+  private async discardUnfinished(): Promise<void> {
+    for (const cluster of this.gateway.clusters()) {
+      try {
+        if ((await this.gateway.discardUnfinishedPooledDirectories(cluster.id, this.config.instanceId)) > 0) {
+          this.volumes.schedulePurge(cluster.id);
+        }
+      } catch (error) {
+        this.logger.warn(`Cannot clear unfinished pool directories on ${cluster.volumeName}: ${(error as Error).message}`);
+      }
+    }
+  }
+}
