@@ -22,6 +22,8 @@ export abstract class GlusterGateway {
   abstract lockVolume(clusterId: string, volumeId: string, operationId: string): Promise<boolean>;
   abstract unlockVolume(clusterId: string, volumeId: string, operationId: string): Promise<void>;
   abstract volumeLockHolder(clusterId: string, volumeId: string): Promise<string | undefined>;
+  /** Every held lock on a cluster: volume id -> operation id. */
+  abstract loadLocks(clusterId: string): Promise<Map<string, string>>;
 
   abstract saveHeartbeat(clusterId: string, heartbeat: Heartbeat): Promise<void>;
   abstract loadHeartbeats(clusterId: string): Promise<Heartbeat[]>;
@@ -89,6 +91,7 @@ export const GATEWAY_METHODS = {
   inspectVolumeDirectory: 'storage',
   listVolumeDirectories: 'storage',
   loadHeartbeats: 'storage',
+  loadLocks: 'storage',
   loadNames: 'storage',
   loadOperation: 'storage',
   loadOperations: 'storage',

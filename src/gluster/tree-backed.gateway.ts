@@ -26,6 +26,10 @@ export abstract class TreeBackedGateway extends GlusterGateway {
     return this.tree(clusterId).volumeLockHolder(volumeId);
   }
 
+  loadLocks(clusterId: string): Promise<Map<string, string>> {
+    return this.tree(clusterId).locks();
+  }
+
   saveHeartbeat(clusterId: string, heartbeat: Heartbeat): Promise<void> {
     return this.tree(clusterId).saveHeartbeat(heartbeat);
   }

@@ -9,6 +9,18 @@ export const LEGACY_DIRECTORY = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4
 const CHANGE = /^\d+-[0-9a-f]{32}$/;
 const STATE_DIR = '.piragua';
 
+/**
+ * Reads many small files a batch at a time: on a FUSE mount each read is a few network round
+ * trips, and a few dozen in flight keep them overlapping without flooding the brick.
+ */
+async function inBatches<T, R>(items: T[], read: (item: T) => Promise<R>, size = 32): Promise<R[]> {
+  const results: R[] = [];
+  for (let start = 0; start < items.length; start += size) {
+    results.push(...(await Promise.all(items.slice(start, start + size).map(read))));
+  }
+  return results;
+}
+
 function isErrno(error: unknown, ...codes: string[]): boolean {
   return codes.includes((error as NodeJS.ErrnoException | undefined)?.code ?? '');
 }
@@ -88,15 +100,13 @@ export class VolumeTree {
   }
 
   /** Every name reservation: name -> volume id. */
-  async names(): Promise<Map<string, string>> {
-    const names = new Map<string, string>();
-    for (const name of await readdir(join(this.root, STATE_DIR, 'names'))) {
-      const owner = await this.markerValue('names', name);
-      if (owner) {
-        names.set(name, owner);
-      }
-    }
-    return names;
+  names(): Promise<Map<string, string>> {
+    return this.markers('names');
+  }
+
+  /** Every held volume lock: volume id -> operation id; one directory read, however many volumes there are. */
+  locks(): Promise<Map<string, string>> {
+    return this.markers('locks');
   }
 
   /** Top-level volume directories (ids, and the Rust piragua's dashed uuids), with or without a record. */
@@ -243,14 +253,8 @@ export class VolumeTree {
   }
 
   async loadVolumes(): Promise<VolumeRecord[]> {
-    const records: VolumeRecord[] = [];
-    for (const entry of await readdir(join(this.root, STATE_DIR, 'volumes'))) {
-      const record = entry.endsWith('.json') ? await this.loadVolume(entry.slice(0, -5)) : undefined;
-      if (record) {
-        records.push(record);
-      }
-    }
-    return records;
+    const ids = (await readdir(join(this.root, STATE_DIR, 'volumes'))).filter((entry) => entry.endsWith('.json')).map((entry) => entry.slice(0, -5));
+    return (await inBatches(ids, (id) => this.loadVolume(id))).filter((record) => record !== undefined);
   }
 
   async saveOperation(record: OperationRecord): Promise<void> {
@@ -340,6 +344,12 @@ export class VolumeTree {
       }
     }
     return heartbeats;
+  }
+
+  private async markers(kind: string): Promise<Map<string, string>> {
+    const keys = await readdir(join(this.root, STATE_DIR, kind));
+    const values = await inBatches(keys, (key) => this.markerValue(kind, key));
+    return new Map(keys.flatMap((key, index) => (values[index] ? [[key, values[index]] as const] : [])));
   }
 
   /** Creates `<kind>/<key> -> <value>` unless it exists; true if it now holds `value`. */

@@ -292,6 +292,15 @@ describe(ReconcilerService.name, () => {
       expect(fake.locks.size).toBe(0);
     });
 
+    it('should release a stale lock left on a volume that no longer exists at all', async () => {
+      fake.locks.set(`${CLUSTER}/${VOLUME}`, OTHER_OPERATION);
+
+      expect(await findings(true)).toEqual([
+        { detail: `locked by operation ${OTHER_OPERATION}, which is no longer running`, kind: 'stale-lock', repaired: true, volumeId: VOLUME },
+      ]);
+      expect(fake.locks.size).toBe(0);
+    });
+
     it('should find nothing on a consistent backend', async () => {
       fake.seedVolume(seedRecord());
       fake.seedVolume(volumeRecord({ id: OTHER_VOLUME, name: 'other' }));

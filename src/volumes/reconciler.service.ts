@@ -184,11 +184,14 @@ export class ReconcilerService implements OnApplicationBootstrap, OnModuleDestro
         findings.push(await this.fix(repair, 'orphan-name', volumeId, `the name '${name}' is reserved for a volume that does not exist`, () => this.gateway.releaseName(cluster.id, name, volumeId)));
       }
     }
-    for (const volumeId of new Set([...recordsById.keys(), ...directoryIds])) {
-      const holder = await this.gateway.volumeLockHolder(cluster.id, volumeId);
+    // Every lock, also one left on a volume that no longer exists at all.
+    for (const [volumeId, holder] of await this.gateway.loadLocks(cluster.id)) {
+      if (handled.has(volumeId)) {
+        continue;
+      }
       // The lock may belong to an operation that started after the operations were read.
-      const operation = holder ? (operationsById.get(holder) ?? (await this.gateway.loadOperation(cluster.id, holder))) : undefined;
-      if (holder && !(operation && isLive(operation)) && !handled.has(volumeId)) {
+      const operation = operationsById.get(holder) ?? (await this.gateway.loadOperation(cluster.id, holder));
+      if (!(operation && isLive(operation))) {
         findings.push(await this.fix(repair, 'stale-lock', volumeId, `locked by operation ${holder}, which is no longer running`, () => this.gateway.unlockVolume(cluster.id, volumeId, holder)));
       }
     }

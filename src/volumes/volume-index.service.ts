@@ -4,6 +4,8 @@ import { GlusterGateway } from '../gluster/gluster.gateway.js';
 import type { VolumeRecord } from '../gluster/gluster.types.js';
 
 const CHANGE_POLL_MS = 1000;
+/** The index is re-read in full every this many refresh intervals. */
+const FULL_REFRESH_EVERY = 10;
 /** Long enough for every live instance to have seen an announcement; older ones are removed. */
 const CHANGE_RETENTION_MS = 5 * 60 * 1000;
 
@@ -34,7 +36,9 @@ export class VolumeIndexService implements OnApplicationBootstrap, OnModuleDestr
   onApplicationBootstrap(): void {
     // Not awaited: the service answers while the index loads, reading through on misses.
     this.loaded = this.refresh();
-    this.timer = setInterval(() => void this.refresh(), this.config.refreshIntervalMs).unref();
+    // Other instances' changes arrive through the change feed within a second; the full re-read,
+    // one file per volume, is only the safety net behind it.
+    this.timer = setInterval(() => void this.refresh(), this.config.refreshIntervalMs * FULL_REFRESH_EVERY).unref();
     this.changeTimer = setInterval(() => void this.followChanges(), CHANGE_POLL_MS).unref();
   }
 
@@ -90,7 +94,11 @@ export class VolumeIndexService implements OnApplicationBootstrap, OnModuleDestr
         return record;
       }
     }
-    if (cached && cached.state !== 'creating') {
+    // A volume this instance is creating has no record on the backend until it is ready.
+    if (cached?.state === 'creating') {
+      return cached;
+    }
+    if (cached) {
       this.forget(volumeId);
     }
     return undefined;

@@ -215,9 +215,8 @@ export class VolumesService implements OnApplicationBootstrap {
       const pooled = this.config.warmPool.has(record.sizeGiB) && (await this.gateway.claimPooledDirectory(clusterId, record.sizeGiB, id));
       await this.gateway.createVolumeDirectory(clusterId, id, record.name, record.gid, pooled);
       this.crashPoint('create:directory');
-      step = 'record volume';
-      await this.gateway.saveVolume(record);
-      this.crashPoint('create:record');
+      // No record is written until the volume is ready: the operation record, saved first, is what
+      // a reconciliation pass needs to roll an interrupted create back, and each write costs a round trip.
       if (!pooled || (await this.gateway.readQuota(clusterId, id)) !== limitBytes) {
         step = 'set quota';
         await this.gateway.setQuota(clusterId, id, limitBytes);

@@ -13,6 +13,7 @@ export const READ_METHODS: ReadonlySet<GatewayMethod> = new Set<GatewayMethod>([
   'inspectVolumeDirectory',
   'listVolumeDirectories',
   'loadHeartbeats',
+  'loadLocks',
   'loadNames',
   'loadOperation',
   'loadOperations',
@@ -206,6 +207,19 @@ export class FakeGlusterGateway extends GlusterGateway {
 
   volumeLockHolder(clusterId: string, volumeId: string): Promise<string | undefined> {
     return this.run('volumeLockHolder', [clusterId, volumeId], () => this.locks.get(`${clusterId}/${volumeId}`));
+  }
+
+  loadLocks(clusterId: string): Promise<Map<string, string>> {
+    return this.run('loadLocks', [clusterId], () => {
+      const locks = new Map<string, string>();
+      for (const [key, operationId] of this.locks) {
+        const [cluster, volumeId] = key.split('/') as [string, string];
+        if (cluster === clusterId) {
+          locks.set(volumeId, operationId);
+        }
+      }
+      return locks;
+    });
   }
 
   saveHeartbeat(clusterId: string, heartbeat: Heartbeat): Promise<void> {

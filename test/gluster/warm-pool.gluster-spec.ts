@@ -30,9 +30,10 @@ describe('The warm pool on a real glusterd', () => {
 
   const volumeRoot = () => join(mountDir, gluster.volume);
   const pooledQuotas = async () => [...(await quotaLimits(gluster.volume)).entries()].filter(([path]) => path.startsWith('/.piragua/pool/1/'));
-  const restart = async () => {
+  const restart = async (extra: Record<string, string> = {}) => {
     await server?.stop();
     server = await PiraguaProcess.start({
+      ...extra,
       PIRAGUA_BACKEND: 'gluster',
       PIRAGUA_GLUSTER_SERVER: gluster.server,
       PIRAGUA_GLUSTER_VOLUMES: gluster.volume,
@@ -109,6 +110,23 @@ describe('The warm pool on a real glusterd', () => {
       expect(limits.get(`/${result.final.json().id}`)?.hardLimitBytes).toBe(GIB);
     }
     expect((await admin.request('GET', '/internal/state/examine/gluster')).json().clusters[0].findings).toEqual([]);
+  });
+
+  it('should roll back a create killed after it claimed a pooled directory, leaving no quota on the volume path', async () => {
+    await eventually(async () => (await pooledQuotas()).length === 3, 30_000, 'a full pool');
+    await restart({ PIRAGUA_TEST_CRASH_AT: 'create:directory' });
+    const accepted = await admin.request('POST', '/volumes', { name: 'crashed', size: 1 });
+    expect(accepted.status).toBe(202);
+    await eventually(() => server!.child.signalCode === 'SIGKILL', 30_000, 'the crash');
+    await restart();
+
+    const poll = await admin.request('GET', accepted.headers.get('location')!);
+    expect(poll.status).toBe(500);
+    const listed: string[] = (await admin.request('GET', '/volumes')).json().volumes;
+    await eventually(() => readdirSync(join(volumeRoot(), '.piragua', 'trash')).length === 0, 60_000, 'the trash to be purged');
+    const volumePaths = [...(await quotaLimits(gluster.volume)).keys()].filter((path) => /^\/[0-9a-f]{32}$/.test(path)).map((path) => path.slice(1));
+    expect(volumePaths.sort()).toEqual([...listed].sort());
+    expect(readdirSync(volumeRoot()).filter((name) => /^[0-9a-f]{32}$/.test(name)).sort()).toEqual([...listed].sort());
   });
 
   it('should trash, on restart, a pooled directory it was making when it stopped, quota and all', async () => {
