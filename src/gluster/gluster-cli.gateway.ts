@@ -13,6 +13,7 @@ import { type ClusterTopology, GIB, type NodeTopology, type ProbeResult, type Qu
 import type { GlusterVolumeInfo } from './parsers/volume-info.parser.js';
 import { TreeBackedGateway } from './tree-backed.gateway.js';
 import { VolumeTree } from './volume-tree.js';
+import { PeriodicTask } from '../common/periodic-task.js';
 
 interface ServedVolume {
   info: GlusterVolumeInfo;
@@ -53,7 +54,7 @@ async function toAddress(host: string): Promise<string> {
 export class GlusterCliGateway extends TreeBackedGateway implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(GlusterCliGateway.name);
   private readonly served = new Map<string, ServedVolume>();
-  private timer?: NodeJS.Timeout;
+  private timer?: PeriodicTask;
 
   constructor(
     private readonly cli: GlusterCli,
@@ -84,11 +85,11 @@ export class GlusterCliGateway extends TreeBackedGateway implements OnModuleInit
         `Serving Gluster volume ${volume} (${info.type}, ${info.status}, quota ${info.options[QUOTA_OPTION] ?? 'off'}) as cluster ${served.topology.id}, mounted at ${mountPoint}`,
       );
     }
-    this.timer = setInterval(() => void this.refresh(), this.config.refreshIntervalMs).unref();
+    this.timer = new PeriodicTask(this.config.refreshIntervalMs, () => this.refresh()).start();
   }
 
   onModuleDestroy(): void {
-    clearInterval(this.timer);
+    this.timer?.stop();
   }
 
   clusters(): ClusterTopology[] {

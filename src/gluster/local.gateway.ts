@@ -8,6 +8,7 @@ import { clusterNotFound } from './gluster.errors.js';
 import type { ClusterTopology, ProbeResult, QuotaUsage } from './gluster.types.js';
 import { TreeBackedGateway } from './tree-backed.gateway.js';
 import { VolumeTree } from './volume-tree.js';
+import { PeriodicTask } from '../common/periodic-task.js';
 
 const QUOTA_DIR = 'local-quotas';
 
@@ -31,7 +32,7 @@ export class LocalGateway extends TreeBackedGateway implements OnModuleInit, OnM
   private readonly logger = new Logger(LocalGateway.name);
   private readonly volumeTree: VolumeTree;
   private topology?: ClusterTopology;
-  private timer?: NodeJS.Timeout;
+  private timer?: PeriodicTask;
 
   constructor(private readonly config: AppConfig) {
     super();
@@ -62,12 +63,12 @@ export class LocalGateway extends TreeBackedGateway implements OnModuleInit, OnM
       volumeType: 'local',
     };
     await this.refreshCapacity();
-    this.timer = setInterval(() => void this.refreshCapacity(), this.config.refreshIntervalMs).unref();
+    this.timer = new PeriodicTask(this.config.refreshIntervalMs, () => this.refreshCapacity()).start();
     this.logger.log(`Local backend at ${this.volumeTree.root} (cluster ${clusterId})`);
   }
 
   onModuleDestroy(): void {
-    clearInterval(this.timer);
+    this.timer?.stop();
   }
 
   clusters(): ClusterTopology[] {

@@ -29,7 +29,7 @@ describe(InstancesService.name, () => {
   let sut: InstancesService;
 
   beforeEach(() => {
-    vi.useFakeTimers({ now: NOW, toFake: ['Date', 'setInterval', 'clearInterval'] });
+    vi.useFakeTimers({ now: NOW, toFake: ['Date', 'setTimeout', 'clearTimeout'] });
     config = appConfig({ PIRAGUA_INSTANCE_ID: 'spec-1', PIRAGUA_INSTANCE_TIMEOUT_SECONDS: '30' });
     fake = new FakeGlusterGateway().forbid('saveOperation', 'saveVolume', 'lockVolume', 'unlockVolume');
     sut = new InstancesService(config, fake);

@@ -2,6 +2,7 @@ import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@ne
 import { AppConfig } from '../config/app-config.js';
 import { GlusterGateway } from '../gluster/gluster.gateway.js';
 import type { Heartbeat, OperationRecord } from '../gluster/gluster.types.js';
+import { PeriodicTask } from '../common/periodic-task.js';
 
 /**
  * Heartbeats of the piragua instances sharing the Gluster volumes. An operation is only taken
@@ -12,7 +13,7 @@ import type { Heartbeat, OperationRecord } from '../gluster/gluster.types.js';
 export class InstancesService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(InstancesService.name);
   private readonly startedAt = new Date().toISOString();
-  private timer?: NodeJS.Timeout;
+  private timer?: PeriodicTask;
 
   constructor(
     private readonly config: AppConfig,
@@ -21,11 +22,11 @@ export class InstancesService implements OnApplicationBootstrap, OnModuleDestroy
 
   async onApplicationBootstrap(): Promise<void> {
     await this.beat();
-    this.timer = setInterval(() => void this.beat(), Math.max(1000, this.config.instanceTimeoutMs / 6)).unref();
+    this.timer = new PeriodicTask(Math.max(1000, this.config.instanceTimeoutMs / 6), () => this.beat()).start();
   }
 
   onModuleDestroy(): void {
-    clearInterval(this.timer);
+    this.timer?.stop();
   }
 
   /**

@@ -5,6 +5,7 @@ import { ErrorCode, idNotFound, PiraguaError } from '../common/piragua.error.js'
 import { AppConfig } from '../config/app-config.js';
 import { GlusterGateway } from '../gluster/gluster.gateway.js';
 import type { OperationKind, OperationRecord } from '../gluster/gluster.types.js';
+import { PeriodicTask } from '../common/periodic-task.js';
 
 /** What `GET /queue/{id}` answers. */
 export type QueueStatus = { state: 'pending' } | { state: 'done'; location?: string } | { state: 'failed'; message: string };
@@ -31,7 +32,7 @@ export class OperationsService implements OnApplicationBootstrap, OnModuleDestro
   private readonly logger = new Logger(OperationsService.name);
   private readonly running = new Map<string, OperationRecord>();
   readonly ended = new Subject<OperationEnded>();
-  private timer?: NodeJS.Timeout;
+  private timer?: PeriodicTask;
 
   constructor(
     private readonly config: AppConfig,
@@ -39,11 +40,11 @@ export class OperationsService implements OnApplicationBootstrap, OnModuleDestro
   ) {}
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => void this.forgetUnclaimed(), this.config.refreshIntervalMs).unref();
+    this.timer = new PeriodicTask(this.config.refreshIntervalMs, () => this.forgetUnclaimed()).start();
   }
 
   onModuleDestroy(): void {
-    clearInterval(this.timer);
+    this.timer?.stop();
   }
 
   get inFlight(): number {

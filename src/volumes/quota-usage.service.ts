@@ -2,6 +2,7 @@ import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@ne
 import { AppConfig } from '../config/app-config.js';
 import { GlusterGateway } from '../gluster/gluster.gateway.js';
 import type { QuotaUsage } from '../gluster/gluster.types.js';
+import { PeriodicTask } from '../common/periodic-task.js';
 
 /**
  * Quota limits and usage of every volume, read in the background (one `quota list` per Gluster
@@ -12,7 +13,7 @@ export class QuotaUsageService implements OnApplicationBootstrap, OnModuleDestro
   private readonly logger = new Logger(QuotaUsageService.name);
   private snapshot = new Map<string, QuotaUsage>();
   private refreshedAt?: Date;
-  private timer?: NodeJS.Timeout;
+  private timer?: PeriodicTask;
 
   constructor(
     private readonly config: AppConfig,
@@ -21,11 +22,11 @@ export class QuotaUsageService implements OnApplicationBootstrap, OnModuleDestro
 
   onApplicationBootstrap(): void {
     void this.refresh();
-    this.timer = setInterval(() => void this.refresh(), this.config.refreshIntervalMs).unref();
+    this.timer = new PeriodicTask(this.config.refreshIntervalMs, () => this.refresh()).start();
   }
 
   onModuleDestroy(): void {
-    clearInterval(this.timer);
+    this.timer?.stop();
   }
 
   /** Limit and used bytes by volume id, as of `refreshedAt`. */

@@ -9,6 +9,7 @@ import { InstancesService } from './instances.service.js';
 import { OperationsService } from './operations.service.js';
 import { VolumeIndexService } from './volume-index.service.js';
 import { VolumesService } from './volumes.service.js';
+import { PeriodicTask } from '../common/periodic-task.js';
 
 export type FindingKind =
   | 'interrupted-create'
@@ -44,7 +45,7 @@ export interface ClusterReport {
 export class ReconcilerService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(ReconcilerService.name);
   private running?: Promise<unknown>;
-  private timer?: NodeJS.Timeout;
+  private timer?: PeriodicTask;
   /** Findings of the last pass, by kind, for metrics. */
   private lastCounts = new Map<FindingKind, number>();
 
@@ -59,11 +60,11 @@ export class ReconcilerService implements OnApplicationBootstrap, OnModuleDestro
 
   async onApplicationBootstrap(): Promise<void> {
     await this.repairAndLog();
-    this.timer = setInterval(() => void this.repairAndLog(), this.config.reconcileIntervalMs).unref();
+    this.timer = new PeriodicTask(this.config.reconcileIntervalMs, () => this.repairAndLog()).start();
   }
 
   onModuleDestroy(): void {
-    clearInterval(this.timer);
+    this.timer?.stop();
   }
 
   get findingCounts(): ReadonlyMap<FindingKind, number> {

@@ -2,6 +2,7 @@ import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@ne
 import { AppConfig } from '../config/app-config.js';
 import { GlusterGateway } from '../gluster/gluster.gateway.js';
 import type { VolumeRecord } from '../gluster/gluster.types.js';
+import { PeriodicTask } from '../common/periodic-task.js';
 
 const CHANGE_POLL_MS = 1000;
 /** The index is re-read in full every this many refresh intervals. */
@@ -20,11 +21,11 @@ export class VolumeIndexService implements OnApplicationBootstrap, OnModuleDestr
   private records = new Map<string, VolumeRecord>();
   /** Change announcements already acted on, per cluster. */
   private readonly seenChanges = new Map<string, Set<string>>();
-  private changeTimer?: NodeJS.Timeout;
+  private changeTimer?: PeriodicTask;
   /** Ids this instance changed while a refresh was reading the backend; their in-memory state wins. */
   private touched = new Set<string>();
   private loaded: Promise<void> = Promise.resolve();
-  private timer?: NodeJS.Timeout;
+  private timer?: PeriodicTask;
   /** The sorted visible ids, kept until the next change: lists are read far more often than volumes change. */
   private visibleIdsCache?: string[];
 
@@ -38,13 +39,13 @@ export class VolumeIndexService implements OnApplicationBootstrap, OnModuleDestr
     this.loaded = this.refresh();
     // Other instances' changes arrive through the change feed within a second; the full re-read,
     // one file per volume, is only the safety net behind it.
-    this.timer = setInterval(() => void this.refresh(), this.config.refreshIntervalMs * FULL_REFRESH_EVERY).unref();
-    this.changeTimer = setInterval(() => void this.followChanges(), CHANGE_POLL_MS).unref();
+    this.timer = new PeriodicTask(this.config.refreshIntervalMs * FULL_REFRESH_EVERY, () => this.refresh()).start();
+    this.changeTimer = new PeriodicTask(CHANGE_POLL_MS, () => this.followChanges()).start();
   }
 
   onModuleDestroy(): void {
-    clearInterval(this.timer);
-    clearInterval(this.changeTimer);
+    this.timer?.stop();
+    this.changeTimer?.stop();
   }
 
   /** Re-reads the volumes other instances announced as changed; one directory read per cluster. */

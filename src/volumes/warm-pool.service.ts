@@ -4,6 +4,7 @@ import { AppConfig } from '../config/app-config.js';
 import { GlusterGateway } from '../gluster/gluster.gateway.js';
 import { OperationsService } from './operations.service.js';
 import { VolumesService } from './volumes.service.js';
+import { PeriodicTask } from '../common/periodic-task.js';
 
 /**
  * Keeps PIRAGUA_WARM_POOL's pre-made quota directories ready on every cluster, so that a create of
@@ -17,7 +18,7 @@ export class WarmPoolService implements OnApplicationBootstrap, OnModuleDestroy 
   private refilling?: Promise<void>;
   private again = false;
   private subscription?: Subscription;
-  private timer?: NodeJS.Timeout;
+  private timer?: PeriodicTask;
   /** Ready directories by cluster and size as of the last refill, for metrics. */
   private counts = new Map<string, Map<number, number>>();
 
@@ -38,12 +39,12 @@ export class WarmPoolService implements OnApplicationBootstrap, OnModuleDestroy 
       }
     });
     void this.discardUnfinished().then(() => this.refill());
-    this.timer = setInterval(() => void this.refill(), this.config.refreshIntervalMs).unref();
+    this.timer = new PeriodicTask(this.config.refreshIntervalMs, () => this.refill()).start();
   }
 
   onModuleDestroy(): void {
     this.subscription?.unsubscribe();
-    clearInterval(this.timer);
+    this.timer?.stop();
   }
 
   get readyCounts(): ReadonlyMap<string, ReadonlyMap<number, number>> {
