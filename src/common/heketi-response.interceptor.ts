@@ -1,5 +1,5 @@
 import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { map, Observable } from 'rxjs';
 
 /** Result of a handler that started an asynchronous operation: 202 with the queue location to poll. */
@@ -18,19 +18,19 @@ export class AsyncAccepted {
 @Injectable()
 export class HeketiResponseInterceptor implements NestInterceptor {
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    const response = context.switchToHttp().getResponse<Response>();
+    const reply = context.switchToHttp().getResponse<FastifyReply>();
     return next.handle().pipe(
       map((result: unknown) => {
         if (result instanceof AsyncAccepted) {
-          response.setHeader('Location', result.location);
+          reply.header('Location', result.location);
           return undefined;
         }
         if (typeof result === 'string') {
-          response.setHeader('Content-Type', 'text/plain; charset=UTF-8');
+          reply.header('Content-Type', 'text/plain; charset=UTF-8');
           return result;
         }
         if (result !== undefined && result !== null) {
-          response.setHeader('Content-Type', 'application/json; charset=UTF-8');
+          reply.header('Content-Type', 'application/json; charset=UTF-8');
           return `${JSON.stringify(result)}\n`;
         }
         return result;

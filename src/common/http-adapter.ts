@@ -1,0 +1,72 @@
+import { FastifyAdapter } from '@nestjs/platform-fastify';
+import { fastify, type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { HeketiPrincipal } from '../auth/heketi-jwt.strategy.js';
+import { BackendCalls } from '../gluster/backend-calls.js';
+import { MAX_BODY_BYTES, useHeketiBodies } from './heketi-body.parser.js';
+import { sendPlainError } from './heketi-exception.filter.js';
+
+export interface HttpOptions {
+  https?: { cert: Buffer; key: Buffer };
+  /** Writes the request line of each request (see request-logger.middleware.ts); none in tests. */
+  logRequest?: (request: IncomingMessage, response: ServerResponse) => void;
+}
+
+/** The path segment a client escaped badly, for the 400 (as Express named it). */
+function undecodableSegment(url: string): string {
+  const isUndecodable = (segment: string): boolean => {
+    try {
+      decodeURIComponent(segment);
+      return false;
+    } catch {
+      return true;
+    }
+  };
+  return url.split('?', 1)[0]!.split('/').find(isUndecodable) ?? url;
+}
+
+/**
+ * The HTTP server, routed the way Express routed it: paths case-insensitive, a trailing slash
+ * ignored, ids of any length reaching HeketiIdPipe (which answers Heketi's 404), every body read as
+ * Heketi's JSON, and each request logged and counted from its first hook on.
+ */
+export function createHttpAdapter({ https, logRequest }: HttpOptions = {}): FastifyAdapter {
+  const server = fastify({
+    bodyLimit: MAX_BODY_BYTES,
+    // A malformed %-escape in the path, answered by the router before any hook runs.
+    frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+      logRequest?.(request.raw, reply.raw);
+      sendPlainError(reply, 400, error.code === 'FST_ERR_BAD_URL' ? `Failed to decode param '${undecodableSegment(request.raw.url ?? '')}'` : error.message);
+    },
+    ...(https ? { https } : {}),
+    // Longer than the idle timeouts of common clients and load balancers, so a reused connection is
+    // not closed by us just as a client sends on it (headersTimeout follows in main.ts).
+    keepAliveTimeout: 65_000,
+    // Node's own default, which Fastify turns off: a whole request must arrive within 5 minutes.
+    requestTimeout: 300_000,
+    // Node's request line and headers stop at 16 KiB (431), so no id can be longer.
+    routerOptions: { caseSensitive: false, ignoreTrailingSlash: true, maxParamLength: 16 * 1024 },
+  });
+  if (logRequest) {
+    server.addHook('onRequest', (request, reply, done) => {
+      logRequest(request.raw, reply.raw);
+      // middie copies Fastify's logger (silent) onto Node's request, where nestjs-pino binds it to
+      // everything logged while handling the request: it must be the request logger instead.
+      request.log = request.raw.log;
+      done();
+    });
+  }
+  // The request logger sees Node's request only, so the guard's principal is kept there.
+  server.decorateRequest('user', {
+    getter(this: FastifyRequest) {
+      return (this.raw as { user?: HeketiPrincipal }).user;
+    },
+    setter(this: FastifyRequest, user: HeketiPrincipal | undefined) {
+      (this.raw as { user?: HeketiPrincipal }).user = user;
+    },
+  });
+  // Everything after this hook (body, guard, pipes, handler) counts as the request's own storage work.
+  server.addHook('onRequest', (_request, _reply, done) => BackendCalls.inRequest(done));
+  useHeketiBodies(server);
+  return new FastifyAdapter(server);
+}
