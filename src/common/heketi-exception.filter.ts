@@ -32,6 +32,14 @@ function isHealthReport(body: unknown): boolean {
   return typeof body === 'object' && body !== null && 'status' in body && 'details' in body;
 }
 
+/** No route serves it: Nest's 404, or a path the Swagger UI file server refuses (`..`, NUL; serve-static let those fall through). */
+function isUnknownPath(exception: unknown): boolean {
+  if (exception instanceof NotFoundException) {
+    return exception.message.startsWith('Cannot ');
+  }
+  return exception instanceof HttpException && exception.getStatus() === HttpStatus.FORBIDDEN && exception.cause !== undefined;
+}
+
 /** The one place where failures become HTTP: Heketi-style plain-text bodies, never a stack trace or a path. */
 @Catch()
 export class HeketiExceptionFilter implements ExceptionFilter {
@@ -48,7 +56,7 @@ export class HeketiExceptionFilter implements ExceptionFilter {
       sendPlainError(response, STATUS_BY_CODE[exception.code], exception.message, exception.retryAfterSeconds);
       return;
     }
-    if (exception instanceof NotFoundException && exception.message.startsWith('Cannot ')) {
+    if (isUnknownPath(exception)) {
       // Heketi authenticates before routing, so an anonymous request for an unknown path is a 401.
       const anonymous = !request.headers.authorization;
       sendPlainError(response, anonymous ? 401 : 404, anonymous ? 'Required authorization token not found' : 'Invalid path or request');

@@ -1,6 +1,7 @@
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { fastify, type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import type { HeketiPrincipal } from '../auth/heketi-jwt.strategy.js';
 import { BackendCalls } from '../gluster/backend-calls.js';
 import { MAX_BODY_BYTES, useHeketiBodies } from './heketi-body.parser.js';
@@ -25,6 +26,17 @@ function undecodableSegment(url: string): string {
   return url.split('?', 1)[0]!.split('/').find(isUndecodable) ?? url;
 }
 
+const CLIENT_ERROR_STATUS: Record<string, number> = { ERR_HTTP_REQUEST_TIMEOUT: 408, HPE_CHUNK_EXTENSIONS_OVERFLOW: 413, HPE_HEADER_OVERFLOW: 431 };
+
+/** What Node itself answers to a request it cannot parse (Fastify would answer JSON): a bare status line. */
+function answerClientError(error: NodeJS.ErrnoException, socket: Socket): void {
+  if (socket.writable && socket.bytesWritten === 0) {
+    const status = CLIENT_ERROR_STATUS[error.code ?? ''] ?? 400;
+    socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\n\r\n`);
+  }
+  socket.destroy(error);
+}
+
 /**
  * The HTTP server, routed the way Express routed it: paths case-insensitive, a trailing slash
  * ignored, ids of any length reaching HeketiIdPipe (which answers Heketi's 404), every body read as
@@ -33,6 +45,7 @@ function undecodableSegment(url: string): string {
 export function createHttpAdapter({ https, logRequest }: HttpOptions = {}): FastifyAdapter {
   const server = fastify({
     bodyLimit: MAX_BODY_BYTES,
+    clientErrorHandler: answerClientError,
     // A malformed %-escape in the path, answered by the router before any hook runs.
     frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
       logRequest?.(request.raw, reply.raw);
