@@ -10,7 +10,7 @@ import { createHttpAdapter } from './common/http-adapter.js';
 import type { AppConfig } from './config/app-config.js';
 import { buildAppConfig } from './config/config.module.js';
 import { InvalidEnvironmentError } from './config/env.js';
-import { requestLogger } from './logging/request-logger.middleware.js';
+import { RequestLogger } from './logging/request-logger.js';
 import { nestLoggerFor, rootLoggerFor } from './logging/root-logger.js';
 
 function loadConfigOrExit(): AppConfig {
@@ -74,7 +74,7 @@ function announceGeneratedKey(config: AppConfig): void {
 async function bootstrap(): Promise<void> {
   const config = loadConfigOrExit();
   const https = loadTlsOrExit(config);
-  const adapter = createHttpAdapter({ https, logRequest: requestLogger(rootLoggerFor(config)) });
+  const adapter = createHttpAdapter({ https, requestLogger: new RequestLogger(rootLoggerFor(config)) });
   // Given at creation, not buffered: even a failing start-up logs through pino, in LOG_FORMAT.
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, { bodyParser: false, logger: nestLoggerFor(config) });
   setupApp(app);

@@ -1,16 +1,17 @@
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { fastify, type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
-import { type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
+import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { HeketiPrincipal } from '../auth/heketi-jwt.strategy.js';
 import { BackendCalls } from '../gluster/backend-calls.js';
+import type { RequestLogger } from '../logging/request-logger.js';
 import { MAX_BODY_BYTES, useHeketiBodies } from './heketi-body.parser.js';
 import { sendPlainError } from './heketi-exception.filter.js';
 
 export interface HttpOptions {
   https?: { cert: Buffer; key: Buffer };
-  /** Writes the request line of each request (see request-logger.middleware.ts); none in tests. */
-  logRequest?: (request: IncomingMessage, response: ServerResponse) => void;
+  /** Logs each request; none in tests. */
+  requestLogger?: RequestLogger;
 }
 
 /** The path segment a client escaped badly, for the 400 (as Express named it). */
@@ -42,13 +43,13 @@ function answerClientError(error: NodeJS.ErrnoException, socket: Socket): void {
  * ignored, ids of any length reaching HeketiIdPipe (which answers Heketi's 404), every body read as
  * Heketi's JSON, and each request logged and counted from its first hook on.
  */
-export function createHttpAdapter({ https, logRequest }: HttpOptions = {}): FastifyAdapter {
+export function createHttpAdapter({ https, requestLogger }: HttpOptions = {}): FastifyAdapter {
   const server = fastify({
     bodyLimit: MAX_BODY_BYTES,
     clientErrorHandler: answerClientError,
     // A malformed %-escape in the path, answered by the router before any hook runs.
     frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
-      logRequest?.(request.raw, reply.raw);
+      requestLogger?.track(request.raw, reply.raw);
       sendPlainError(reply, 400, error.code === 'FST_ERR_BAD_URL' ? `Failed to decode param '${undecodableSegment(request.raw.url ?? '')}'` : error.message);
     },
     ...(https ? { https } : {}),
@@ -60,15 +61,7 @@ export function createHttpAdapter({ https, logRequest }: HttpOptions = {}): Fast
     // Node's request line and headers stop at 16 KiB (431), so no id can be longer.
     routerOptions: { caseSensitive: false, ignoreTrailingSlash: true, maxParamLength: 16 * 1024 },
   });
-  if (logRequest) {
-    server.addHook('onRequest', (request, reply, done) => {
-      logRequest(request.raw, reply.raw);
-      // middie copies Fastify's logger (silent) onto Node's request, where nestjs-pino binds it to
-      // everything logged while handling the request: it must be the request logger instead.
-      request.log = request.raw.log;
-      done();
-    });
-  }
+  requestLogger?.register(server);
   // The request logger sees Node's request only, so the guard's principal is kept there.
   server.decorateRequest('user', {
     getter(this: FastifyRequest) {
