@@ -7,6 +7,7 @@ import { BackendCalls } from '../gluster/backend-calls.js';
 import type { RequestLogger } from '../logging/request-logger.js';
 import { MAX_BODY_BYTES, useHeketiBodies } from './heketi-body.parser.js';
 import { sendPlainError } from './heketi-exception.filter.js';
+import { useHeketiResponses } from './heketi-response.js';
 
 export interface HttpOptions {
   https?: { cert: Buffer; key: Buffer };
@@ -74,5 +75,6 @@ export function createHttpAdapter({ https, requestLogger }: HttpOptions = {}): F
   // Everything after this hook (body, guard, pipes, handler) counts as the request's own storage work.
   server.addHook('onRequest', (_request, _reply, done) => BackendCalls.inRequest(done));
   useHeketiBodies(server);
+  useHeketiResponses(server);
   return new FastifyAdapter(server);
 }

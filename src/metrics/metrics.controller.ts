@@ -13,8 +13,8 @@ export class MetricsController {
   constructor(private readonly metrics: MetricsService) {}
 
   /**
-   * Sent through `@Res()` because Prometheus wants its own content type (`version=0.0.4`), which the
-   * global interceptor would replace with the plain `text/plain` it gives every string.
+   * Sent through `@Res()` because Prometheus wants its own content type (`version=0.0.4`), which
+   * the registry gives with the body; a returned string would be sent as plain `text/plain`.
    */
   @Get()
   @Public()
