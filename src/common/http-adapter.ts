@@ -3,11 +3,11 @@ import { fastify, type FastifyError, type FastifyReply, type FastifyRequest } fr
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { HeketiPrincipal } from '../auth/heketi-jwt.strategy.js';
-import { BackendCalls } from '../gluster/backend-calls.js';
-import type { RequestLogger } from '../logging/request-logger.js';
+import { REQUEST_ID_HEADER, requestIdFrom, type RequestLogger } from '../logging/request-logger.js';
 import { MAX_BODY_BYTES, useHeketiBodies } from './heketi-body.parser.js';
 import { sendPlainError } from './heketi-exception.filter.js';
 import { useHeketiResponses } from './heketi-response.js';
+import { RequestScope } from './request-scope.js';
 
 export interface HttpOptions {
   https?: { cert: Buffer; key: Buffer };
@@ -39,6 +39,14 @@ function answerClientError(error: NodeJS.ErrnoException, socket: Socket): void {
   socket.destroy(error);
 }
 
+/** Gives a request its id (a sane one the client sent, so a proxy's id follows it), sent back as X-Request-Id, and logs it. */
+function startRequest(request: FastifyRequest, reply: FastifyReply, requestLogger?: RequestLogger): string {
+  const id = requestIdFrom(request.headers['x-request-id']);
+  reply.raw.setHeader(REQUEST_ID_HEADER, id);
+  requestLogger?.track(id, request.raw, reply.raw);
+  return id;
+}
+
 /**
  * The HTTP server, routed the way Express routed it: paths case-insensitive, a trailing slash
  * ignored, ids of any length reaching HeketiIdPipe (which answers Heketi's 404), every body read as
@@ -50,7 +58,7 @@ export function createHttpAdapter({ https, requestLogger }: HttpOptions = {}): F
     clientErrorHandler: answerClientError,
     // A malformed %-escape in the path, answered by the router before any hook runs.
     frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
-      requestLogger?.track(request.raw, reply.raw);
+      startRequest(request, reply, requestLogger);
       sendPlainError(reply, 400, error.code === 'FST_ERR_BAD_URL' ? `Failed to decode param '${undecodableSegment(request.raw.url ?? '')}'` : error.message);
     },
     ...(https ? { https } : {}),
@@ -62,7 +70,6 @@ export function createHttpAdapter({ https, requestLogger }: HttpOptions = {}): F
     // Node's request line and headers stop at 16 KiB (431), so no id can be longer.
     routerOptions: { caseSensitive: false, ignoreTrailingSlash: true, maxParamLength: 16 * 1024 },
   });
-  requestLogger?.register(server);
   // The request logger sees Node's request only, so the guard's principal is kept there.
   server.decorateRequest('user', {
     getter(this: FastifyRequest) {
@@ -72,8 +79,10 @@ export function createHttpAdapter({ https, requestLogger }: HttpOptions = {}): F
       (this.raw as { user?: HeketiPrincipal }).user = user;
     },
   });
-  // Everything after this hook (body, guard, pipes, handler) counts as the request's own storage work.
-  server.addHook('onRequest', (_request, _reply, done) => BackendCalls.inRequest(done));
+  // First, so that requests refused before any route (bodies too large, unknown paths) get their id
+  // and line too; everything after it (body, guard, pipes, handler and the work they start) runs in
+  // the request's scope, so its storage calls count as the request's and its log lines carry its id.
+  server.addHook('onRequest', (request, reply, done) => RequestScope.run(startRequest(request, reply, requestLogger), done));
   useHeketiBodies(server);
   useHeketiResponses(server);
   return new FastifyAdapter(server);

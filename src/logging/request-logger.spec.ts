@@ -1,9 +1,10 @@
-import { fastify, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { once } from 'node:events';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createHttpAdapter } from '../common/http-adapter.js';
 import { loggedPath, RequestLogger, requestIdFrom } from './request-logger.js';
 import { createRootLogger } from './root-logger.js';
 
@@ -23,11 +24,11 @@ describe(RequestLogger.name, () => {
   async function serve(handler: Handler, level: 'debug' | 'info' | 'warn' = 'debug'): Promise<number> {
     lines = [];
     const root = createRootLogger({ format: 'json', level }, { write: (line: string) => lines.push(JSON.parse(line)) });
-    server = fastify();
-    new RequestLogger(root).register(server);
-    server.all('/*', (request, reply) => handler(request, reply, root));
-    await server.listen({ host: '127.0.0.1', port: 0 });
-    return (server.server.address() as AddressInfo).port;
+    const http: FastifyInstance = createHttpAdapter({ requestLogger: new RequestLogger(root) }).getInstance();
+    server = http;
+    http.all('/*', (request, reply) => handler(request, reply, root));
+    await http.listen({ host: '127.0.0.1', port: 0 });
+    return (http.server.address() as AddressInfo).port;
   }
 
   /** A raw request, so the target and the headers are sent exactly as given. */

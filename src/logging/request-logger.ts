@@ -1,8 +1,7 @@
-import type { FastifyInstance } from 'fastify';
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Level, Logger } from 'pino';
+import { RequestScope } from '../common/request-scope.js';
 
 export const REQUEST_ID_HEADER = 'X-Request-Id';
 
@@ -16,14 +15,12 @@ const MAX_PATH_LENGTH = 512;
 
 type LoggedRequest = IncomingMessage & { user?: { issuer?: string } };
 
-const requestIds = new AsyncLocalStorage<string>();
-
 /**
  * pino's mixin: every line logged while a request is handled (guard refusals, audit lines of the
  * operations it started…) carries its id, without a child logger per request.
  */
 export function requestIdField(): { reqId?: string } {
-  const reqId = requestIds.getStore();
+  const reqId = RequestScope.id();
   return reqId === undefined ? {} : { reqId };
 }
 
@@ -62,18 +59,10 @@ export function requestLevel(request: LoggedRequest, response: ServerResponse): 
 export class RequestLogger {
   constructor(private readonly root: Logger) {}
 
-  /** Hooked first, so that requests refused before any route (bodies too large, unknown paths) get their line and id too. */
-  register(fastify: FastifyInstance): void {
-    fastify.addHook('onRequest', (request, reply, done) => requestIds.run(this.track(request.raw, reply.raw), done));
-  }
-
-  /** Gives the request its id, sends it back as X-Request-Id and logs the request once it is over. */
-  track(request: LoggedRequest, response: ServerResponse): string {
+  /** Logs the request (whose id the HTTP server gave it) once it is over: answered, or its client gone. */
+  track(reqId: string, request: LoggedRequest, response: ServerResponse): void {
     const started = Date.now();
-    const reqId = requestIdFrom(request.headers['x-request-id']);
-    response.setHeader(REQUEST_ID_HEADER, reqId);
     response.once('close', () => this.write(reqId, request, response, Date.now() - started));
-    return reqId;
   }
 
   private write(reqId: string, request: LoggedRequest, response: ServerResponse, durationMs: number): void {
