@@ -67,6 +67,9 @@ export function createHttpAdapter({ https, requestLogger }: HttpOptions = {}): F
     keepAliveTimeout: 65_000,
     // Node's own default, which Fastify turns off: a whole request must arrive within 5 minutes.
     requestTimeout: 300_000,
+    // While shutting down, requests on open connections are still answered (with Connection: close), as
+    // under Express, rather than with Fastify's JSON 503.
+    return503OnClosing: false,
     // Node's request line and headers stop at 16 KiB (431), so no id can be longer.
     routerOptions: { caseSensitive: false, ignoreTrailingSlash: true, maxParamLength: 16 * 1024 },
   });
