@@ -1,6 +1,6 @@
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { fastify, type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
-import { STATUS_CODES } from 'node:http';
+import { type ServerResponse, STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { HeketiPrincipal } from '../auth/heketi-jwt.strategy.js';
 import { REQUEST_ID_HEADER, requestIdFrom, type RequestLogger } from '../logging/request-logger.js';
@@ -30,9 +30,12 @@ function undecodableSegment(url: string): string {
 
 const CLIENT_ERROR_STATUS: Record<string, number> = { ERR_HTTP_REQUEST_TIMEOUT: 408, HPE_CHUNK_EXTENSIONS_OVERFLOW: 413, HPE_HEADER_OVERFLOW: 431 };
 
-/** What Node itself answers to a request it cannot parse (Fastify would answer JSON): a bare status line. */
-function answerClientError(error: NodeJS.ErrnoException, socket: Socket): void {
-  if (socket.writable && socket.bytesWritten === 0) {
+/**
+ * What Node itself answers to a request it cannot parse (Fastify would answer JSON): a bare status
+ * line, unless a response on the connection is already under way.
+ */
+function answerClientError(error: NodeJS.ErrnoException, socket: Socket & { _httpMessage?: ServerResponse | null }): void {
+  if (socket.writable && !socket._httpMessage?.headersSent) {
     const status = CLIENT_ERROR_STATUS[error.code ?? ''] ?? 400;
     socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\n\r\n`);
   }
