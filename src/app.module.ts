@@ -1,9 +1,8 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { APP_FILTER, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
+import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { AuthModule } from './auth/auth.module.js';
 import { ClustersModule } from './clusters/clusters.module.js';
 import { HeketiExceptionFilter } from './common/heketi-exception.filter.js';
-import { HeketiResponseInterceptor } from './common/heketi-response.interceptor.js';
 import { HeketiValidationPipe } from './common/validation.js';
 import { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
@@ -21,7 +20,6 @@ export class AppModule {
       module: AppModule,
       providers: [
         { provide: APP_FILTER, useClass: HeketiExceptionFilter },
-        { provide: APP_INTERCEPTOR, useClass: HeketiResponseInterceptor },
         { provide: APP_PIPE, useClass: HeketiValidationPipe },
       ],
     };

@@ -1,11 +1,8 @@
-import type { INestApplication } from '@nestjs/common';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
-import { dropDeeplyNestedBody } from './common/body-depth.middleware.js';
-import { BackendCalls } from './gluster/backend-calls.js';
-import { heketiBodyErrors, heketiJsonBody } from './common/heketi-body.middleware.js';
 import { HEKETI_UI_SCHEME, HEKETI_UI_SCHEME_DESCRIPTION, heketiRequestInterceptor } from './docs/heketi-request-signer.js';
 
-export function buildOpenApi(app: INestApplication): OpenAPIObject {
+export function buildOpenApi(app: NestFastifyApplication): OpenAPIObject {
   const config = new DocumentBuilder()
     .setOpenAPIVersion('3.0.3')
     .setTitle('piragua')
@@ -28,14 +25,8 @@ export function buildOpenApi(app: INestApplication): OpenAPIObject {
   });
 }
 
-/** Everything main.ts and the tests share: body parsing and the OpenAPI document with its UI. */
-export function setupApp(app: INestApplication): void {
-  const express = app.getHttpAdapter().getInstance() as { set(name: string, value: unknown): void };
-  // ETags would hash every large list response; Heketi sends none.
-  express.set('etag', false);
-  express.set('x-powered-by', false);
-  app.use((_request: unknown, _response: unknown, next: () => void) => BackendCalls.inRequest(next));
-  app.use(heketiJsonBody, heketiBodyErrors, dropDeeplyNestedBody);
+/** What main.ts adds to the app beyond its HTTP adapter (common/http-adapter.ts): the OpenAPI document with its UI. */
+export function setupApp(app: NestFastifyApplication): void {
   SwaggerModule.setup('docs', app, buildOpenApi(app), {
     customSiteTitle: 'piragua API',
     jsonDocumentUrl: 'docs-json',

@@ -1,14 +1,16 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { readFileSync } from 'node:fs';
 import { createSecureContext } from 'node:tls';
 import { AppModule } from './app.module.js';
 import { setupApp } from './app.setup.js';
+import { createHttpAdapter } from './common/http-adapter.js';
 import type { AppConfig } from './config/app-config.js';
 import { buildAppConfig } from './config/config.module.js';
 import { InvalidEnvironmentError } from './config/env.js';
-import { requestLogger } from './logging/request-logger.middleware.js';
+import { RequestLogger } from './logging/request-logger.js';
 import { nestLoggerFor, rootLoggerFor } from './logging/root-logger.js';
 
 function loadConfigOrExit(): AppConfig {
@@ -71,23 +73,19 @@ function announceGeneratedKey(config: AppConfig): void {
 
 async function bootstrap(): Promise<void> {
   const config = loadConfigOrExit();
-  const httpsOptions = loadTlsOrExit(config);
+  const https = loadTlsOrExit(config);
+  const adapter = createHttpAdapter({ https, requestLogger: new RequestLogger(rootLoggerFor(config)) });
   // Given at creation, not buffered: even a failing start-up logs through pino, in LOG_FORMAT.
-  const app = await NestFactory.create(AppModule.forRoot(config), { bodyParser: false, httpsOptions, logger: nestLoggerFor(config) });
-  // Ahead of the body parsers, so that a request they refuse still gets its request line and id.
-  app.use(requestLogger(rootLoggerFor(config)));
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, { bodyParser: false, logger: nestLoggerFor(config) });
   setupApp(app);
-  // Longer than the idle timeouts of common clients and load balancers, so a reused connection is
-  // not closed by us just as a client sends on it.
-  const server = app.getHttpServer() as { headersTimeout: number; keepAliveTimeout: number };
-  server.keepAliveTimeout = 65_000;
-  server.headersTimeout = 66_000;
+  // Node closes a connection whose headers take this long; just past the keep-alive timeout, as Node wants.
+  app.getHttpServer().headersTimeout = 66_000;
   await app.listen(config.http.port, config.http.listenAddress);
   if (config.auth.adminKeyGenerated) {
     announceGeneratedKey(config);
   }
   const address = `${config.http.listenAddress}:${config.http.port}`;
-  new Logger('Bootstrap').log(`piragua (${config.backend} backend) listening on ${httpsOptions ? `https://${address}` : address}`);
+  new Logger('Bootstrap').log(`piragua (${config.backend} backend) listening on ${https ? `https://${address}` : address}`);
 }
 
 bootstrap().catch((error: unknown) => {

@@ -1,6 +1,7 @@
-import { Controller, Get, HttpCode, INestApplication, Param, Post, Req } from '@nestjs/common';
+import { Controller, Get, HttpCode, Param, Post, Req } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
-import type { Request } from 'express';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyRequest } from 'fastify';
 import jwt from 'jsonwebtoken';
 import { createHmac, generateKeyPairSync } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -20,7 +21,7 @@ import { UserAllowed } from './user-allowed.decorator.js';
 const NOW = 1_700_000_000;
 const QUEUE_ID = '0123456789abcdef0123456789abcdef';
 
-function issuerOf(request: Request): string {
+function issuerOf(request: FastifyRequest): string {
   return (request.user as HeketiPrincipal).issuer;
 }
 
@@ -34,24 +35,24 @@ class SpecController {
 
   @Get('volumes')
   @UserAllowed()
-  list(@Req() request: Request): string {
+  list(@Req() request: FastifyRequest): string {
     return `list as ${issuerOf(request)}`;
   }
 
   @Post('volumes')
   @HttpCode(200)
   @UserAllowed()
-  create(@Req() request: Request): string {
+  create(@Req() request: FastifyRequest): string {
     return `create as ${issuerOf(request)}`;
   }
 
   @Get('volumes/:id')
-  info(@Param('id') id: string, @Req() request: Request): string {
+  info(@Param('id') id: string, @Req() request: FastifyRequest): string {
     return `info ${id} as ${issuerOf(request)}`;
   }
 
   @Get('queue/:id')
-  poll(@Param('id') id: string, @Req() request: Request): string {
+  poll(@Param('id') id: string, @Req() request: FastifyRequest): string {
     return `poll ${id} as ${issuerOf(request)}`;
   }
 }
@@ -77,7 +78,7 @@ function claimsAt(method: string, path: string, extra: Record<string, unknown> =
 }
 
 describe(HeketiAuthGuard.name, () => {
-  let app: INestApplication;
+  let app: NestFastifyApplication;
   let baseUrl: string;
 
   beforeAll(async () => {

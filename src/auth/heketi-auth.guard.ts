@@ -1,7 +1,7 @@
 import { ExecutionContext, Injectable, Logger } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import jwt from 'jsonwebtoken';
 import { PiraguaError } from '../common/piragua.error.js';
 import { IS_PUBLIC_KEY } from '../common/public.decorator.js';
@@ -31,7 +31,7 @@ function forLog(value: string, max = 200): string {
 }
 
 /** The `iss` claim as the client sent it, read without verifying anything; for the log only. */
-function claimedIssuer(request: Request): string | undefined {
+function claimedIssuer(request: FastifyRequest): string | undefined {
   const token = bearerToken(request);
   if (token === null) {
     return undefined;
@@ -61,7 +61,7 @@ export class HeketiAuthGuard extends AuthGuard('heketi-jwt') {
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, targets)) {
       return true;
     }
-    const request = context.switchToHttp().getRequest<Request>();
+    const request = context.switchToHttp().getRequest<FastifyRequest>();
     try {
       return await this.authenticate(context, request);
     } catch (error) {
@@ -80,7 +80,7 @@ export class HeketiAuthGuard extends AuthGuard('heketi-jwt') {
     return user;
   }
 
-  private async authenticate(context: ExecutionContext, request: Request): Promise<boolean> {
+  private async authenticate(context: ExecutionContext, request: FastifyRequest): Promise<boolean> {
     if (!request.headers.authorization?.trim()) {
       throw tokenNotFound();
     }
@@ -88,7 +88,7 @@ export class HeketiAuthGuard extends AuthGuard('heketi-jwt') {
       throw badAuthorizationHeader();
     }
     await super.canActivate(context);
-    const principal = request.user as HeketiPrincipal;
+    const principal = request.user!;
     if (principal.issuer !== 'admin' && !this.reflector.getAllAndOverride<boolean>(USER_ALLOWED_KEY, [context.getHandler(), context.getClass()])) {
       throw adminRequired();
     }
@@ -96,10 +96,10 @@ export class HeketiAuthGuard extends AuthGuard('heketi-jwt') {
   }
 
   /** One line per refused request, for operators: what was refused and why, never the token or a key. */
-  private logRejection(request: Request, error: unknown): void {
+  private logRejection(request: FastifyRequest, error: unknown): void {
     const reason = error instanceof PiraguaError ? error.message : 'authentication failed unexpectedly';
     const issuer = claimedIssuer(request);
     const from = issuer === undefined ? '' : ` from issuer ${forLog(issuer, 40)}`;
-    this.logger.warn(`Refused ${forLog(request.method, 20)} ${forLog(request.path)}${from}: ${forLog(reason)}`);
+    this.logger.warn(`Refused ${forLog(request.method, 20)} ${forLog(request.url.split('?', 1)[0]!)}${from}: ${forLog(reason)}`);
   }
 }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import { createSecretKey, type KeyObject } from 'node:crypto';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import jwt from 'jsonwebtoken';
 import { Strategy } from 'passport-jwt';
 import { AppConfig } from '../config/app-config.js';
@@ -14,6 +14,13 @@ export interface HeketiPrincipal {
   issuer: Issuer;
 }
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set by HeketiAuthGuard (through passport) once the token checked out. */
+    user?: HeketiPrincipal;
+  }
+}
+
 interface HeketiClaims {
   exp?: unknown;
   iat?: unknown;
@@ -24,7 +31,7 @@ interface HeketiClaims {
 const HMAC_ALGORITHMS: jwt.Algorithm[] = ['HS256', 'HS384', 'HS512'];
 
 /** The token after the scheme; HeketiAuthGuard has already checked the header's shape. */
-export function bearerToken(request: Request): string | null {
+export function bearerToken(request: FastifyRequest): string | null {
   const parts = (request.headers.authorization ?? '').trim().split(/\s+/);
   return parts.length === 2 && parts[0]!.toLowerCase() === 'bearer' ? parts[1]! : null;
 }
@@ -49,7 +56,7 @@ export class HeketiJwtStrategy extends PassportStrategy(Strategy, 'heketi-jwt') 
       ignoreExpiration: true,
       jwtFromRequest: bearerToken,
       passReqToCallback: true,
-      secretOrKeyProvider: (_request: Request, rawToken: string, done: (error: Error | null, key?: string | Buffer) => void) => {
+      secretOrKeyProvider: (_request: FastifyRequest, rawToken: string, done: (error: Error | null, key?: string | Buffer) => void) => {
         try {
           // passport-jwt's types predate KeyObject; it hands the key to jsonwebtoken, which takes one.
           done(null, this.keyFor(rawToken) as unknown as Buffer);
@@ -62,7 +69,7 @@ export class HeketiJwtStrategy extends PassportStrategy(Strategy, 'heketi-jwt') 
     this.keys = { admin: createSecretKey(Buffer.from(adminKey)), user: userKey === undefined ? undefined : createSecretKey(Buffer.from(userKey)) };
   }
 
-  validate(request: Request, claims: HeketiClaims): HeketiPrincipal {
+  validate(request: FastifyRequest, claims: HeketiClaims): HeketiPrincipal {
     const now = Math.floor(Date.now() / 1000);
     if (typeof claims.exp !== 'number') {
       throw invalidToken('Token missing exp claim');

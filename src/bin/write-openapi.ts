@@ -1,8 +1,10 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { readFile, writeFile } from 'node:fs/promises';
 import { AppModule } from '../app.module.js';
 import { buildOpenApi } from '../app.setup.js';
+import { createHttpAdapter } from '../common/http-adapter.js';
 import { AppConfig } from '../config/app-config.js';
 import { loadEnv } from '../config/env.js';
 
@@ -13,7 +15,7 @@ import { loadEnv } from '../config/env.js';
 async function main(): Promise<void> {
   const check = process.argv.includes('--check');
   const target = process.argv.filter((arg) => !arg.startsWith('--')).at(-1) ?? 'openapi.json';
-  const app = await NestFactory.create(AppModule.forRoot(new AppConfig(loadEnv({}))), { logger: false, preview: true });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(new AppConfig(loadEnv({}))), createHttpAdapter(), { logger: false, preview: true });
   const document = `${JSON.stringify(buildOpenApi(app), null, 2)}\n`;
   await app.close();
   if (!check) {

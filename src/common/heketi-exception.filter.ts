@@ -1,5 +1,5 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger, NotFoundException } from '@nestjs/common';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ErrorCode, PiraguaError } from './piragua.error.js';
 
 const STATUS_BY_CODE: Record<ErrorCode, number> = {
@@ -18,20 +18,26 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
 };
 
 /** Writes an error the way Go's http.Error does, which is what Heketi's clients parse. */
-export function sendPlainError(response: Response, status: number, message: string, retryAfterSeconds?: number): void {
+export function sendPlainError(reply: FastifyReply, status: number, message: string, retryAfterSeconds?: number): void {
   const body = `${message}\n`;
-  response.status(status);
-  response.setHeader('Content-Type', 'text/plain; charset=utf-8');
-  response.setHeader('X-Content-Type-Options', 'nosniff');
-  response.setHeader('Content-Length', Buffer.byteLength(body));
+  reply.code(status).header('Content-Type', 'text/plain; charset=utf-8').header('X-Content-Type-Options', 'nosniff');
+  reply.header('Content-Length', Buffer.byteLength(body));
   if (retryAfterSeconds !== undefined) {
-    response.setHeader('Retry-After', String(retryAfterSeconds));
+    reply.header('Retry-After', String(retryAfterSeconds));
   }
-  response.end(body);
+  void reply.send(body);
 }
 
 function isHealthReport(body: unknown): boolean {
   return typeof body === 'object' && body !== null && 'status' in body && 'details' in body;
+}
+
+/** No route serves it: Nest's 404, or a path the Swagger UI file server refuses (`..`, NUL; serve-static let those fall through). */
+function isUnknownPath(exception: unknown): boolean {
+  if (exception instanceof NotFoundException) {
+    return exception.message.startsWith('Cannot ');
+  }
+  return exception instanceof HttpException && exception.getStatus() === HttpStatus.FORBIDDEN && exception.cause !== undefined;
 }
 
 /** The one place where failures become HTTP: Heketi-style plain-text bodies, never a stack trace or a path. */
@@ -41,16 +47,16 @@ export class HeketiExceptionFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
-    const request = http.getRequest<Request>();
-    const response = http.getResponse<Response>();
-    if (response.headersSent) {
+    const request = http.getRequest<FastifyRequest>();
+    const response = http.getResponse<FastifyReply>();
+    if (response.sent || response.raw.headersSent) {
       return;
     }
     if (exception instanceof PiraguaError) {
       sendPlainError(response, STATUS_BY_CODE[exception.code], exception.message, exception.retryAfterSeconds);
       return;
     }
-    if (exception instanceof NotFoundException && exception.message.startsWith('Cannot ')) {
+    if (isUnknownPath(exception)) {
       // Heketi authenticates before routing, so an anonymous request for an unknown path is a 401.
       const anonymous = !request.headers.authorization;
       sendPlainError(response, anonymous ? 401 : 404, anonymous ? 'Required authorization token not found' : 'Invalid path or request');
@@ -58,7 +64,12 @@ export class HeketiExceptionFilter implements ExceptionFilter {
     }
     if (exception instanceof HttpException && isHealthReport(exception.getResponse())) {
       // Terminus' 503 carries the per-check report operators and probes read.
-      response.status(exception.getStatus()).json(exception.getResponse());
+      void response.code(exception.getStatus()).header('Content-Type', 'application/json; charset=utf-8').send(JSON.stringify(exception.getResponse()));
+      return;
+    }
+    if (exception instanceof HttpException && exception.getStatus() === HttpStatus.PAYLOAD_TOO_LARGE) {
+      // Fastify's own words for a body past the limit; body-parser's were these.
+      sendPlainError(response, HttpStatus.PAYLOAD_TOO_LARGE, 'request body too large');
       return;
     }
     if (exception instanceof HttpException) {
@@ -66,7 +77,7 @@ export class HeketiExceptionFilter implements ExceptionFilter {
       sendPlainError(response, status, status >= 500 ? 'Internal Server Error' : exception.message);
       return;
     }
-    this.logger.error(`${request.method} ${request.path} failed`, exception instanceof Error ? exception.stack : String(exception));
+    this.logger.error(`${request.method} ${request.url.split('?', 1)[0]} failed`, exception instanceof Error ? exception.stack : String(exception));
     sendPlainError(response, HttpStatus.INTERNAL_SERVER_ERROR, 'Internal Server Error');
   }
 }

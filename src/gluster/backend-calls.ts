@@ -1,5 +1,5 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { Subject } from 'rxjs';
+import { RequestScope } from '../common/request-scope.js';
 import { GATEWAY_METHODS, GlusterGateway } from './gluster.gateway.js';
 
 /** Whether storage work was started by an HTTP request (the client waits on it) or by a timer. */
@@ -11,7 +11,6 @@ export interface BackendCallEvent {
 }
 
 const STORAGE_METHODS = new Set<string | symbol>(Object.entries(GATEWAY_METHODS).flatMap(([method, reaches]) => (reaches === 'storage' ? [method] : [])));
-const requestScope = new AsyncLocalStorage<true>();
 
 /**
  * Counts every gateway call that touches storage, by method and origin, so anyone can check with
@@ -19,11 +18,6 @@ const requestScope = new AsyncLocalStorage<true>();
  */
 export class BackendCalls {
   readonly calls = new Subject<BackendCallEvent>();
-
-  /** Runs one HTTP request's handling, so the calls it makes count as `request`. */
-  static inRequest<T>(handle: () => T): T {
-    return requestScope.run(true, handle);
-  }
 
   /** The gateway with every storage method counted; `this` inside stays the real gateway. */
   counted<T extends GlusterGateway>(gateway: T): T {
@@ -37,7 +31,7 @@ export class BackendCalls {
           return value.bind(target);
         }
         return (...args: unknown[]) => {
-          this.calls.next({ method: String(property), origin: requestScope.getStore() ? 'request' : 'background' });
+          this.calls.next({ method: String(property), origin: RequestScope.id() === undefined ? 'background' : 'request' });
           return value.apply(target, args);
         };
       },

@@ -2,6 +2,7 @@ import { Logger as NestPinoLogger, PinoLogger, type Params } from 'nestjs-pino';
 import { pino, type DestinationStream, type Logger } from 'pino';
 import pinoPretty from 'pino-pretty';
 import type { AppConfig } from '../config/app-config.js';
+import { requestIdField } from './request-logger.js';
 
 /**
  * Nothing logs these today; they are censored in case someone ever logs a request's headers or
@@ -37,6 +38,7 @@ export function createRootLogger(log: AppConfig['log'], destination?: Destinatio
   return pino(
     {
       level: log.level,
+      mixin: requestIdField,
       redact: { censor: '[redacted]', paths: REDACTED_PATHS },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
@@ -57,12 +59,12 @@ export function rootLoggerFor(config: AppConfig): Logger {
 }
 
 /**
- * nestjs-pino's parameters. `useExisting`: the request logger is mounted by main.ts ahead of the
- * body parsers (see request-logger.middleware.ts), so nestjs-pino only binds each request's child logger to
- * the code handling it, and Nest's `Logger` calls made there carry the request id.
+ * nestjs-pino's parameters: its loggers write through the root logger, and it mounts no middleware
+ * (`forRoutes: []`), since the request logger (request-logger.ts) logs requests and the root
+ * logger's mixin gives every line logged while handling one its request id.
  */
 export function nestPinoParams(config: AppConfig): Params {
-  return { pinoHttp: { logger: rootLoggerFor(config), wrapSerializers: false }, useExisting: true };
+  return { forRoutes: [], pinoHttp: { logger: rootLoggerFor(config), wrapSerializers: false }, useExisting: true };
 }
 
 /** Nest's LoggerService over the root logger, for `NestFactory.create`: every `new Logger(X.name)` then writes pino lines with a `context`. */

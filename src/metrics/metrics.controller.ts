@@ -1,6 +1,6 @@
 import { Controller, Get, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { HeketiEndpoint } from '../common/heketi-endpoint.decorator.js';
 import { Public } from '../common/public.decorator.js';
 import { MetricsService } from './metrics.service.js';
@@ -13,8 +13,8 @@ export class MetricsController {
   constructor(private readonly metrics: MetricsService) {}
 
   /**
-   * Sent through `@Res()` because Prometheus wants its own content type (`version=0.0.4`), which the
-   * global interceptor would replace with the plain `text/plain` it gives every string.
+   * Sent through `@Res()` because Prometheus wants its own content type (`version=0.0.4`), which
+   * the registry gives with the body; a returned string would be sent as plain `text/plain`.
    */
   @Get()
   @Public()
@@ -27,9 +27,8 @@ export class MetricsController {
     summary: 'Prometheus metrics',
   })
   @ApiOkResponse({ content: { 'text/plain; version=0.0.4': { example: EXAMPLE, schema: { type: 'string' } } }, description: 'The metrics' })
-  async scrape(@Res() response: Response): Promise<void> {
+  async scrape(@Res() reply: FastifyReply): Promise<void> {
     const { body, contentType } = await this.metrics.scrape();
-    response.setHeader('Content-Type', contentType);
-    response.send(body);
+    void reply.header('Content-Type', contentType).send(body);
   }
 }

@@ -6,6 +6,7 @@ import { createTestingContext } from '../../test/factories/nest-app.factory.js';
 import { volumeRecord } from '../../test/factories/records.factory.js';
 import { FakeGlusterGateway, fakeCluster } from '../../test/fakes/fake-gluster.gateway.js';
 import { exposedNames, parsePrometheusText, ParsedMetrics, samplesOf, valueOf } from '../../test/prometheus-text.js';
+import { RequestScope } from '../common/request-scope.js';
 import { AppConfig } from '../config/app-config.js';
 import { GlusterCli, GlusterCommandEvent } from '../gluster/gluster-cli.js';
 import { BackendCalls } from '../gluster/backend-calls.js';
@@ -275,8 +276,8 @@ describe(MetricsService.name, () => {
     const gateway = backendCalls.counted(new FakeGlusterGateway([GV0]));
     gateway.clusters();
     await gateway.loadVolume(GV0.id, ALPHA.id);
-    await BackendCalls.inRequest(() => gateway.loadVolume(GV0.id, ALPHA.id));
-    await BackendCalls.inRequest(() => gateway.loadVolume(GV0.id, ALPHA.id));
+    await RequestScope.run('r1', () => gateway.loadVolume(GV0.id, ALPHA.id));
+    await RequestScope.run('r2', () => gateway.loadVolume(GV0.id, ALPHA.id));
     const metrics = await scrape();
     expect(metrics.types.get('piragua_backend_calls_total')).toBe('counter');
     expect(valueOf(metrics, 'piragua_backend_calls_total', { method: 'loadVolume', origin: 'background' })).toBe(1);

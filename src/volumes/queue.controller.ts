@@ -1,6 +1,6 @@
 import { Controller, Get, Param, Res } from '@nestjs/common';
 import { ApiResponse, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { HeketiEndpoint } from '../common/heketi-endpoint.decorator.js';
 import { sendPlainError } from '../common/heketi-exception.filter.js';
 import { HeketiIdPipe } from '../common/heketi-id.pipe.js';
@@ -22,20 +22,17 @@ export class QueueController {
   @ApiResponse({ description: 'Still running: empty body with `X-Pending: true`', status: 200 })
   @ApiResponse({ description: 'Done: `Location` is the volume', status: 303 })
   @ApiResponse({ description: 'Done, nothing to show (delete)', status: 204 })
-  async poll(@Param('id', HeketiIdPipe) id: string, @Res() response: Response): Promise<void> {
+  async poll(@Param('id', HeketiIdPipe) id: string, @Res() reply: FastifyReply): Promise<void> {
     const status = await this.operations.status(id);
     if (status.state === 'pending') {
-      response.status(200).setHeader('X-Pending', 'true');
-      response.end();
+      void reply.code(200).header('X-Pending', 'true').send();
     } else if (status.state === 'failed') {
-      sendPlainError(response, 500, status.message);
+      sendPlainError(reply, 500, status.message);
     } else if (status.location) {
       const body = `<a href="${status.location}">See Other</a>.\n\n`;
-      response.status(303).setHeader('Location', status.location);
-      response.setHeader('Content-Type', 'text/html; charset=utf-8');
-      response.end(body);
+      void reply.code(303).header('Location', status.location).header('Content-Type', 'text/html; charset=utf-8').send(body);
     } else {
-      response.status(204).end();
+      void reply.code(204).send();
     }
   }
 }

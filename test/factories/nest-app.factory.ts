@@ -1,6 +1,8 @@
-import { DynamicModule, INestApplication, INestApplicationContext, Module, ModuleMetadata } from '@nestjs/common';
+import { DynamicModule, INestApplicationContext, Module, ModuleMetadata } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { AddressInfo } from 'node:net';
+import { createHttpAdapter } from '../../src/common/http-adapter.js';
 
 @Module({})
 class SpecModule {}
@@ -19,9 +21,9 @@ export function createTestingContext(metadata: ModuleMetadata): Promise<INestApp
   return NestFactory.createApplicationContext(specModule(metadata), OPTIONS);
 }
 
-/** Builds an HTTP app from `metadata` and listens on an ephemeral loopback port. */
-export async function listenTestingApp(metadata: ModuleMetadata): Promise<{ app: INestApplication; baseUrl: string }> {
-  const app = await NestFactory.create(specModule(metadata), OPTIONS);
+/** Builds an HTTP app from `metadata` on the service's own HTTP adapter and listens on an ephemeral loopback port. */
+export async function listenTestingApp(metadata: ModuleMetadata): Promise<{ app: NestFastifyApplication; baseUrl: string }> {
+  const app = await NestFactory.create<NestFastifyApplication>(specModule(metadata), createHttpAdapter(), { ...OPTIONS, bodyParser: false });
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as AddressInfo;
   return { app, baseUrl: `http://127.0.0.1:${port}` };
