@@ -1,9 +1,10 @@
 /**
  * Provisioning on a real glusterd: piragua's creates and deletes through the HTTP API, against a
  * serial loop of the raw commands they stand for, measured in the same run; then the same with a
- * warm pool of pre-made quota directories. Several runs; the table shows each row's median.
+ * warm pool of pre-made quota directories. Clients behave like Heketi's (async, poll every 400 ms,
+ * fresh JWT per request). Several runs; the table shows each row's median.
  *
- *   npm run bench:gluster -- [--n 100] [--runs 3] [--pool 16]
+ *   npm run bench:gluster -- [--n 100] [--runs 3] [--pool 100]
  */
 import { mkdir, rm } from 'node:fs/promises';
 import { mkdtempSync, readdirSync } from 'node:fs';
@@ -21,7 +22,7 @@ const { values } = parseArgs({
   options: {
     n: { default: '100', type: 'string' },
     out: { default: 'bench/results/provision.json', type: 'string' },
-    pool: { default: '16', type: 'string' },
+    pool: { default: '100', type: 'string' },
     runs: { default: '3', type: 'string' },
   },
 });
@@ -30,9 +31,56 @@ const POOL = Number(values.pool);
 
 interface Row {
   concurrency: number;
+  /** Mean time the service spent on one operation: its POST/DELETE answered, plus the operation's own duration from its histogram. */
+  'server ms'?: number;
+  /** Mean duration of piragua's `quota limit-usage` / `quota remove` calls during the row (lock retries included). */
+  'gluster call ms'?: number;
+  'mean ms'?: number;
   'median ms': number;
   name: string;
   'volumes/s': number;
+}
+
+/** Sum and count of piragua's gluster calls of one subcommand so far, from its own histogram. */
+async function glusterCalls(server: PiraguaProcess, subcommand: string): Promise<{ count: number; seconds: number }> {
+  const metrics = parsePrometheusText(await (await fetch(`${server.url}/metrics`)).text());
+  const labels = { outcome: 'ok', subcommand };
+  return {
+    count: valueOf(metrics, 'piragua_gluster_command_duration_seconds_count', labels) ?? 0,
+    seconds: valueOf(metrics, 'piragua_gluster_command_duration_seconds_sum', labels) ?? 0,
+  };
+}
+
+/** Sum and count of the service's succeeded operations of one kind so far. */
+async function operations(server: PiraguaProcess, kind: string): Promise<{ count: number; seconds: number }> {
+  const metrics = parsePrometheusText(await (await fetch(`${server.url}/metrics`)).text());
+  const labels = { kind, result: 'succeeded' };
+  return {
+    count: valueOf(metrics, 'piragua_operation_duration_seconds_count', labels) ?? 0,
+    seconds: valueOf(metrics, 'piragua_operation_duration_seconds_sum', labels) ?? 0,
+  };
+}
+
+/**
+ * Runs a row and adds what the service itself measured meanwhile: the mean time per operation
+ * (request answered + operation run, without the client's polling interval) and the mean
+ * duration of its gluster calls. A client polling every few milliseconds would perturb exactly
+ * what it measures on these 2-core machines, so server time is read from the service's histograms.
+ */
+async function withServerTime(server: PiraguaProcess, kind: string, measure: (acceptedMs: number[]) => Promise<Row>): Promise<Row> {
+  const subcommand = kind === 'create' ? 'volume quota limit-usage' : 'volume quota remove';
+  const [callsBefore, opsBefore] = [await glusterCalls(server, subcommand), await operations(server, kind)];
+  const acceptedMs: number[] = [];
+  const measured = await measure(acceptedMs);
+  const [callsAfter, opsAfter] = [await glusterCalls(server, subcommand), await operations(server, kind)];
+  const calls = callsAfter.count - callsBefore.count;
+  const ops = opsAfter.count - opsBefore.count;
+  const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
+  return {
+    ...measured,
+    'gluster call ms': calls > 0 ? Math.round(((callsAfter.seconds - callsBefore.seconds) * 1000) / calls) : 0,
+    'server ms': Math.round(mean(acceptedMs) + ((opsAfter.seconds - opsBefore.seconds) * 1000) / ops),
+  };
 }
 
 async function gluster(args: string[]): Promise<void> {
@@ -43,8 +91,9 @@ async function gluster(args: string[]): Promise<void> {
 }
 
 function row(name: string, concurrency: number, result: { durations: number[]; wallMs: number }): Row {
-  const measured = {
+  const measured: Row = {
     concurrency,
+    'mean ms': Math.round(result.durations.reduce((sum, value) => sum + value, 0) / result.durations.length),
     'median ms': Math.round(median(result.durations)),
     name,
     'volumes/s': Number(((result.durations.length * 1000) / result.wallMs).toFixed(2)),
@@ -71,7 +120,8 @@ async function rawBaseline(volume: GlusterTestVolume, mount: string, run: number
     await gluster(['volume', 'quota', volume.volume, 'remove', `/raw${run}_${index}`]);
     await rm(join(mount, `raw${run}_${index}`), { force: true, recursive: true });
   }));
-  return [create, remove];
+  // The loop itself is all the time these commands take: their "server" time.
+  return [create, remove].map((measured) => ({ ...measured, 'server ms': measured['mean ms'] }));
 }
 
 /**
@@ -79,29 +129,30 @@ async function rawBaseline(volume: GlusterTestVolume, mount: string, run: number
  * (async, fresh JWT per request). Deletes are timed to their 204, and separately until the
  * background purge has emptied the trash (quota removal included).
  */
-async function throughApi(server: PiraguaProcess, mountPoint: string, label: string, pairs: [number, number][]): Promise<Row[]> {
+async function throughApi(server: PiraguaProcess, mountPoint: string, label: string, concurrencies: number[], n = N): Promise<Row[]> {
   const client = new HeketiClient(server.url, ADMIN_KEY);
   const rows: Row[] = [];
-  for (const [concurrency, pollMs] of pairs) {
-    const polling = pollMs === 10 ? 'poll 10 ms' : `Heketi client, poll ${pollMs} ms`;
+  for (const concurrency of concurrencies) {
     const ids: string[] = [];
-    rows.push(row(`piragua create${label} (${polling})`, concurrency, await pool(N, concurrency, async () => {
-      const { final } = await client.async('POST', '/volumes', { size: 1 }, pollMs);
+    rows.push(await withServerTime(server, 'create', async (acceptedMs) => row(`piragua create${label}`, concurrency, await pool(n, concurrency, async () => {
+      const { acceptedMs: answered, final } = await client.async('POST', '/volumes', { size: 1 });
       if (final.status !== 200) {
         throw new Error(`create failed: ${final.status} ${final.body}`);
       }
+      acceptedMs.push(answered);
       ids.push(final.json().id);
-    })));
+    }))));
     const started = performance.now();
-    rows.push(row(`piragua delete${label} (${polling})`, concurrency, await pool(ids.length, concurrency, async (index) => {
-      const { final } = await client.async('DELETE', `/volumes/${ids[index]}`, undefined, pollMs);
+    rows.push(await withServerTime(server, 'delete', async (acceptedMs) => row(`piragua delete${label}`, concurrency, await pool(ids.length, concurrency, async (index) => {
+      const { acceptedMs: answered, final } = await client.async('DELETE', `/volumes/${ids[index]}`);
       if (final.status !== 204) {
         throw new Error(`delete failed: ${final.status} ${final.body}`);
       }
-    })));
+      acceptedMs.push(answered);
+    }))));
     await until(() => readdirSync(join(mountPoint, '.piragua', 'trash')).length === 0, 600_000, 'the trash to be purged');
     const purgedMs = performance.now() - started;
-    rows.push({ concurrency, 'median ms': NaN, name: `piragua delete${label} until purged (${polling})`, 'volumes/s': Number(((ids.length * 1000) / purgedMs).toFixed(2)) });
+    rows.push({ concurrency, 'median ms': NaN, name: `piragua delete${label}, until purged`, 'volumes/s': Number(((ids.length * 1000) / purgedMs).toFixed(2)) });
   }
   return rows;
 }
@@ -124,13 +175,14 @@ async function oneRun(volume: GlusterTestVolume, rawMount: string, mountDir: str
   const rows = await rawBaseline(volume, rawMount, run);
   let server = await PiraguaProcess.start(env);
   try {
-    rows.push(...(await throughApi(server, mountPoint, '', [[1, 10], [1, 400], [16, 400]])));
+    rows.push(...(await throughApi(server, mountPoint, '', [1, 16])));
     await server.stop();
     server = await PiraguaProcess.start({ ...env, PIRAGUA_WARM_POOL: `1:${POOL}` });
     await until(async () => (await readyPool(server)) >= POOL, 600_000, 'the warm pool to fill');
-    rows.push(...(await throughApi(server, mountPoint, `, pool of ${POOL}`, [[1, 10]])));
+    // Within the pool's size, so that every create of the row claims a pooled directory.
+    rows.push(...(await throughApi(server, mountPoint, `, pool of ${POOL}`, [1], Math.min(N, POOL))));
     await until(async () => (await readyPool(server)) >= POOL, 600_000, 'the warm pool to refill');
-    rows.push(...(await throughApi(server, mountPoint, `, pool of ${POOL}`, [[16, 400]])));
+    rows.push(...(await throughApi(server, mountPoint, `, pool of ${POOL}`, [16])));
   } finally {
     await server.stop();
   }
@@ -141,15 +193,16 @@ function ratios(rows: Row[]): Record<string, number> {
   const find = (name: string, concurrency: number) => rows.find((candidate) => candidate.name === name && candidate.concurrency === concurrency)!;
   const rawCreate = find('raw mkdir + limit-usage (serial)', 1);
   const rawDelete = find('raw quota remove + rm -rf (serial)', 1);
-  const pooled = `, pool of ${POOL}`;
+  const pooled = `piragua create, pool of ${POOL}`;
+  const ratio = (a: number, b: number) => Number((a / b).toFixed(2));
   return {
-    'create overhead at c1, median ms (poll 10 ms)': find('piragua create (poll 10 ms)', 1)['median ms'] - rawCreate['median ms'],
-    'create throughput c16 / raw serial': Number((find('piragua create (Heketi client, poll 400 ms)', 16)['volumes/s'] / rawCreate['volumes/s']).toFixed(2)),
-    'delete overhead at c1, median ms (poll 10 ms)': find('piragua delete (poll 10 ms)', 1)['median ms'] - rawDelete['median ms'],
-    'delete throughput c16 / raw serial': Number((find('piragua delete (Heketi client, poll 400 ms)', 16)['volumes/s'] / rawDelete['volumes/s']).toFixed(2)),
-    'delete until purged c16 / raw serial': Number((find('piragua delete until purged (Heketi client, poll 400 ms)', 16)['volumes/s'] / rawDelete['volumes/s']).toFixed(2)),
-    [`pooled create at c1, median ms (poll 10 ms)`]: find(`piragua create${pooled} (poll 10 ms)`, 1)['median ms'],
-    [`pooled create throughput c16 / raw serial`]: Number((find(`piragua create${pooled} (Heketi client, poll 400 ms)`, 16)['volumes/s'] / rawCreate['volumes/s']).toFixed(2)),
+    'create overhead at c1, ms (server mean - raw mean)': find('piragua create', 1)['server ms']! - rawCreate['mean ms']!,
+    'create throughput c16 / raw serial': ratio(find('piragua create', 16)['volumes/s'], rawCreate['volumes/s']),
+    'delete overhead at c1, ms (server mean - raw mean)': find('piragua delete', 1)['server ms']! - rawDelete['mean ms']!,
+    'delete throughput c16 / raw serial (to 204)': ratio(find('piragua delete', 16)['volumes/s'], rawDelete['volumes/s']),
+    'delete throughput c16 / raw serial (until purged)': ratio(find('piragua delete, until purged', 16)['volumes/s'], rawDelete['volumes/s']),
+    'pooled create at c1, server mean ms': find(pooled, 1)['server ms']!,
+    'pooled create throughput c16 / raw serial': ratio(find(pooled, 16)['volumes/s'], rawCreate['volumes/s']),
   };
 }
 
@@ -167,10 +220,14 @@ async function main(): Promise<void> {
       runRatios.push(ratios(runs.at(-1)!));
       console.log(JSON.stringify({ run, ratios: runRatios.at(-1) }));
     }
+    const medianOf = (index: number, key: keyof Row) => median(runs.map((rows) => Number(rows[index]![key])));
     const medians = runs[0]!.map((first, index) => ({
       ...first,
-      'median ms': median(runs.map((rows) => rows[index]!['median ms'])),
-      'volumes/s': median(runs.map((rows) => rows[index]!['volumes/s'])),
+      'gluster call ms': medianOf(index, 'gluster call ms'),
+      'mean ms': medianOf(index, 'mean ms'),
+      'median ms': medianOf(index, 'median ms'),
+      'server ms': medianOf(index, 'server ms'),
+      'volumes/s': medianOf(index, 'volumes/s'),
     }));
     const ratioMedians = Object.fromEntries(Object.keys(runRatios[0]!).map((key) => [key, median(runRatios.map((ratio) => ratio[key]!))]));
     printTable(`Provisioning, N = ${N} per row, median of ${runs.length} runs`, medians as unknown as Record<string, number | string>[]);

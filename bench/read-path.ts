@@ -3,7 +3,7 @@
  * the local backend and 200 on a real Gluster volume; memory, start-up to ready, answers while the
  * index loads, and a count of the storage calls those requests caused (must be 0).
  *
- *   npm run bench -- [--volumes 10000] [--gluster-volumes 200] [--seconds 10] [--runs 3] [--no-gluster]
+ *   npm run bench -- [--volumes 10000] [--gluster-volumes 200] [--seconds 10] [--runs 3] [--log-level log] [--no-gluster]
  */
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,6 +23,8 @@ import { wrk, type WrkResult } from './wrk.js';
 const { values } = parseArgs({
   options: {
     'gluster-volumes': { default: '200', type: 'string' },
+    /** The service's LOG_LEVEL: at `log` (the default) every request writes a JSON line, as in production. */
+    'log-level': { default: 'log', type: 'string' },
     'no-gluster': { default: false, type: 'boolean' },
     out: { default: 'bench/results/read-path.json', type: 'string' },
     runs: { default: '3', type: 'string' },
@@ -122,7 +124,7 @@ async function localBackend(volumes: number, rows: EndpointResult[], memory: Rec
   const seeding = performance.now();
   const ids = await seedLocalVolumes(dataDir, volumes);
   console.log(`seeded ${volumes} volumes in ${Math.round(performance.now() - seeding)} ms`);
-  const { answersWhileLoading, indexedMs, readyMs, server, wrongAnswers } = await startAndWatch({ LOG_LEVEL: 'warn', PIRAGUA_DATA_DIR: dataDir }, ids);
+  const { answersWhileLoading, indexedMs, readyMs, server, wrongAnswers } = await startAndWatch({ LOG_LEVEL: values['log-level']!, PIRAGUA_DATA_DIR: dataDir }, ids);
   try {
     const clusterId = (await new HeketiClient(server.url, ADMIN_KEY).request('GET', '/clusters')).json().clusters[0] as string;
     const loaded = residentMiB(server.child.pid!);
@@ -147,7 +149,7 @@ async function glusterBackend(volumes: number, rows: EndpointResult[], memory: R
   await ensureGlusterd();
   const volume = await createGlusterTestVolume('piragua_read');
   const mountDir = mkdtempSync(join(tmpdir(), 'bench-mounts-'));
-  const env = { LOG_LEVEL: 'warn', PIRAGUA_BACKEND: 'gluster', PIRAGUA_GLUSTER_SERVER: volume.server, PIRAGUA_GLUSTER_VOLUMES: volume.volume, PIRAGUA_MOUNT_DIR: mountDir };
+  const env = { LOG_LEVEL: values['log-level']!, PIRAGUA_BACKEND: 'gluster', PIRAGUA_GLUSTER_SERVER: volume.server, PIRAGUA_GLUSTER_VOLUMES: volume.volume, PIRAGUA_MOUNT_DIR: mountDir };
   let server = await PiraguaProcess.start({ ...env, HEKETI_MAX_INFLIGHT_OPERATIONS: '64' });
   try {
     const client = new HeketiClient(server.url, ADMIN_KEY);
@@ -190,9 +192,9 @@ async function main(): Promise<void> {
   if (!values['no-gluster']) {
     await glusterBackend(Number(values['gluster-volumes']), rows, memory);
   }
-  printTable(`Read path: wrk, ${CONNECTIONS} connections, ${SECONDS} s, median of ${RUNS} runs`, rows as unknown as Record<string, string | number>[]);
+  printTable(`Read path: wrk, ${CONNECTIONS} connections, ${SECONDS} s, median of ${RUNS} runs, LOG_LEVEL=${values['log-level']}`, rows as unknown as Record<string, string | number>[]);
   printTable('Start-up and memory', memory);
-  writeResults(values.out!, { connections: CONNECTIONS, memory, rows, runs: RUNS, seconds: SECONDS });
+  writeResults(values.out!, { connections: CONNECTIONS, logLevel: values['log-level'], memory, rows, runs: RUNS, seconds: SECONDS });
 }
 
 await main();

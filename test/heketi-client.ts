@@ -43,10 +43,12 @@ export class HeketiClient {
   }
 
   /** POST/DELETE, then poll the queue like the Go client, following a 303 with a new token. */
-  async async(method: string, path: string, body?: unknown, pollMs = 400): Promise<{ accepted: HeketiResponse; final: HeketiResponse; polls: number }> {
+  async async(method: string, path: string, body?: unknown, pollMs = 400): Promise<{ accepted: HeketiResponse; acceptedMs: number; final: HeketiResponse; polls: number }> {
+    const started = performance.now();
     const accepted = await this.request(method, path, body);
+    const acceptedMs = performance.now() - started;
     if (accepted.status !== 202) {
-      return { accepted, final: accepted, polls: 0 };
+      return { accepted, acceptedMs, final: accepted, polls: 0 };
     }
     const location = accepted.headers.get('location')!;
     let polls = 0;
@@ -55,7 +57,7 @@ export class HeketiClient {
       const poll = await this.request('GET', location);
       if (poll.headers.get('x-pending') === 'true') {
         if (poll.status !== 200) {
-          return { accepted, final: poll, polls };
+          return { accepted, acceptedMs, final: poll, polls };
         }
         await new Promise((resolve) => setTimeout(resolve, pollMs));
         continue;
@@ -63,9 +65,9 @@ export class HeketiClient {
       if (poll.status === 303) {
         // Go's http.Client sends the previous URL as Referer when it follows a redirect.
         const followed = await this.request('GET', poll.headers.get('location')!, undefined, { Referer: `${poll.baseUrl}${location}` });
-        return { accepted, final: followed, polls };
+        return { accepted, acceptedMs, final: followed, polls };
       }
-      return { accepted, final: poll, polls };
+      return { accepted, acceptedMs, final: poll, polls };
     }
   }
 }
