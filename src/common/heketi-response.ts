@@ -10,6 +10,20 @@ export class AsyncAccepted {
 }
 
 /**
+ * A body rendered once and sent as often as it is asked for: the volume list of thousands of ids
+ * is read far more often than it changes, and rendering it per request was most of its cost.
+ */
+export class PreRendered<T> {
+  private text?: string;
+
+  constructor(readonly value: T) {}
+
+  get json(): string {
+    return (this.text ??= `${JSON.stringify(this.value)}\n`);
+  }
+}
+
+/**
  * Renders handler results as Heketi does: JSON from Go's encoder (compact, trailing newline),
  * plain text for strings, and an empty 202 with `Location` for async starts. Fastify itself names
  * the types (`application/json; charset=utf-8`, `text/plain; charset=utf-8`). Done by Fastify
@@ -22,5 +36,7 @@ export function useHeketiResponses(fastify: FastifyInstance): void {
     }
     done(null, payload);
   });
-  fastify.setReplySerializer((payload) => (payload instanceof AsyncAccepted ? '' : `${JSON.stringify(payload)}\n`));
+  fastify.setReplySerializer((payload) =>
+    payload instanceof AsyncAccepted ? '' : payload instanceof PreRendered ? payload.json : `${JSON.stringify(payload)}\n`,
+  );
 }

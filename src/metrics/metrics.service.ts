@@ -78,7 +78,7 @@ export class MetricsService implements OnModuleDestroy {
 
   private async collect(): Promise<Exposition> {
     let clusters: ClusterTopology[];
-    let volumeIds: Map<string, string[]>;
+    let volumeIds: ReadonlyMap<string, readonly string[]>;
     try {
       clusters = this.gateway.clusters();
       volumeIds = await this.index.idsByCluster();

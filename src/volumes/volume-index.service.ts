@@ -28,6 +28,8 @@ export class VolumeIndexService implements OnApplicationBootstrap, OnModuleDestr
   private timer?: PeriodicTask;
   /** The sorted visible ids, kept until the next change: lists are read far more often than volumes change. */
   private visibleIdsCache?: string[];
+  /** Built from one `visibleIdsCache`, so it goes stale exactly when that does. */
+  private idsByClusterCache?: { byCluster: Map<string, string[]>; from: readonly string[] };
 
   constructor(
     private readonly config: AppConfig,
@@ -115,19 +117,23 @@ export class VolumeIndexService implements OnApplicationBootstrap, OnModuleDestr
     return this.visibleIdsCache;
   }
 
-  /** Visible volume ids per cluster, for cluster info. */
-  async idsByCluster(): Promise<Map<string, string[]>> {
-    const byCluster = new Map<string, string[]>();
-    for (const id of await this.visibleIds()) {
-      const clusterId = this.records.get(id)!.clusterId;
-      const ids = byCluster.get(clusterId);
-      if (ids) {
-        ids.push(id);
-      } else {
-        byCluster.set(clusterId, [id]);
+  /** Visible volume ids per cluster, for cluster info; kept, like the list, until the next change. Callers must not change it. */
+  async idsByCluster(): Promise<ReadonlyMap<string, readonly string[]>> {
+    const visible = await this.visibleIds();
+    if (this.idsByClusterCache?.from !== visible) {
+      const byCluster = new Map<string, string[]>();
+      for (const id of visible) {
+        const clusterId = this.records.get(id)!.clusterId;
+        const ids = byCluster.get(clusterId);
+        if (ids) {
+          ids.push(id);
+        } else {
+          byCluster.set(clusterId, [id]);
+        }
       }
+      this.idsByClusterCache = { byCluster, from: visible };
     }
-    return byCluster;
+    return this.idsByClusterCache.byCluster;
   }
 
   /** GiB promised to volumes on a cluster, counting ones still being created or deleted. */

@@ -4,7 +4,7 @@ import { Issuer } from '../auth/issuer.decorator.js';
 import { UserAllowed } from '../auth/user-allowed.decorator.js';
 import { HeketiEndpoint } from '../common/heketi-endpoint.decorator.js';
 import { HeketiIdPipe } from '../common/heketi-id.pipe.js';
-import { AsyncAccepted } from '../common/heketi-response.js';
+import { AsyncAccepted, PreRendered } from '../common/heketi-response.js';
 import { notSupported } from '../common/not-supported.js';
 import { CreateVolumeDto } from './dto/create-volume.dto.js';
 import { ExpandVolumeDto } from './dto/expand-volume.dto.js';
@@ -14,14 +14,20 @@ import { VolumesService } from './volumes.service.js';
 @ApiTags('volumes')
 @Controller('volumes')
 export class VolumesController {
+  private rendered?: PreRendered<VolumeListResponseDto>;
+
   constructor(private readonly volumes: VolumesService) {}
 
   @Get()
   @UserAllowed()
   @HeketiEndpoint({ summary: 'List volume ids', description: 'Sorted; volumes being created or deleted are left out. Allowed for the `user` issuer.' })
   @ApiOkResponse({ type: VolumeListResponseDto })
-  list(): Promise<VolumeListResponseDto> {
-    return this.volumes.list();
+  async list(): Promise<PreRendered<VolumeListResponseDto>> {
+    const list = await this.volumes.list();
+    if (this.rendered?.value !== list) {
+      this.rendered = new PreRendered(list);
+    }
+    return this.rendered;
   }
 
   @Post()

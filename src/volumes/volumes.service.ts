@@ -26,6 +26,8 @@ export class VolumesService implements OnApplicationBootstrap {
   private readonly logger = new Logger(VolumesService.name);
   private readonly purges = new Map<string, Promise<void>>();
 
+  private listed?: VolumeListResponseDto;
+
   constructor(
     private readonly config: AppConfig,
     private readonly gateway: GlusterGateway,
@@ -41,8 +43,13 @@ export class VolumesService implements OnApplicationBootstrap {
     }
   }
 
+  /** The same object until the list changes, so that it is rendered once (see VolumesController.list). */
   async list(): Promise<VolumeListResponseDto> {
-    return { volumes: await this.index.visibleIds() };
+    const volumes = await this.index.visibleIds();
+    if (this.listed?.volumes !== volumes) {
+      this.listed = { volumes };
+    }
+    return this.listed;
   }
 
   async info(volumeId: string, fresh = false): Promise<VolumeResponseDto> {

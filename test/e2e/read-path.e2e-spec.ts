@@ -50,6 +50,20 @@ describe('Read paths never wait on storage', () => {
     expect(await requestCalls()).toEqual(before);
   });
 
+  it('should send the list rendered once, and a new one as soon as a volume is added or deleted', async () => {
+    const before = (await client.request('GET', '/volumes')).body;
+    expect((await client.request('GET', '/volumes')).body).toBe(before);
+
+    const added = (await client.async('POST', '/volumes', { size: 1 })).final.json().id as string;
+    const withAdded = await client.request('GET', '/volumes');
+    expect(withAdded.json().volumes).toEqual([volumeId, added].sort());
+    expect(withAdded.body.endsWith('}\n')).toBe(true);
+    expect(withAdded.headers.get('content-type')).toBe('application/json; charset=utf-8');
+
+    expect((await client.async('DELETE', `/volumes/${added}`)).final.status).toBe(204);
+    expect((await client.request('GET', '/volumes')).body).toBe(before);
+  });
+
   it('should count the read a client following the queue\'s redirect causes', async () => {
     const before = (await requestCalls()).get('loadVolume') ?? 0;
 

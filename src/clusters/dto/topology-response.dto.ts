@@ -23,7 +23,7 @@ export class ClusterInfoResponseDto {
   nodes: string[];
 
   @ApiProperty({ type: [String] })
-  volumes: string[];
+  volumes: readonly string[];
 
   @ApiProperty({ description: 'Always false: no block volumes' })
   block: boolean;
@@ -115,7 +115,7 @@ export function mapNode(node: NodeTopology, clusterId: string): NodeInfoResponse
   };
 }
 
-export function mapCluster(cluster: ClusterTopology, volumeIds: string[]): ClusterInfoResponseDto {
+export function mapCluster(cluster: ClusterTopology, volumeIds: readonly string[]): ClusterInfoResponseDto {
   return {
     id: cluster.id,
     nodes: cluster.nodes.map((node) => node.id).sort(),
