@@ -4,6 +4,7 @@ import { lookup } from 'node:dns/promises';
 import { readFile, rm, stat, statfs, writeFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
+import { PeriodicTask } from '../common/periodic-task.js';
 import { ErrorCode, PiraguaError } from '../common/piragua.error.js';
 import { AppConfig } from '../config/app-config.js';
 import { GlusterCli } from './gluster-cli.js';
@@ -13,7 +14,6 @@ import { type ClusterTopology, GIB, type NodeTopology, type ProbeResult, type Qu
 import type { GlusterVolumeInfo } from './parsers/volume-info.parser.js';
 import { TreeBackedGateway } from './tree-backed.gateway.js';
 import { VolumeTree } from './volume-tree.js';
-import { PeriodicTask } from '../common/periodic-task.js';
 
 interface ServedVolume {
   info: GlusterVolumeInfo;

@@ -2,13 +2,13 @@ import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/commo
 import { mkdir, readdir, rm, statfs, writeFile } from 'node:fs/promises';
 import { hostname, networkInterfaces } from 'node:os';
 import { join } from 'node:path';
+import { PeriodicTask } from '../common/periodic-task.js';
 import { ErrorCode, PiraguaError } from '../common/piragua.error.js';
 import { AppConfig } from '../config/app-config.js';
 import { clusterNotFound } from './gluster.errors.js';
 import type { ClusterTopology, ProbeResult, QuotaUsage } from './gluster.types.js';
 import { TreeBackedGateway } from './tree-backed.gateway.js';
 import { VolumeTree } from './volume-tree.js';
-import { PeriodicTask } from '../common/periodic-task.js';
 
 const QUOTA_DIR = 'local-quotas';
 

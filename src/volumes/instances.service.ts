@@ -1,8 +1,8 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { PeriodicTask } from '../common/periodic-task.js';
 import { AppConfig } from '../config/app-config.js';
 import { GlusterGateway } from '../gluster/gluster.gateway.js';
 import type { Heartbeat, OperationRecord } from '../gluster/gluster.types.js';
-import { PeriodicTask } from '../common/periodic-task.js';
 
 /**
  * Heartbeats of the piragua instances sharing the Gluster volumes. An operation is only taken

@@ -1,11 +1,11 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { Subject } from 'rxjs';
+import { PeriodicTask } from '../common/periodic-task.js';
 import { ErrorCode, idNotFound, PiraguaError } from '../common/piragua.error.js';
 import { AppConfig } from '../config/app-config.js';
 import { GlusterGateway } from '../gluster/gluster.gateway.js';
 import type { OperationKind, OperationRecord } from '../gluster/gluster.types.js';
-import { PeriodicTask } from '../common/periodic-task.js';
 
 /** What `GET /queue/{id}` answers. */
 export type QueueStatus = { state: 'pending' } | { state: 'done'; location?: string } | { state: 'failed'; message: string };

@@ -1,8 +1,8 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { PeriodicTask } from '../common/periodic-task.js';
 import { AppConfig } from '../config/app-config.js';
 import { GlusterGateway } from '../gluster/gluster.gateway.js';
 import type { QuotaUsage } from '../gluster/gluster.types.js';
-import { PeriodicTask } from '../common/periodic-task.js';
 
 /**
  * Quota limits and usage of every volume, read in the background (one `quota list` per Gluster

@@ -1,4 +1,5 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { PeriodicTask } from '../common/periodic-task.js';
 import { AppConfig } from '../config/app-config.js';
 import { GlusterGateway } from '../gluster/gluster.gateway.js';
 import { ClusterTopology, GIB, OperationRecord, QuotaUsage, volumeDirectory, VolumeRecord } from '../gluster/gluster.types.js';
@@ -9,7 +10,6 @@ import { InstancesService } from './instances.service.js';
 import { OperationsService } from './operations.service.js';
 import { VolumeIndexService } from './volume-index.service.js';
 import { VolumesService } from './volumes.service.js';
-import { PeriodicTask } from '../common/periodic-task.js';
 
 export type FindingKind =
   | 'interrupted-create'

@@ -1,8 +1,8 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { PeriodicTask } from '../common/periodic-task.js';
 import { AppConfig } from '../config/app-config.js';
 import { GlusterGateway } from '../gluster/gluster.gateway.js';
 import type { VolumeRecord } from '../gluster/gluster.types.js';
-import { PeriodicTask } from '../common/periodic-task.js';
 
 const CHANGE_POLL_MS = 1000;
 /** The index is re-read in full every this many refresh intervals. */

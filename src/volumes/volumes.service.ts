@@ -224,6 +224,7 @@ export class VolumesService implements OnApplicationBootstrap {
       this.crashPoint('create:directory');
       // No record is written until the volume is ready: the operation record, saved first, is what
       // a reconciliation pass needs to roll an interrupted create back, and each write costs a round trip.
+      step = 'verify quota';
       if (!pooled || (await this.gateway.readQuota(clusterId, id)) !== limitBytes) {
         step = 'set quota';
         await this.gateway.setQuota(clusterId, id, limitBytes);

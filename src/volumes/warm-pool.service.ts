@@ -1,10 +1,10 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import type { Subscription } from 'rxjs';
+import { PeriodicTask } from '../common/periodic-task.js';
 import { AppConfig } from '../config/app-config.js';
 import { GlusterGateway } from '../gluster/gluster.gateway.js';
 import { OperationsService } from './operations.service.js';
 import { VolumesService } from './volumes.service.js';
-import { PeriodicTask } from '../common/periodic-task.js';
 
 /**
  * Keeps PIRAGUA_WARM_POOL's pre-made quota directories ready on every cluster, so that a create of
