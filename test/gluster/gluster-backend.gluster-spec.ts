@@ -5,19 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HeketiClient } from '../heketi-client.js';
 import { ADMIN_KEY, PiraguaProcess } from '../piragua-process.js';
 import { createGlusterTestVolume, GlusterTestVolume } from './gluster-volume.fixture.js';
-import { kubeletMount, quotaLimits, sh, unmount } from './gluster-shell.js';
+import { eventually, kubeletMount, quotaLimits, sh, unmount } from './gluster-shell.js';
 
 const GIB = 1024 ** 3;
-
-async function eventually(check: () => Promise<boolean> | boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) {
-      throw new Error(`timed out waiting for ${what}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
 
 describe('Gluster backend against a real glusterd', () => {
   let gluster: GlusterTestVolume;

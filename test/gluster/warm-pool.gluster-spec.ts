@@ -6,20 +6,10 @@ import { HeketiClient } from '../heketi-client.js';
 import { ADMIN_KEY, PiraguaProcess } from '../piragua-process.js';
 import { parsePrometheusText, valueOf } from '../prometheus-text.js';
 import { createGlusterTestVolume, GlusterTestVolume } from './gluster-volume.fixture.js';
-import { kubeletMount, quotaLimits, sh, unmount } from './gluster-shell.js';
+import { eventually, kubeletMount, quotaLimits, sh, unmount } from './gluster-shell.js';
 
 const GIB = 1024 ** 3;
 const INSTANCE = 'pool-node';
-
-async function eventually(check: () => Promise<boolean> | boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) {
-      throw new Error(`timed out waiting for ${what}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
 
 describe('The warm pool on a real glusterd', () => {
   let gluster: GlusterTestVolume;
