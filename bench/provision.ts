@@ -17,6 +17,7 @@ import { parsePrometheusText, valueOf } from '../test/prometheus-text.js';
 import { createGlusterTestVolume, ensureGlusterd, type GlusterTestVolume } from '../test/gluster/gluster-volume.fixture.js';
 import { sh, unmount } from '../test/gluster/gluster-shell.js';
 import { median, pool, printTable, writeResults } from './stats.js';
+import { glusterEnv } from './gluster-env.js';
 
 const { values } = parseArgs({
   options: {
@@ -163,14 +164,7 @@ async function readyPool(server: PiraguaProcess): Promise<number> {
 }
 
 async function oneRun(volume: GlusterTestVolume, rawMount: string, mountDir: string, run: number): Promise<Row[]> {
-  const env = {
-    HEKETI_MAX_INFLIGHT_OPERATIONS: '64',
-    LOG_LEVEL: 'warn',
-    PIRAGUA_BACKEND: 'gluster',
-    PIRAGUA_GLUSTER_SERVER: volume.server,
-    PIRAGUA_GLUSTER_VOLUMES: volume.volume,
-    PIRAGUA_MOUNT_DIR: mountDir,
-  };
+  const env = glusterEnv(volume, mountDir);
   const mountPoint = join(mountDir, volume.volume);
   const rows = await rawBaseline(volume, rawMount, run);
   let server = await PiraguaProcess.start(env);

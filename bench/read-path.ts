@@ -19,6 +19,7 @@ import { unmount } from '../test/gluster/gluster-shell.js';
 import { median, pool, printTable, writeResults } from './stats.js';
 import { seedLocalVolumes } from './seed-local.js';
 import { wrk, type WrkResult } from './wrk.js';
+import { glusterEnv } from './gluster-env.js';
 
 const { values } = parseArgs({
   options: {
@@ -149,8 +150,8 @@ async function glusterBackend(volumes: number, rows: EndpointResult[], memory: R
   await ensureGlusterd();
   const volume = await createGlusterTestVolume('piragua_read');
   const mountDir = mkdtempSync(join(tmpdir(), 'bench-mounts-'));
-  const env = { LOG_LEVEL: values['log-level']!, PIRAGUA_BACKEND: 'gluster', PIRAGUA_GLUSTER_SERVER: volume.server, PIRAGUA_GLUSTER_VOLUMES: volume.volume, PIRAGUA_MOUNT_DIR: mountDir };
-  let server = await PiraguaProcess.start({ ...env, HEKETI_MAX_INFLIGHT_OPERATIONS: '64' });
+  const env = glusterEnv(volume, mountDir, { LOG_LEVEL: values['log-level']! });
+  let server = await PiraguaProcess.start(env);
   try {
     const client = new HeketiClient(server.url, ADMIN_KEY);
     const ids: string[] = [];

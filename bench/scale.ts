@@ -16,6 +16,7 @@ import { ADMIN_KEY, PiraguaProcess } from '../test/piragua-process.js';
 import { createGlusterTestVolume, ensureGlusterd } from '../test/gluster/gluster-volume.fixture.js';
 import { sh, unmount } from '../test/gluster/gluster-shell.js';
 import { median, pool, printTable, timed, writeResults } from './stats.js';
+import { glusterEnv } from './gluster-env.js';
 
 const { values } = parseArgs({
   options: {
@@ -36,15 +37,7 @@ async function main(): Promise<void> {
   await ensureGlusterd();
   const volume = await createGlusterTestVolume('piragua_scale');
   const mountDir = mkdtempSync(join(tmpdir(), 'bench-mounts-'));
-  const env = {
-    HEKETI_MAX_INFLIGHT_OPERATIONS: '64',
-    LOG_LEVEL: 'warn',
-    PIRAGUA_BACKEND: 'gluster',
-    PIRAGUA_GLUSTER_SERVER: volume.server,
-    PIRAGUA_GLUSTER_VOLUMES: volume.volume,
-    PIRAGUA_MOUNT_DIR: mountDir,
-    PIRAGUA_OVERCOMMIT: '100',
-  };
+  const env = glusterEnv(volume, mountDir, { PIRAGUA_OVERCOMMIT: '100' });
   let server = await PiraguaProcess.start(env);
   const stages: Record<string, number | string>[] = [];
   let created = 0;

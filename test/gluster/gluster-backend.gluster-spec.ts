@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HeketiClient } from '../heketi-client.js';
 import { ADMIN_KEY, PiraguaProcess } from '../piragua-process.js';
 import { createGlusterTestVolume, GlusterTestVolume } from './gluster-volume.fixture.js';
-import { eventually, kubeletMount, quotaLimits, sh, unmount } from './gluster-shell.js';
+import { eventually, quotaLimits, sh, unmount } from './gluster-shell.js';
+import { expectOneGiBEnforced } from './kubelet-pv.js';
 
 const GIB = 1024 ** 3;
 
@@ -83,14 +84,8 @@ describe('Gluster backend against a real glusterd', () => {
     expect((await quotaLimits(gluster.volume)).get(`/${volume.id}`)?.hardLimitBytes).toBe(GIB);
 
     // 2. Mounted like a PV: df shows the quota, and writing past it fails with EDQUOT.
-    const target = mkdtempSync(join(tmpdir(), 'piragua-pv-'));
-    await kubeletMount(volume.mount.glusterfs.device, '127.0.0.2', target);
+    const target = await expectOneGiBEnforced(volume.mount.glusterfs.device);
     kubeletMounts.push(target);
-    const df = await sh('df', ['-B1', '--output=size', target]);
-    expect(Number(df.stdout.trim().split('\n')[1])).toBe(GIB);
-    const overflow = await sh('dd', ['if=/dev/zero', `of=${join(target, 'big')}`, 'bs=4M', 'count=308', 'conv=fsync']);
-    expect(overflow.code).not.toBe(0);
-    expect(overflow.stderr).toContain('Disk quota exceeded');
 
     // 3. Expand by 1 GiB: the limit follows and more can be written.
     const expanded = await admin.async('POST', `/volumes/${volume.id}/expand`, { expand_size: 1 });

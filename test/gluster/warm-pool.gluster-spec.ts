@@ -6,7 +6,8 @@ import { HeketiClient } from '../heketi-client.js';
 import { ADMIN_KEY, PiraguaProcess } from '../piragua-process.js';
 import { parsePrometheusText, valueOf } from '../prometheus-text.js';
 import { createGlusterTestVolume, GlusterTestVolume } from './gluster-volume.fixture.js';
-import { eventually, kubeletMount, quotaLimits, sh, unmount } from './gluster-shell.js';
+import { eventually, quotaLimits, sh, unmount } from './gluster-shell.js';
+import { expectOneGiBEnforced } from './kubelet-pv.js';
 
 const GIB = 1024 ** 3;
 const INSTANCE = 'pool-node';
@@ -74,14 +75,8 @@ describe('The warm pool on a real glusterd', () => {
     expect(directory.gid).toBe(2001);
     expect(directory.mode & 0o7777).toBe(0o2775);
 
-    const target = mkdtempSync(join(tmpdir(), 'piragua-pv-'));
-    await kubeletMount(volume.mount.glusterfs.device, '127.0.0.2', target);
+    const target = await expectOneGiBEnforced(volume.mount.glusterfs.device);
     kubeletMounts.push(target);
-    const df = await sh('df', ['-B1', '--output=size', target]);
-    expect(Number(df.stdout.trim().split('\n')[1])).toBe(GIB);
-    const overflow = await sh('dd', ['if=/dev/zero', `of=${join(target, 'big')}`, 'bs=4M', 'count=308', 'conv=fsync']);
-    expect(overflow.code).not.toBe(0);
-    expect(overflow.stderr).toContain('Disk quota exceeded');
 
     await eventually(async () => (await pooledQuotas()).length === 3, 30_000, 'the pool to be refilled');
   });
