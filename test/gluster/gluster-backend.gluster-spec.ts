@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HeketiClient } from '../heketi-client.js';
 import { ADMIN_KEY, PiraguaProcess } from '../piragua-process.js';
 import { createGlusterTestVolume, GlusterTestVolume } from './gluster-volume.fixture.js';
-import { eventually, quotaLimits, sh, unmount } from './gluster-shell.js';
+import { eventually, listedLimit, quotaLimits, sh, unmount } from './gluster-shell.js';
 import { expectOneGiBEnforced } from './kubelet-pv.js';
 
 const GIB = 1024 ** 3;
@@ -81,7 +81,7 @@ describe('Gluster backend against a real glusterd', () => {
     const directory = statSync(join(volumeRoot(), volume.id, `vol_${volume.id}`));
     expect(directory.gid).toBe(2001);
     expect(directory.mode & 0o7777).toBe(0o2775);
-    expect((await quotaLimits(gluster.volume)).get(`/${volume.id}`)?.hardLimitBytes).toBe(GIB);
+    expect(await listedLimit(gluster.volume, `/${volume.id}`, GIB)).toBe(GIB);
 
     // 2. Mounted like a PV: df shows the quota, and writing past it fails with EDQUOT.
     const target = await expectOneGiBEnforced(volume.mount.glusterfs.device);
@@ -90,7 +90,7 @@ describe('Gluster backend against a real glusterd', () => {
     // 3. Expand by 1 GiB: the limit follows and more can be written.
     const expanded = await admin.async('POST', `/volumes/${volume.id}/expand`, { expand_size: 1 });
     expect(expanded.final.json().size).toBe(2);
-    expect((await quotaLimits(gluster.volume)).get(`/${volume.id}`)?.hardLimitBytes).toBe(2 * GIB);
+    expect(await listedLimit(gluster.volume, `/${volume.id}`, 2 * GIB)).toBe(2 * GIB);
     const more = await sh('dd', ['if=/dev/zero', `of=${join(target, 'more')}`, 'bs=4M', 'count=64', 'conv=fsync']);
     expect(more.code, more.stderr).toBe(0);
     await unmount(target);
@@ -127,9 +127,8 @@ describe('Gluster backend against a real glusterd', () => {
     for (const result of results) {
       expect(result.final.status, result.final.body).toBe(200);
     }
-    const limits = await quotaLimits(gluster.volume);
     for (const result of results) {
-      expect(limits.get(`/${result.final.json().id}`)?.hardLimitBytes).toBe(GIB);
+      expect(await listedLimit(gluster.volume, `/${result.final.json().id}`, GIB)).toBe(GIB);
     }
   });
 
@@ -160,7 +159,7 @@ describe('Gluster backend against a real glusterd', () => {
     expect(user.status).toBe(401);
     const repaired = await admin.request('POST', '/internal/state/repair/gluster');
     expect(repaired.json().clusters[0].findings.every((finding: { repaired: boolean }) => finding.repaired)).toBe(true);
-    expect((await quotaLimits(gluster.volume)).get(`/${broken.id}`)?.hardLimitBytes).toBe(GIB);
+    expect(await listedLimit(gluster.volume, `/${broken.id}`, GIB)).toBe(GIB);
     expect(existsSync(join(volumeRoot(), strayId))).toBe(false);
     expect((await admin.request('GET', '/internal/state/examine/gluster')).json().clusters[0].findings).toEqual([]);
   });

@@ -45,3 +45,18 @@ export async function eventually(check: () => Promise<boolean> | boolean, timeou
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
 }
+
+/**
+ * The hard limit `quota list` shows for `path`, once it shows `expected` or after 15 s. glusterd
+ * can list a limit it just accepted (or that just moved with its directory) a moment late, while
+ * the limit is already in force; piragua confirms limits through statfs, not through this list.
+ */
+export async function listedLimit(volume: string, path: string, expected: number): Promise<number | undefined> {
+  let limit: number | undefined;
+  for (const deadline = Date.now() + 15_000; ; await new Promise((resolve) => setTimeout(resolve, 250))) {
+    limit = (await quotaLimits(volume)).get(path)?.hardLimitBytes;
+    if (limit === expected || Date.now() > deadline) {
+      return limit;
+    }
+  }
+}

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HeketiClient } from '../heketi-client.js';
 import { ADMIN_KEY, PiraguaProcess } from '../piragua-process.js';
 import { createGlusterTestVolume, GlusterTestVolume } from './gluster-volume.fixture.js';
-import { quotaLimits, sh, unmount } from './gluster-shell.js';
+import { listedLimit, quotaLimits, sh, unmount } from './gluster-shell.js';
 
 const readiness = async (server: PiraguaProcess) => {
   const response = await fetch(`${server.url}/health/ready`);
@@ -60,7 +60,7 @@ describe('Several Gluster volumes, quota switched off, a stale mount', () => {
     const pinned = await admin.async('POST', '/volumes', { size: 100, clusters: [firstId] });
     expect(pinned.final.json().cluster).toBe(firstId);
     expect(pinned.final.json().name).toMatch(new RegExp(`^${first.volume}/`));
-    expect((await quotaLimits(first.volume)).get(`/${pinned.final.json().id}`)?.hardLimitBytes).toBe(100 * 1024 ** 3);
+    expect(await listedLimit(first.volume, `/${pinned.final.json().id}`, 100 * 1024 ** 3)).toBe(100 * 1024 ** 3);
 
     // The first volume now has 100 GiB promised, so the second has more room left.
     const placed = await admin.async('POST', '/volumes', { size: 1 });

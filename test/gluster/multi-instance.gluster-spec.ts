@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HeketiClient } from '../heketi-client.js';
 import { ADMIN_KEY, PiraguaProcess } from '../piragua-process.js';
 import { createGlusterTestVolume, GlusterTestVolume } from './gluster-volume.fixture.js';
-import { quotaLimits, unmount } from './gluster-shell.js';
+import { listedLimit, quotaLimits, unmount } from './gluster-shell.js';
 
 const GIB = 1024 ** 3;
 
@@ -91,7 +91,7 @@ describe('Several piragua instances on one Gluster volume', () => {
     const expanded = await client.async('POST', `/volumes/${id}/expand`, { expand_size: 2 });
     expect(expanded.final.status, expanded.final.body).toBe(200);
     expect(expanded.final.json().size).toBe(3);
-    expect((await quotaLimits(gluster.volume)).get(`/${id}`)?.hardLimitBytes).toBe(3 * GIB);
+    expect(await listedLimit(gluster.volume, `/${id}`, 3 * GIB)).toBe(3 * GIB);
     // Kubernetes' expand: read the size, expand by a delta, read it again, each on another instance.
     for (const url of urls('a', 'b', 'c')) {
       const info = await new HeketiClient(url, ADMIN_KEY).request('GET', `/volumes/${id}`, undefined, { Referer: `${url}/queue/x` });

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HeketiClient } from '../heketi-client.js';
 import { freePort } from '../piragua-process.js';
 import { createGlusterTestVolume, GlusterTestVolume } from './gluster-volume.fixture.js';
-import { quotaLimits, sh, unmount } from './gluster-shell.js';
+import { listedLimit, quotaLimits, sh, unmount } from './gluster-shell.js';
 
 const GIB = 1024 ** 3;
 const RUST_KEY = 'the-rust-piragua-secret';
@@ -80,7 +80,7 @@ describe('Upgrading from the Rust piragua', () => {
     const expanded = await client.async('POST', `/volumes/${LEGACY_ID}/expand`, { expand_size: 1 });
     expect(expanded.final.status, expanded.final.body).toBe(200);
     expect(expanded.final.json().size).toBe(3);
-    expect((await quotaLimits(gluster.volume)).get(`/${LEGACY_UUID}`)?.hardLimitBytes).toBe(3 * GIB);
+    expect(await listedLimit(gluster.volume, `/${LEGACY_UUID}`, 3 * GIB)).toBe(3 * GIB);
     expect(existsSync(join(stagingMount, LEGACY_UUID, 'pvc-legacy', 'precious.txt'))).toBe(true);
   });
 

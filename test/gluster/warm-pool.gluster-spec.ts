@@ -6,7 +6,7 @@ import { HeketiClient } from '../heketi-client.js';
 import { ADMIN_KEY, PiraguaProcess } from '../piragua-process.js';
 import { parsePrometheusText, valueOf } from '../prometheus-text.js';
 import { createGlusterTestVolume, GlusterTestVolume } from './gluster-volume.fixture.js';
-import { eventually, quotaLimits, sh, unmount } from './gluster-shell.js';
+import { eventually, listedLimit, quotaLimits, sh, unmount } from './gluster-shell.js';
 import { expectOneGiBEnforced } from './kubelet-pv.js';
 
 const GIB = 1024 ** 3;
@@ -68,8 +68,8 @@ describe('The warm pool on a real glusterd', () => {
     const volume = created.final.json();
 
     // One of the pooled directories became the volume: its limit is now listed under the volume's path.
+    expect(await listedLimit(gluster.volume, `/${volume.id}`, GIB)).toBe(GIB);
     const limits = await quotaLimits(gluster.volume);
-    expect(limits.get(`/${volume.id}`)?.hardLimitBytes).toBe(GIB);
     expect([...pooledBefore].filter((path) => !limits.has(path))).toHaveLength(1);
     const directory = statSync(join(volumeRoot(), volume.id, 'pooled'));
     expect(directory.gid).toBe(2001);
@@ -84,15 +84,14 @@ describe('The warm pool on a real glusterd', () => {
   it('should create sizes the pool does not hold the usual way', async () => {
     const created = await admin.async('POST', '/volumes', { size: 2 });
     expect(created.final.status, created.final.body).toBe(200);
-    expect((await quotaLimits(gluster.volume)).get(`/${created.final.json().id}`)?.hardLimitBytes).toBe(2 * GIB);
+    expect(await listedLimit(gluster.volume, `/${created.final.json().id}`, 2 * GIB)).toBe(2 * GIB);
   });
 
   it('should serve a burst larger than the pool, every volume with its quota', async () => {
     const results = await Promise.all(Array.from({ length: 8 }, () => admin.async('POST', '/volumes', { size: 1 })));
-    const limits = await quotaLimits(gluster.volume);
     for (const result of results) {
       expect(result.final.status, result.final.body).toBe(200);
-      expect(limits.get(`/${result.final.json().id}`)?.hardLimitBytes).toBe(GIB);
+      expect(await listedLimit(gluster.volume, `/${result.final.json().id}`, GIB)).toBe(GIB);
     }
     expect((await admin.request('GET', '/internal/state/examine/gluster')).json().clusters[0].findings).toEqual([]);
   });
