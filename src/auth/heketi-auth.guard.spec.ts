@@ -177,6 +177,15 @@ describe(HeketiAuthGuard.name, () => {
       expect(answer.status).toBe(401);
       expect(answer.body).toMatch(/^Invalid JWT token: .+\n$/);
     });
+
+    it.each([
+      ['two parts', () => `${encodeSegment({ alg: 'HS256' })}.${encodeSegment(claimsAt('GET', '/volumes'))}`],
+      ['claims that are not an object', () => `${encodeSegment({ alg: 'HS256' })}.${Buffer.from('42').toString('base64url')}.c2ln`],
+      ['a header that is not JSON', () => `${Buffer.from('{alg').toString('base64url')}.${encodeSegment(claimsAt('GET', '/volumes'))}.c2ln`],
+      ['a character outside base64url', () => `${encodeSegment({ alg: 'HS256' })}.${encodeSegment(claimsAt('GET', '/volumes'))}+.c2ln`],
+    ])('should refuse a token with %s as malformed', async (_case, token) => {
+      expectHeketiError(await call('/volumes', `bearer ${token()}`), 401, 'Invalid JWT token: token is malformed');
+    });
   });
 
   describe('the algorithm', () => {

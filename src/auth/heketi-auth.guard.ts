@@ -2,11 +2,10 @@ import { ExecutionContext, Injectable, Logger } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
 import type { FastifyRequest } from 'fastify';
-import jwt from 'jsonwebtoken';
 import { PiraguaError } from '../common/piragua.error.js';
 import { IS_PUBLIC_KEY } from '../common/public.decorator.js';
 import { adminRequired, badAuthorizationHeader, invalidToken, tokenNotFound } from './auth.errors.js';
-import { bearerToken, HeketiPrincipal } from './heketi-jwt.strategy.js';
+import { bearerToken, HeketiPrincipal, unverifiedJws } from './heketi-jwt.strategy.js';
 import { USER_ALLOWED_KEY } from './user-allowed.decorator.js';
 
 /** Turns what jsonwebtoken reports into the reasons Heketi's middleware gives. */
@@ -36,12 +35,8 @@ function claimedIssuer(request: FastifyRequest): string | undefined {
   if (token === null) {
     return undefined;
   }
-  try {
-    const payload = jwt.decode(token, { json: true });
-    return typeof payload?.iss === 'string' && payload.iss !== '' ? payload.iss : undefined;
-  } catch {
-    return undefined;
-  }
+  const issuer = unverifiedJws(token)?.claims.iss;
+  return typeof issuer === 'string' && issuer !== '' ? issuer : undefined;
 }
 
 /**

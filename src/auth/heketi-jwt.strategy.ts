@@ -30,6 +30,33 @@ interface HeketiClaims {
 
 const HMAC_ALGORITHMS: jwt.Algorithm[] = ['HS256', 'HS384', 'HS512'];
 
+/** Three base64url parts, the signature possibly empty: what jws accepts as a compact JWS. */
+const COMPACT_JWS = /^[\w-]+\.[\w-]+\.[\w-]*$/;
+
+function jsonObjectFrom(base64url: string): Record<string, unknown> | undefined {
+  const value: unknown = JSON.parse(Buffer.from(base64url, 'base64url').toString('utf8'));
+  return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined;
+}
+
+/**
+ * Header and claims read without verifying anything, only to pick the key that jsonwebtoken then
+ * verifies the token with; undefined when jsonwebtoken would not decode it either. Done by hand
+ * because jws's decoder, run here and again in the verification, was a tenth of a read's CPU time.
+ */
+export function unverifiedJws(rawToken: string): { claims: HeketiClaims; header: { alg?: unknown } } | undefined {
+  if (!COMPACT_JWS.test(rawToken)) {
+    return undefined;
+  }
+  const [header, claims] = rawToken.split('.', 2);
+  try {
+    const decodedHeader = jsonObjectFrom(header!);
+    const decodedClaims = jsonObjectFrom(claims!);
+    return decodedHeader && decodedClaims ? { claims: decodedClaims, header: decodedHeader } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The token after the scheme; HeketiAuthGuard has already checked the header's shape. */
 export function bearerToken(request: FastifyRequest): string | null {
   const parts = (request.headers.authorization ?? '').trim().split(/\s+/);
@@ -87,15 +114,15 @@ export class HeketiJwtStrategy extends PassportStrategy(Strategy, 'heketi-jwt') 
   }
 
   private keyFor(rawToken: string): KeyObject {
-    const decoded = jwt.decode(rawToken, { complete: true });
-    if (!decoded || typeof decoded.payload !== 'object') {
+    const unverified = unverifiedJws(rawToken);
+    if (unverified === undefined) {
       throw invalidToken('token is malformed');
     }
-    const algorithm = decoded.header.alg;
+    const algorithm = unverified.header.alg;
     if (!HMAC_ALGORITHMS.includes(algorithm as jwt.Algorithm)) {
-      throw invalidToken(`Unexpected signing method: ${algorithm}`);
+      throw invalidToken(`Unexpected signing method: ${String(algorithm)}`);
     }
-    const issuer = (decoded.payload as HeketiClaims).iss;
+    const issuer = unverified.claims.iss;
     if (issuer === undefined || issuer === '') {
       throw invalidToken('Token missing iss claim');
     }

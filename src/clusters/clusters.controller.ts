@@ -2,6 +2,7 @@ import { Controller, Delete, Get, Param, Post } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { HeketiEndpoint } from '../common/heketi-endpoint.decorator.js';
 import { HeketiIdPipe } from '../common/heketi-id.pipe.js';
+import { PreRendered, renderedOnce } from '../common/heketi-response.js';
 import { topologyIsGlusters } from '../common/not-supported.js';
 import { ClustersService } from './clusters.service.js';
 import { ClusterInfoResponseDto, ClusterListResponseDto } from './dto/topology-response.dto.js';
@@ -21,8 +22,8 @@ export class ClustersController {
   @Get(':id')
   @HeketiEndpoint({ errors: [404], summary: 'Cluster information' })
   @ApiOkResponse({ type: ClusterInfoResponseDto })
-  info(@Param('id', HeketiIdPipe) id: string): Promise<ClusterInfoResponseDto> {
-    return this.clusters.info(id);
+  async info(@Param('id', HeketiIdPipe) id: string): Promise<PreRendered<ClusterInfoResponseDto>> {
+    return renderedOnce(await this.clusters.info(id));
   }
 
   @Post()

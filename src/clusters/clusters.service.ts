@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { Derived } from '../common/derived.js';
 import { idNotFound } from '../common/piragua.error.js';
 import { GlusterGateway } from '../gluster/gluster.gateway.js';
 import { VolumeIndexService } from '../volumes/volume-index.service.js';
@@ -12,9 +13,14 @@ import {
   NodeInfoResponseDto,
 } from './dto/topology-response.dto.js';
 
+const NO_VOLUMES: readonly string[] = [];
+
 /** Read-only topology: what the gateway reports of the Gluster volumes, pool and bricks. */
 @Injectable()
 export class ClustersService {
+  /** Cluster info lists every volume id: mapped (and so rendered) once per change of the topology or of those ids. */
+  private readonly clusterInfo = new Derived(mapCluster);
+
   constructor(
     private readonly gateway: GlusterGateway,
     private readonly index: VolumeIndexService,
@@ -30,7 +36,7 @@ export class ClustersService {
       throw idNotFound();
     }
     const byCluster = await this.index.idsByCluster();
-    return mapCluster(cluster, byCluster.get(clusterId) ?? []);
+    return this.clusterInfo.of(cluster, byCluster.get(clusterId) ?? NO_VOLUMES);
   }
 
   /** A peer serving several Gluster volumes reports the first of them as its cluster. */

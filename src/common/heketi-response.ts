@@ -10,8 +10,9 @@ export class AsyncAccepted {
 }
 
 /**
- * A body rendered once and sent as often as it is asked for: the volume list of thousands of ids
- * is read far more often than it changes, and rendering it per request was most of its cost.
+ * A body rendered once and sent as often as it is asked for: the volume list of thousands of ids,
+ * a volume's or a cluster's info, are read far more often than they change, and rendering them per
+ * request was a large share of their cost.
  */
 export class PreRendered<T> {
   private text?: string;
@@ -21,6 +22,21 @@ export class PreRendered<T> {
   get json(): string {
     return (this.text ??= `${JSON.stringify(this.value)}\n`);
   }
+}
+
+const renderings = new WeakMap<object, PreRendered<object>>();
+
+/**
+ * The one rendering of a value its maker never changes again (services keep such values frozen
+ * until their source changes): the same object always gets the same body.
+ */
+export function renderedOnce<T extends object>(value: T): PreRendered<T> {
+  let rendered = renderings.get(value) as PreRendered<T> | undefined;
+  if (rendered === undefined) {
+    rendered = new PreRendered(value);
+    renderings.set(value, rendered);
+  }
+  return rendered;
 }
 
 /**

@@ -4,7 +4,7 @@ import { Issuer } from '../auth/issuer.decorator.js';
 import { UserAllowed } from '../auth/user-allowed.decorator.js';
 import { HeketiEndpoint } from '../common/heketi-endpoint.decorator.js';
 import { HeketiIdPipe } from '../common/heketi-id.pipe.js';
-import { AsyncAccepted, PreRendered } from '../common/heketi-response.js';
+import { AsyncAccepted, PreRendered, renderedOnce } from '../common/heketi-response.js';
 import { notSupported } from '../common/not-supported.js';
 import { CreateVolumeDto } from './dto/create-volume.dto.js';
 import { ExpandVolumeDto } from './dto/expand-volume.dto.js';
@@ -14,8 +14,6 @@ import { VolumesService } from './volumes.service.js';
 @ApiTags('volumes')
 @Controller('volumes')
 export class VolumesController {
-  private rendered?: PreRendered<VolumeListResponseDto>;
-
   constructor(private readonly volumes: VolumesService) {}
 
   @Get()
@@ -23,11 +21,7 @@ export class VolumesController {
   @HeketiEndpoint({ summary: 'List volume ids', description: 'Sorted; volumes being created or deleted are left out. Allowed for the `user` issuer.' })
   @ApiOkResponse({ type: VolumeListResponseDto })
   async list(): Promise<PreRendered<VolumeListResponseDto>> {
-    const list = await this.volumes.list();
-    if (this.rendered?.value !== list) {
-      this.rendered = new PreRendered(list);
-    }
-    return this.rendered;
+    return renderedOnce(await this.volumes.list());
   }
 
   @Post()
@@ -46,10 +40,10 @@ export class VolumesController {
   @Get(':id')
   @HeketiEndpoint({ errors: [404], summary: 'Volume information' })
   @ApiOkResponse({ type: VolumeResponseDto })
-  info(@Param('id', HeketiIdPipe) id: string, @Headers('referer') referer?: string): Promise<VolumeResponseDto> {
+  async info(@Param('id', HeketiIdPipe) id: string, @Headers('referer') referer?: string): Promise<PreRendered<VolumeResponseDto>> {
     // Go's client sends the queue URL as Referer when it follows the 303; the operation may have
     // finished on another instance, so that read must not come from this instance's cache.
-    return this.volumes.info(id, referer?.includes('/queue/') ?? false);
+    return renderedOnce(await this.volumes.info(id, referer?.includes('/queue/') ?? false));
   }
 
   @Post(':id/expand')

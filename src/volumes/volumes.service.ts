@@ -1,4 +1,5 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Derived } from '../common/derived.js';
 import { idNotFound } from '../common/piragua.error.js';
 import { AppConfig } from '../config/app-config.js';
 import { GlusterGateway } from '../gluster/gluster.gateway.js';
@@ -27,6 +28,8 @@ export class VolumesService implements OnApplicationBootstrap {
   private readonly purges = new Map<string, Promise<void>>();
 
   private listed?: VolumeListResponseDto;
+  /** Records are replaced, never changed, so a volume's info is mapped once per change of its record or its cluster's topology. */
+  private readonly volumeInfo = new Derived(mapVolume);
 
   constructor(
     private readonly config: AppConfig,
@@ -47,7 +50,7 @@ export class VolumesService implements OnApplicationBootstrap {
   async list(): Promise<VolumeListResponseDto> {
     const volumes = await this.index.visibleIds();
     if (this.listed?.volumes !== volumes) {
-      this.listed = { volumes };
+      this.listed = Object.freeze({ volumes });
     }
     return this.listed;
   }
@@ -57,7 +60,7 @@ export class VolumesService implements OnApplicationBootstrap {
     if (!record) {
       throw idNotFound();
     }
-    return mapVolume(record, this.gateway.clusters().find((cluster) => cluster.id === record.clusterId));
+    return this.volumeInfo.of(record, this.gateway.clusters().find((cluster) => cluster.id === record.clusterId));
   }
 
   async create(dto: CreateVolumeDto, issuer?: string): Promise<string> {
