@@ -58,7 +58,10 @@ describe(GlusterCli.name, () => {
     }
   };
   const argvLog = async () => (await readFile(join(dir, 'argv.log'), 'utf8').catch(() => '')).split('\n').filter(Boolean).map((line) => line.split('\t'));
-  const events = async () => (await readFile(join(dir, 'events'), 'utf8')).split('\n').filter(Boolean);
+  const allEvents = async () => (await readFile(join(dir, 'events'), 'utf8')).split('\n').filter(Boolean);
+  /** Starts and ends of calls; gluster shells started are counted by `shells`. */
+  const events = async () => (await allEvents()).filter((event) => !event.startsWith('shell '));
+  const shells = async () => (await allEvents()).filter((event) => event.startsWith('shell ')).length;
   const rejection = async (promise: Promise<unknown>): Promise<GlusterCommandError> => {
     const error = await promise.then(
       () => undefined,
@@ -90,6 +93,7 @@ describe(GlusterCli.name, () => {
 
   afterEach(async () => {
     vi.restoreAllMocks();
+    sut.onModuleDestroy();
     await rm(dir, { force: true, recursive: true });
   });
 
@@ -202,11 +206,38 @@ describe(GlusterCli.name, () => {
     });
 
     it('should take the first line of stderr when gluster prints no XML', async () => {
-      await script([{ fixture: 'quota-limit-invalid-size' }]);
+      // The shell ends on a usage error, as gluster's does; the command then runs on its own to say why.
+      await script([{ fixture: 'quota-limit-invalid-size' }, { fixture: 'quota-limit-invalid-size' }]);
       const error = await rejection(sut.setQuotaLimit(VOL, '/b', 1));
       expect(error.exitCode).toBe(1);
       expect(error.stderr).toContain('Usage:');
       expect(error.publicMessage).toBe('Please enter an integer value in the range of (1 - 9223372036854775807)');
+      const argv = ['--mode=script', 'volume', 'quota', VOL, 'limit-usage', '/b', '1', '--xml'];
+      expect(await argvLog()).toEqual([argv, argv]);
+    });
+
+    it("should run a volume's changes through one gluster shell", async () => {
+      await script([{ fixture: 'quota-limit-a' }, { fixture: 'quota-remove' }, { fixture: 'quota-limit-c' }]);
+      await sut.setQuotaLimit(VOL, '/a', 1024);
+      await sut.removeQuotaLimit(VOL, '/b');
+      await sut.setQuotaLimit(VOL, '/c', 2048);
+      expect(await shells()).toBe(1);
+      expect((await argvLog()).map((argv) => argv.slice(4, 6))).toEqual([['limit-usage', '/a'], ['remove', '/b'], ['limit-usage', '/c']]);
+    });
+
+    it('should start a new shell for the change after one that ended the shell', async () => {
+      await script([{ fixture: 'quota-limit-invalid-size' }, { fixture: 'quota-limit-invalid-size' }, { fixture: 'quota-limit-a' }]);
+      await rejection(sut.setQuotaLimit(VOL, '/b', 1));
+      await sut.setQuotaLimit(VOL, '/a', 1024);
+      expect(await shells()).toBe(2);
+      expect(await argvLog()).toHaveLength(3);
+    });
+
+    it('should run a path with a blank, which the shell would split, as a process of its own', async () => {
+      await script([{ fixture: 'quota-limit-a' }]);
+      await sut.setQuotaLimit(VOL, '/a b', 1024);
+      expect(await shells()).toBe(0);
+      expect(await argvLog()).toEqual([['--mode=script', 'volume', 'quota', VOL, 'limit-usage', '/a b', '1024', '--xml']]);
     });
 
     it('should refuse sizes and paths gluster would misread, without running gluster', async () => {
@@ -300,6 +331,16 @@ describe(GlusterCli.name, () => {
       expect(error.exitCode).toBeUndefined();
       expect(error.args).toEqual(['--mode=script', 'pool', 'list', '--xml']);
       expect(error.publicMessage).toBe('gluster did not answer in time');
+    });
+
+    it('should run a change the shell leaves unanswered as a process of its own, and start a new shell after', async () => {
+      await script([{ fixture: 'quota-limit-a', sleep: 10 }, { fixture: 'quota-limit-a' }, { fixture: 'quota-limit-c' }]);
+      const started = Date.now();
+      await sut.setQuotaLimit(VOL, '/a', 1024);
+      expect(Date.now() - started).toBeLessThan(5000);
+      await sut.setQuotaLimit(VOL, '/c', 1024);
+      expect(await shells()).toBe(2);
+      expect((await argvLog()).map((argv) => argv[5])).toEqual(['/a', '/a', '/c']);
     });
 
     it('should throw a typed error without the binary path when the CLI cannot be run', async () => {

@@ -1,9 +1,10 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { execa } from 'execa';
 import { Subject } from 'rxjs';
 import { mkdir } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AppConfig } from '../config/app-config.js';
+import { GlusterShell } from './gluster-shell.js';
 import { type CliResult, parseCliResult } from './parsers/cli-output.parser.js';
 import { type PoolPeer, parsePoolList } from './parsers/pool-list.parser.js';
 import { parseQuotaList, type QuotaLimit } from './parsers/quota-list.parser.js';
@@ -16,6 +17,11 @@ const LOCK_CONTENTION = /another transaction (is|could be) in progress|locking f
 /** gluster's own helper mounts, which show up in its error texts (e.g. a failed removexattr). */
 const GLUSTER_AUX_MOUNT = /(\/var)?\/run\/gluster\/[^/\s]+_quota_(limit|list)(?=\/)/g;
 const VOLUME_NAME = /^[A-Za-z0-9_.][A-Za-z0-9_.-]*$/;
+/**
+ * A quota change is answered within a second, even with thousands of limits on the volume; a
+ * gluster shell still silent after this long is waiting for a glusterd that is gone.
+ */
+const SHELL_PATIENCE_MS = 10_000;
 
 export interface GlusterCommandEvent {
   /** The subcommand, e.g. 'volume quota limit-usage'. */
@@ -117,10 +123,11 @@ interface GlusterCall {
  * The gluster CLI and the mount commands, and the only place in src that runs processes. Every
  * command is an argv array (no shell) with a timeout. Commands that change a volume run one at a
  * time per volume, in call order, so piragua never trips over glusterd's lock itself; lock
- * contention from outside (other instances, admins) is retried with backoff.
+ * contention from outside (other instances, admins) is retried with backoff. Those commands go
+ * through one long-lived gluster shell per volume (GlusterShell), reads through processes of their own.
  */
 @Injectable()
-export class GlusterCli {
+export class GlusterCli implements OnModuleDestroy {
   readonly stats = { calls: new Map<string, number>(), failures: new Map<string, number>(), lockRetries: 0 };
   /** One event per gluster call (retries included), for metrics. */
   readonly commands = new Subject<GlusterCommandEvent>();
@@ -128,8 +135,13 @@ export class GlusterCli {
   retryPolicy: LockRetryPolicy = { initialDelayMs: 200, maxDelayMs: 3000, totalBudgetMs: 60_000 };
   private readonly logger = new Logger(GlusterCli.name);
   private readonly queues = new Map<string, Promise<void>>();
+  private readonly shells = new Map<string, GlusterShell>();
 
   constructor(private readonly config: AppConfig) {}
+
+  onModuleDestroy(): void {
+    this.shells.forEach((shell) => shell.stop());
+  }
 
   /** Throws GlusterCommandError when the volume does not exist. */
   async volumeInfo(volume: string): Promise<GlusterVolumeInfo> {
@@ -229,7 +241,7 @@ export class GlusterCli {
   /** Runs a command that changes `volume` after every earlier one for that volume has finished. */
   private mutate(volume: string, call: GlusterCall): Promise<{ stdout: string }> {
     const previous = this.queues.get(volume) ?? Promise.resolve();
-    const result = previous.then(() => this.gluster(call));
+    const result = previous.then(() => this.gluster(call, this.shellFor(volume)));
     const tail = result.then(
       () => undefined,
       () => undefined,
@@ -243,13 +255,22 @@ export class GlusterCli {
     return result;
   }
 
+  private shellFor(volume: string): GlusterShell {
+    let shell = this.shells.get(volume);
+    if (shell === undefined) {
+      shell = new GlusterShell(this.config.gluster.cli, Math.min(SHELL_PATIENCE_MS, this.config.gluster.timeoutMs));
+      this.shells.set(volume, shell);
+    }
+    return shell;
+  }
+
   /** One gluster operation: `--mode=script … --xml`, retried while glusterd's lock is held elsewhere. */
-  private async gluster(call: GlusterCall): Promise<{ stdout: string }> {
+  private async gluster(call: GlusterCall, shell?: GlusterShell): Promise<{ stdout: string }> {
     this.count(this.stats.calls, call.name);
     const started = Date.now();
     for (let attempt = 0; ; attempt++) {
       try {
-        const output = await this.glusterOnce(call);
+        const output = await this.glusterOnce(call, shell);
         this.commands.next({ command: call.name, outcome: 'ok', seconds: (Date.now() - started) / 1000 });
         return output;
       } catch (error) {
@@ -267,9 +288,9 @@ export class GlusterCli {
     }
   }
 
-  private async glusterOnce(call: GlusterCall): Promise<{ stdout: string }> {
+  private async glusterOnce(call: GlusterCall, shell?: GlusterShell): Promise<{ stdout: string }> {
     const args = scriptArgs(call.args);
-    const result = await this.exec(this.config.gluster.cli, call.name, args);
+    const result = (shell && (await this.inShell(shell, call))) ?? (await this.exec(this.config.gluster.cli, call.name, args));
     if (result.timedOut || result.exitCode === undefined) {
       throw this.failure('gluster', args, result);
     }
@@ -284,6 +305,15 @@ export class GlusterCli {
       throw this.failure('gluster', args, result, cliResult);
     }
     return { stdout: result.stdout };
+  }
+
+  /** The command's answer from the shell, shaped like a process's result; undefined when the shell could not give one. */
+  private async inShell(shell: GlusterShell, call: GlusterCall) {
+    const started = performance.now();
+    const stdout = await shell.run(call.args);
+    const outcome = stdout === undefined ? 'no answer, run on its own' : 'answered';
+    this.logger.debug(`${call.name}: ${call.args.join(' ')} in the gluster shell → ${outcome} in ${Math.round(performance.now() - started)} ms`);
+    return stdout === undefined ? undefined : { exitCode: 0, stderr: '', stdout, timedOut: false };
   }
 
   private async exec(file: string, name: string, args: string[]) {

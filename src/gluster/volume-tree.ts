@@ -134,8 +134,8 @@ export class VolumeTree {
     const volumeDir = join(top, name);
     await mkdir(volumeDir);
     if (gid !== undefined) {
-      const { uid } = await stat(volumeDir);
-      await chown(volumeDir, uid, gid);
+      // -1 keeps the owner: one round trip fewer than reading it first.
+      await chown(volumeDir, -1, gid);
     }
     // chown may clear the setgid bit, so the mode is set last.
     await chmod(volumeDir, 0o2775);
