@@ -2,24 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { chmod, chown, link, lstat, mkdir, readdir, readFile, readlink, rename, rm, stat, symlink, unlink, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { Heartbeat, OperationRecord, VolumeRecord } from './gluster.types.js';
+import { inBatches } from './in-batches.js';
 
 const VOLUME_ID = /^[0-9a-f]{32}$/;
 /** How the Rust piragua named a volume's top-level directory. */
 export const LEGACY_DIRECTORY = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const CHANGE = /^\d+-[0-9a-f]{32}$/;
 const STATE_DIR = '.piragua';
-
-/**
- * Reads many small files a batch at a time: on a FUSE mount each read is a few network round
- * trips, and a few dozen in flight keep them overlapping without flooding the brick.
- */
-async function inBatches<T, R>(items: T[], read: (item: T) => Promise<R>, size = 32): Promise<R[]> {
-  const results: R[] = [];
-  for (let start = 0; start < items.length; start += size) {
-    results.push(...(await Promise.all(items.slice(start, start + size).map(read))));
-  }
-  return results;
-}
 
 function isErrno(error: unknown, ...codes: string[]): boolean {
   return codes.includes((error as NodeJS.ErrnoException | undefined)?.code ?? '');
