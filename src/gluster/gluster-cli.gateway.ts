@@ -7,23 +7,26 @@ import { join } from 'node:path';
 import { PeriodicTask } from '../common/periodic-task.js';
 import { ErrorCode, PiraguaError } from '../common/piragua.error.js';
 import { AppConfig } from '../config/app-config.js';
+import { DEFAULT_SOFT_LIMIT_PERCENT, type DirectorySpace, readDirectoryQuotas } from './directory-quotas.js';
 import { GlusterCli } from './gluster-cli.js';
 import { KeyedBatcher } from './keyed-batcher.js';
 import { clusterNotFound } from './gluster.errors.js';
 import { type ClusterTopology, GIB, type NodeTopology, type ProbeResult, type QuotaUsage } from './gluster.types.js';
+import type { QuotaLimit } from './parsers/quota-list.parser.js';
 import type { GlusterVolumeInfo } from './parsers/volume-info.parser.js';
 import { TreeBackedGateway } from './tree-backed.gateway.js';
 import { VolumeTree } from './volume-tree.js';
 
 interface ServedVolume {
   info: GlusterVolumeInfo;
-  quotaReads: KeyedBatcher<number>;
+  quotaReads: KeyedBatcher<QuotaLimit>;
   mountPoint: string;
   topology: ClusterTopology;
   tree: VolumeTree;
 }
 
 const QUOTA_OPTION = 'features.quota';
+const SOFT_LIMIT_OPTION = 'features.default-soft-limit';
 
 /** Heketi ids are 32 hex characters; a Gluster uuid without its dashes is one. */
 export function idFromUuid(uuid: string): string {
@@ -75,10 +78,7 @@ export class GlusterCliGateway extends TreeBackedGateway implements OnModuleInit
       await this.ensureMounted(volume, mountPoint);
       const tree = new VolumeTree(mountPoint);
       await tree.prepare();
-      const quotaReads = new KeyedBatcher<number>(async (paths) => {
-        const limits = await this.cli.quotaList(volume, paths);
-        return new Map(limits.map((limit) => [limit.path, limit.hardLimitBytes]));
-      });
+      const quotaReads = new KeyedBatcher<QuotaLimit>(async (paths) => new Map((await this.cli.quotaList(volume, paths)).map((limit) => [limit.path, limit])));
       const served: ServedVolume = { info, mountPoint, quotaReads, topology: await this.readTopology(info, mountPoint), tree };
       this.served.set(served.topology.id, served);
       this.logger.log(
@@ -152,7 +152,7 @@ export class GlusterCliGateway extends TreeBackedGateway implements OnModuleInit
     if (inside && inside.blocks * inside.bsize !== whole.blocks * whole.bsize) {
       return inside.blocks * inside.bsize;
     }
-    return served.quotaReads.get(`/${directory}`);
+    return (await served.quotaReads.get(`/${directory}`))?.hardLimitBytes;
   }
 
   async removeQuota(clusterId: string, volumeId: string): Promise<void> {
@@ -186,18 +186,34 @@ export class GlusterCliGateway extends TreeBackedGateway implements OnModuleInit
     return served.tree.purgeTrash((path) => this.cli.removeQuotaLimit(served.info.name, path));
   }
 
+  /** Limit and usage of every volume directory, by statfs; see readDirectoryQuotas. */
   async quotaUsage(clusterId: string): Promise<Map<string, QuotaUsage>> {
-    const limits = await this.cli.quotaList(this.servedVolume(clusterId).info.name);
-    return new Map(
-      limits.map((limit) => [
-        limit.path.replace(/^\//, ''),
-        { limitBytes: limit.hardLimitBytes, softLimitExceeded: limit.softLimitExceeded, usedBytes: limit.usedBytes },
-      ]),
-    );
+    const served = this.servedVolume(clusterId);
+    return this.directoryQuotas(served, await served.tree.volumeDirectories(), true);
   }
 
   protected tree(clusterId: string): VolumeTree {
     return this.servedVolume(clusterId).tree;
+  }
+
+  private async directoryQuotas(served: ServedVolume, directories: string[], usage: boolean): Promise<Map<string, QuotaUsage>> {
+    const space = async (directory: string): Promise<DirectorySpace> => {
+      const fs = await statfs(join(served.mountPoint, directory));
+      return { sizeBytes: fs.blocks * fs.bsize, usedBytes: (fs.blocks - fs.bfree) * fs.bsize };
+    };
+    const whole = await statfs(served.mountPoint);
+    const softLimitPercent = Number.parseFloat(served.info.options[SOFT_LIMIT_OPTION] ?? '');
+    return readDirectoryQuotas(
+      directories,
+      {
+        // Through the read-back batcher: at most 100 paths per call, shared with creates confirming their limits.
+        list: async (paths) => (await Promise.all(paths.map((path) => served.quotaReads.get(path)))).filter((limit) => limit !== undefined),
+        softLimitPercent: Number.isFinite(softLimitPercent) ? softLimitPercent : DEFAULT_SOFT_LIMIT_PERCENT,
+        space,
+        wholeVolumeBytes: whole.blocks * whole.bsize,
+      },
+      usage,
+    );
   }
 
   private servedVolume(clusterId: string): ServedVolume {

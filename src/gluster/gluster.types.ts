@@ -94,7 +94,7 @@ export interface OperationRecord {
 
 export interface QuotaUsage {
   limitBytes: number;
-  /** Gluster's `sl_exceeded`: usage is past the soft limit (80 % of the hard one by default); unknown on the local backend. */
+  /** As Gluster's `sl_exceeded`: usage is past the soft limit (the volume's default-soft-limit, 80 % unless set); unknown on the local backend. */
   softLimitExceeded?: boolean;
   usedBytes?: number;
 }
