@@ -192,6 +192,16 @@ export class GlusterCliGateway extends TreeBackedGateway implements OnModuleInit
     return this.directoryQuotas(served, await served.tree.volumeDirectories(), true);
   }
 
+  async directoryLimits(clusterId: string, directories: string[]): Promise<Map<string, number>> {
+    const quotas = await this.directoryQuotas(this.servedVolume(clusterId), directories, false);
+    return new Map([...quotas].map(([directory, quota]) => [directory, quota.limitBytes]));
+  }
+
+  async quotaLimits(clusterId: string): Promise<Map<string, number>> {
+    const limits = await this.cli.quotaList(this.servedVolume(clusterId).info.name);
+    return new Map(limits.map((limit) => [limit.path.slice(1), limit.hardLimitBytes]));
+  }
+
   protected tree(clusterId: string): VolumeTree {
     return this.servedVolume(clusterId).tree;
   }

@@ -57,7 +57,16 @@ export abstract class GlusterGateway {
   abstract setQuota(clusterId: string, directory: string, limitBytes: number): Promise<void>;
   abstract readQuota(clusterId: string, directory: string): Promise<number | undefined>;
   abstract removeQuota(clusterId: string, directory: string): Promise<void>;
+  /** Limit and usage by volume directory, for metrics; may read every volume's usage. */
   abstract quotaUsage(clusterId: string): Promise<Map<string, QuotaUsage>>;
+  /** The limits in effect on these directories (gone or unlimited ones left out); reads no usage. */
+  abstract directoryLimits(clusterId: string, directories: string[]): Promise<Map<string, number>>;
+  /**
+   * Every limit the backend knows, by path from the volume root without the leading '/', also those
+   * whose directory no longer exists. On Gluster one `quota list` of the whole volume: minutes at
+   * thousands of limits, so only for the rare search for such leftovers.
+   */
+  abstract quotaLimits(clusterId: string): Promise<Map<string, number>>;
 
   // The warm pool: directories made ahead with a quota, so that a create only renames one.
   /** Renames one pooled directory of `sizeGiB` to `<volumeId>/`, its quota included; false when none is left. */
@@ -87,6 +96,7 @@ export const GATEWAY_METHODS = {
   claimPooledDirectory: 'storage',
   clusters: 'memory',
   createVolumeDirectory: 'storage',
+  directoryLimits: 'storage',
   discardUnfinishedPooledDirectories: 'storage',
   inspectVolumeDirectory: 'storage',
   listVolumeDirectories: 'storage',
@@ -103,6 +113,7 @@ export const GATEWAY_METHODS = {
   probeNames: 'memory',
   pruneVolumeChanges: 'storage',
   purgeTrash: 'storage',
+  quotaLimits: 'storage',
   quotaUsage: 'storage',
   readQuota: 'storage',
   releaseName: 'storage',

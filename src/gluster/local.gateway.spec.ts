@@ -3,11 +3,12 @@ import { isIPv4 } from 'node:net';
 import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { appConfig } from '../../test/factories/app-config.factory.js';
 import { ErrorCode } from '../common/piragua.error.js';
 import { GIB, VolumeRecord } from './gluster.types.js';
 import { LocalGateway } from './local.gateway.js';
+import { VolumeTree } from './volume-tree.js';
 
 const ID_A = 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa';
 const ID_B = 'bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb';
@@ -39,6 +40,7 @@ describe(LocalGateway.name, () => {
   });
 
   afterEach(async () => {
+    vi.restoreAllMocks();
     gateways.forEach((gateway) => gateway.onModuleDestroy());
     await rm(dataDir, { force: true, recursive: true });
   });
@@ -116,6 +118,8 @@ describe(LocalGateway.name, () => {
       ['readQuota', (sut: LocalGateway) => sut.readQuota(UNKNOWN_CLUSTER, ID_A)],
       ['removeQuota', (sut: LocalGateway) => sut.removeQuota(UNKNOWN_CLUSTER, ID_A)],
       ['quotaUsage', (sut: LocalGateway) => sut.quotaUsage(UNKNOWN_CLUSTER)],
+      ['quotaLimits', (sut: LocalGateway) => sut.quotaLimits(UNKNOWN_CLUSTER)],
+      ['directoryLimits', (sut: LocalGateway) => sut.directoryLimits(UNKNOWN_CLUSTER, [ID_A])],
     ])('should answer Cluster id … not found from %s for another cluster', async (_method, call) => {
       const sut = await start();
 
@@ -183,6 +187,25 @@ describe(LocalGateway.name, () => {
       await sut.removeQuota(clusterId, ID_A);
 
       expect([...(await sut.quotaUsage(clusterId)).keys()]).toEqual([ID_B]);
+    });
+
+    it('should list the recorded limits, and those of given directories, without summing any file', async () => {
+      const sut = await start();
+      const clusterId = sut.clusters()[0]!.id;
+      await sut.createVolumeDirectory(clusterId, ID_A, 'data');
+      await writeFile(join(dataDir, 'gv0', ID_A, 'data', 'file'), Buffer.alloc(4096));
+      await sut.setQuota(clusterId, ID_A, 2 * GIB);
+      await sut.setQuota(clusterId, ID_B, GIB);
+      const summed = vi.spyOn(VolumeTree.prototype, 'usedBytes');
+
+      expect(await sut.quotaLimits(clusterId)).toEqual(
+        new Map([
+          [ID_A, 2 * GIB],
+          [ID_B, GIB],
+        ]),
+      );
+      expect(await sut.directoryLimits(clusterId, [ID_B, 'cccccccccccccccccccccccccccccccc'])).toEqual(new Map([[ID_B, GIB]]));
+      expect(summed).not.toHaveBeenCalled();
     });
   });
 

@@ -117,16 +117,37 @@ export class LocalGateway extends TreeBackedGateway implements OnModuleInit, OnM
     await this.removeQuota(clusterId, directory);
   }
 
+  /** Sums the files below every volume: seconds of CPU at thousands of volumes, so for metrics only. */
   async quotaUsage(clusterId: string): Promise<Map<string, QuotaUsage>> {
     const tree = this.treeFor(clusterId);
     const usage = new Map<string, QuotaUsage>();
+    for (const [volumeId, limitBytes] of await this.quotaLimits(clusterId)) {
+      usage.set(volumeId, { limitBytes, usedBytes: await tree.usedBytes(volumeId) });
+    }
+    return usage;
+  }
+
+  async directoryLimits(clusterId: string, directories: string[]): Promise<Map<string, number>> {
+    const recorded = await this.quotaLimits(clusterId);
+    return new Map(
+      directories.flatMap((directory) => {
+        const limit = recorded.get(directory);
+        return limit === undefined ? [] : [[directory, limit] as const];
+      }),
+    );
+  }
+
+  /** The recorded limits, whether or not their directory exists. */
+  async quotaLimits(clusterId: string): Promise<Map<string, number>> {
+    const tree = this.treeFor(clusterId);
+    const limits = new Map<string, number>();
     for (const volumeId of await readdir(join(tree.root, '.piragua', QUOTA_DIR))) {
       const limitBytes = await this.readQuota(clusterId, volumeId);
       if (limitBytes !== undefined) {
-        usage.set(volumeId, { limitBytes, usedBytes: await tree.usedBytes(volumeId) });
+        limits.set(volumeId, limitBytes);
       }
     }
-    return usage;
+    return limits;
   }
 
   protected tree(clusterId: string): VolumeTree {

@@ -10,6 +10,7 @@ export interface GatewayCall {
 export const READ_METHODS: ReadonlySet<GatewayMethod> = new Set<GatewayMethod>([
   'assertCanProvision',
   'clusters',
+  'directoryLimits',
   'inspectVolumeDirectory',
   'listVolumeDirectories',
   'loadHeartbeats',
@@ -22,6 +23,7 @@ export const READ_METHODS: ReadonlySet<GatewayMethod> = new Set<GatewayMethod>([
   'pooledDirectoryCounts',
   'probe',
   'probeNames',
+  'quotaLimits',
   'quotaUsage',
   'volumeChanges',
   'volumeLockHolder',
@@ -397,16 +399,25 @@ export class FakeGlusterGateway extends GlusterGateway {
   }
 
   quotaUsage(clusterId: string): Promise<Map<string, QuotaUsage>> {
-    return this.run('quotaUsage', [clusterId], () => {
-      const usage = new Map<string, QuotaUsage>();
-      for (const [key, limitBytes] of this.quotas) {
-        const [cluster, volumeId] = key.split('/') as [string, string];
-        if (cluster === clusterId) {
-          usage.set(volumeId, { limitBytes, usedBytes: 0 });
-        }
-      }
-      return usage;
+    return this.run('quotaUsage', [clusterId], () => new Map([...this.limitsOf(clusterId)].map(([volumeId, limitBytes]) => [volumeId, { limitBytes, usedBytes: 0 }])));
+  }
+
+  /** Like statfs of each directory: a limit whose directory is gone is not seen. */
+  directoryLimits(clusterId: string, directories: string[]): Promise<Map<string, number>> {
+    return this.run('directoryLimits', [clusterId, [...directories]], () => {
+      const limits = this.limitsOf(clusterId);
+      return new Map(
+        directories.flatMap((directory) => {
+          const limit = limits.get(directory);
+          return limit !== undefined && this.directoryExists(clusterId, directory) ? [[directory, limit] as const] : [];
+        }),
+      );
     });
+  }
+
+  /** Like `quota list`: also the limits whose directory is gone. */
+  quotaLimits(clusterId: string): Promise<Map<string, number>> {
+    return this.run('quotaLimits', [clusterId], () => this.limitsOf(clusterId));
   }
 
   saveOperation(record: OperationRecord): Promise<void> {
@@ -429,6 +440,21 @@ export class FakeGlusterGateway extends GlusterGateway {
     return this.run('loadOperations', [clusterId], () =>
       [...this.operations.values()].filter((record) => record.clusterId === clusterId).map((record) => structuredClone(record)),
     );
+  }
+
+  private limitsOf(clusterId: string): Map<string, number> {
+    const limits = new Map<string, number>();
+    for (const [key, limitBytes] of this.quotas) {
+      const [cluster, directory] = key.split('/') as [string, string];
+      if (cluster === clusterId) {
+        limits.set(directory, limitBytes);
+      }
+    }
+    return limits;
+  }
+
+  private directoryExists(clusterId: string, directory: string): boolean {
+    return this.directories.has(`${clusterId}/${directory}`) || this.claimedPoolDirectories.has(`${clusterId}/${directory}`);
   }
 
   private record(method: GatewayMethod, args: unknown[]): void {
