@@ -14,6 +14,7 @@ const FINDING_KINDS = Object.keys({
   'legacy-volume': true,
   'missing-quota': true,
   'orphan-name': true,
+  'quota-list-failed': true,
   'quota-without-directory': true,
   'stale-lock': true,
 } satisfies Record<FindingKind, true>) as FindingKind[];

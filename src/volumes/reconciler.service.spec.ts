@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { appConfig } from '../../test/factories/app-config.factory.js';
 import { heartbeat, operationRecord, volumeRecord } from '../../test/factories/records.factory.js';
 import { errnoError, FakeGlusterGateway, fakeCluster, READ_METHODS } from '../../test/fakes/fake-gluster.gateway.js';
@@ -41,7 +41,8 @@ describe(ReconcilerService.name, () => {
 
   beforeEach(() => {
     config = appConfig({ PIRAGUA_INSTANCE_ID: 'spec-1', PIRAGUA_INSTANCE_TIMEOUT_SECONDS: '30' });
-    fake = new FakeGlusterGateway();
+    // Reconciling needs limits only: reading usage (on the local backend, summing every file) is a violation.
+    fake = new FakeGlusterGateway().forbid('quotaUsage');
     const index = new VolumeIndexService(config, fake);
     operations = new OperationsService(config, fake);
     const volumes = new VolumesService(config, fake, index, operations, new PlacementService(config, fake, index));
@@ -261,6 +262,55 @@ describe(ReconcilerService.name, () => {
       expect(fake.changes()).toEqual(['setQuota']);
     });
 
+    it('should not give a quota back to a volume whose delete began after the records were read', async () => {
+      fake.heartbeats.set(`${CLUSTER}/spec-2`, heartbeat({ heartbeatAt: new Date().toISOString(), incarnation: 'theirs' }));
+      const record = seedRecord();
+      fake.seedVolume(record);
+      fake.quotas.delete(`${CLUSTER}/${VOLUME}`);
+      const reading = fake.hold('directoryLimits');
+
+      const examining = findings(true);
+      await reading.reached;
+      interrupted({ id: OTHER_OPERATION, incarnation: 'theirs', kind: 'delete', owner: 'spec-2' });
+      fake.volumes.set(`${CLUSTER}/${VOLUME}`, { ...record, operationId: OTHER_OPERATION, state: 'deleting' });
+      fake.directories.delete(`${CLUSTER}/${VOLUME}`);
+      reading.release();
+
+      expect(await examining).toEqual([]);
+      expect(fake.changes()).toEqual([]);
+    });
+
+    it('should read the limit of a ready volume whose directory the listing missed, and find it in place', async () => {
+      fake.seedVolume(seedRecord());
+      // A create that made its directory after the listing and its record before the records were read.
+      fake.answerOnce('listVolumeDirectories', async () => []);
+
+      expect(await findings(true)).toEqual([]);
+
+      expect(fake.callsTo('directoryLimits')).toEqual([[CLUSTER, [VOLUME]]]);
+      expect(fake.changes()).toEqual([]);
+    });
+
+    it('should report that quota list failed, and still check everything else', async () => {
+      fake.seedVolume(seedRecord({ sizeGiB: 3 }));
+      fake.quotas.delete(`${CLUSTER}/${VOLUME}`);
+      fake.names.set(`${CLUSTER}/orphan`, OTHER_VOLUME);
+      fake.failOnce('quotaLimits', new Error('gluster --mode=script volume quota gv0 list --xml failed (exit code 1): no XML answer'));
+
+      const found = await findings(true);
+
+      expect(found).toEqual([
+        {
+          detail: expect.stringMatching(/^quota list failed, so quotas on directories that no longer exist were not searched for: gluster .* failed \(exit code 1\): no XML answer\. Gluster 10 fails the whole list/),
+          kind: 'quota-list-failed',
+          repaired: false,
+        },
+        expect.objectContaining({ kind: 'missing-quota', repaired: true, volumeId: VOLUME }),
+        expect.objectContaining({ kind: 'orphan-name', repaired: true, volumeId: OTHER_VOLUME }),
+      ]);
+      expect(fake.quotas.get(`${CLUSTER}/${VOLUME}`)).toBe(3 * GIB);
+    });
+
     it('should release a name reserved for a volume that does not exist', async () => {
       fake.seedVolume(seedRecord());
       fake.names.set(`${CLUSTER}/orphan`, OTHER_VOLUME);
@@ -393,7 +443,7 @@ describe(ReconcilerService.name, () => {
   describe('reconcile', () => {
     it('should run one pass at a time, starting a pass asked for meanwhile after the running one', async () => {
       fake.quotas.set(`${CLUSTER}/${VOLUME}`, GIB);
-      const reading = fake.hold('quotaUsage');
+      const reading = fake.hold('quotaLimits');
 
       const examining = sut.reconcile(false);
       await reading.reached;
@@ -414,6 +464,58 @@ describe(ReconcilerService.name, () => {
       fake.failOnce('loadVolumes', errnoError('EIO'));
 
       expect(await sut.reconcile(true)).toEqual([{ cluster: other, findings: [], volume: 'gv1' }]);
+    });
+
+    describe('periodic passes', () => {
+      beforeEach(() => {
+        vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+      });
+
+      afterEach(() => {
+        vi.useRealTimers();
+      });
+
+      /** Lets the next periodic pass start and finish. */
+      async function nextPass(): Promise<void> {
+        await vi.advanceTimersByTimeAsync(config.reconcileIntervalMs);
+        await flush();
+      }
+
+      it('should search for quotas without a directory at start-up and every tenth pass, and check volumes\' own limits on every pass', async () => {
+        await sut.onApplicationBootstrap();
+        expect(fake.callsTo('quotaLimits')).toHaveLength(1);
+        fake.quotas.set(`${CLUSTER}/${VOLUME}`, GIB);
+        fake.seedVolume(volumeRecord({ id: OTHER_VOLUME, name: 'other', sizeGiB: 4 }));
+        fake.quotas.delete(`${CLUSTER}/${OTHER_VOLUME}`);
+
+        await nextPass();
+
+        // The volume's own limit is read on the second pass already; the orphan waits for the search.
+        expect(fake.quotas.get(`${CLUSTER}/${OTHER_VOLUME}`)).toBe(4 * GIB);
+        expect(sut.findingCounts).toEqual(new Map([['missing-quota', 1]]));
+        for (let pass = 3; pass <= 10; pass++) {
+          await nextPass();
+        }
+        expect(fake.callsTo('quotaLimits')).toHaveLength(1);
+        expect(fake.callsTo('directoryLimits')).toHaveLength(10);
+        expect(fake.quotas.get(`${CLUSTER}/${VOLUME}`)).toBe(GIB);
+
+        await nextPass();
+
+        expect(fake.callsTo('quotaLimits')).toHaveLength(2);
+        expect(fake.quotas.has(`${CLUSTER}/${VOLUME}`)).toBe(false);
+        expect(sut.findingCounts).toEqual(new Map([['quota-without-directory', 1]]));
+      });
+
+      it('should search for quotas without a directory on every examination and repair asked for', async () => {
+        await sut.onApplicationBootstrap();
+        await nextPass();
+        fake.quotas.set(`${CLUSTER}/${VOLUME}`, GIB);
+
+        expect(await sut.reconcile(false)).toEqual([{ cluster: CLUSTER, findings: [expect.objectContaining({ kind: 'quota-without-directory', repaired: false })], volume: 'gv0' }]);
+        expect(await sut.reconcile(true)).toEqual([{ cluster: CLUSTER, findings: [expect.objectContaining({ kind: 'quota-without-directory', repaired: true })], volume: 'gv0' }]);
+        expect(fake.callsTo('quotaLimits')).toHaveLength(3);
+      });
     });
 
     it('should repair at start-up and count what it found by kind', async () => {

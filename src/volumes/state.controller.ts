@@ -4,7 +4,7 @@ import { HeketiEndpoint } from '../common/heketi-endpoint.decorator.js';
 import { ClusterReport, ReconcilerService } from './reconciler.service.js';
 
 class FindingDto {
-  @ApiProperty({ enum: ['interrupted-create', 'interrupted-expand', 'interrupted-delete', 'directory-without-record', 'quota-without-directory', 'missing-quota', 'orphan-name', 'stale-lock', 'legacy-volume'] })
+  @ApiProperty({ enum: ['interrupted-create', 'interrupted-expand', 'interrupted-delete', 'directory-without-record', 'quota-without-directory', 'quota-list-failed', 'missing-quota', 'orphan-name', 'stale-lock', 'legacy-volume'] })
   kind: string;
 
   @ApiProperty({ required: false })
