@@ -5,8 +5,8 @@ import { GlusterGateway } from '../gluster/gluster.gateway.js';
 import type { QuotaUsage } from '../gluster/gluster.types.js';
 
 /**
- * Quota limits and usage of every volume, read in the background (one `quota list` per Gluster
- * volume per interval) so no request ever waits on the gluster CLI for them.
+ * Quota limits and usage of every volume, read in the background (on Gluster by statfs of each
+ * volume directory, every interval) so no request ever waits on the backend for them.
  */
 @Injectable()
 export class QuotaUsageService implements OnApplicationBootstrap, OnModuleDestroy {

@@ -9,6 +9,7 @@ import { GIB, OperationRecord, VolumeRecord } from '../gluster/gluster.types.js'
 import { InstancesService } from './instances.service.js';
 import { OperationsService } from './operations.service.js';
 import { PlacementService } from './placement.service.js';
+import { QuotaUsageService } from './quota-usage.service.js';
 import { Finding, ReconcilerService } from './reconciler.service.js';
 import { VolumeIndexService } from './volume-index.service.js';
 import { VolumesService } from './volumes.service.js';
@@ -37,6 +38,9 @@ describe(ReconcilerService.name, () => {
   let config: AppConfig;
   let fake: FakeGlusterGateway;
   let operations: OperationsService;
+  /** Its own gateway: the reconciler's must never be asked for usage. */
+  let usageFake: FakeGlusterGateway;
+  let quotaUsage: QuotaUsageService;
   let sut: ReconcilerService;
 
   beforeEach(() => {
@@ -46,7 +50,9 @@ describe(ReconcilerService.name, () => {
     const index = new VolumeIndexService(config, fake);
     operations = new OperationsService(config, fake);
     const volumes = new VolumesService(config, fake, index, operations, new PlacementService(config, fake, index));
-    sut = new ReconcilerService(config, fake, index, new InstancesService(config, fake), operations, volumes);
+    usageFake = new FakeGlusterGateway();
+    quotaUsage = new QuotaUsageService(config, usageFake);
+    sut = new ReconcilerService(config, fake, index, new InstancesService(config, fake), operations, quotaUsage, volumes);
   });
 
   afterEach(() => {
@@ -289,6 +295,19 @@ describe(ReconcilerService.name, () => {
 
       expect(fake.callsTo('directoryLimits')).toEqual([[CLUSTER, [VOLUME]]]);
       expect(fake.changes()).toEqual([]);
+    });
+
+    it('should take the limits the last usage refresh saw, and read only the other directories\' limits', async () => {
+      fake.seedVolume(seedRecord());
+      fake.seedVolume(volumeRecord({ id: OTHER_VOLUME, name: 'other', sizeGiB: 3 }));
+      fake.quotas.delete(`${CLUSTER}/${OTHER_VOLUME}`);
+      usageFake.answerOnce('quotaUsage', async () => new Map([[VOLUME, { limitBytes: 2 * GIB, usedBytes: 0 }]]));
+      await quotaUsage.refresh();
+
+      expect(await findings(true)).toEqual([expect.objectContaining({ kind: 'missing-quota', repaired: true, volumeId: OTHER_VOLUME })]);
+
+      expect(fake.callsTo('directoryLimits')).toEqual([[CLUSTER, [OTHER_VOLUME]]]);
+      expect(fake.quotas.get(`${CLUSTER}/${OTHER_VOLUME}`)).toBe(3 * GIB);
     });
 
     it('should report that quota list failed, and still check everything else', async () => {

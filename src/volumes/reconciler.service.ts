@@ -6,6 +6,7 @@ import { ClusterTopology, GIB, OperationRecord, volumeDirectory, VolumeRecord } 
 import { LEGACY_DIRECTORY } from '../gluster/volume-tree.js';
 import { InstancesService } from './instances.service.js';
 import { OperationsService } from './operations.service.js';
+import { QuotaUsageService } from './quota-usage.service.js';
 import { VolumeIndexService } from './volume-index.service.js';
 import { VolumesService } from './volumes.service.js';
 
@@ -63,6 +64,7 @@ export class ReconcilerService implements OnApplicationBootstrap, OnModuleDestro
     private readonly index: VolumeIndexService,
     private readonly instances: InstancesService,
     private readonly operations: OperationsService,
+    private readonly quotaUsage: QuotaUsageService,
     private readonly volumes: VolumesService,
   ) {}
 
@@ -126,12 +128,17 @@ export class ReconcilerService implements OnApplicationBootstrap, OnModuleDestro
       this.gateway.listVolumeDirectories(cluster.id),
       this.gateway.loadNames(cluster.id),
     ]);
-    // Limits are read after the records, also of recorded volumes the listing missed (a create
-    // that finished in between): a volume recorded as ready had its limit before, so it shows here.
-    const [limits, listed] = await Promise.all([
-      this.gateway.directoryLimits(cluster.id, [...new Set([...directories, ...records.map(volumeDirectory)])]),
+    // A limit the last usage refresh saw is taken as it is (one removed since shows after the next
+    // refresh), so a pass reads only the other directories' limits: after the records, also for
+    // volumes the listing missed (a create that finished in between), since a volume recorded as
+    // ready had its limit before. Legacy directories are read too: their limit becomes a size.
+    const refreshed = this.quotaUsage.current().usage;
+    const unsure = [...new Set([...directories, ...records.map(volumeDirectory)])].filter((directory) => !refreshed.has(directory) || LEGACY_DIRECTORY.test(directory));
+    const [read, listed] = await Promise.all([
+      this.gateway.directoryLimits(cluster.id, unsure),
       searchOrphanQuotas ? this.gateway.quotaLimits(cluster.id).then((all) => ({ all }), (error: unknown) => ({ error: error as Error })) : undefined,
     ]);
+    const limits = new Map([...[...refreshed].map(([directory, quota]) => [directory, quota.limitBytes] as const), ...read]);
     const operations = await this.gateway.loadOperations(cluster.id);
     // Volumes of the Rust piragua (`/<uuid-with-dashes>/<name>`) are adopted first, so that the
     // checks below see them as the volumes they are.
