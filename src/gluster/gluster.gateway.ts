@@ -59,7 +59,7 @@ export abstract class GlusterGateway {
   abstract removeQuota(clusterId: string, directory: string): Promise<void>;
   /** Limit and usage by volume directory, for metrics; may read every volume's usage. */
   abstract quotaUsage(clusterId: string): Promise<Map<string, QuotaUsage>>;
-  /** The limits in effect on these directories (gone or unlimited ones left out); reads no usage. */
+  /** The limits of these directories, one read each; those without one (on Gluster: or gone) are left out. Reads no usage. */
   abstract directoryLimits(clusterId: string, directories: string[]): Promise<Map<string, number>>;
   /**
    * Every limit the backend knows, by path from the volume root without the leading '/', also those

@@ -204,7 +204,12 @@ describe(LocalGateway.name, () => {
           [ID_B, GIB],
         ]),
       );
+      const read = vi.spyOn(sut, 'readQuota');
       expect(await sut.directoryLimits(clusterId, [ID_B, 'cccccccccccccccccccccccccccccccc'])).toEqual(new Map([[ID_B, GIB]]));
+      expect(read.mock.calls).toEqual([
+        [clusterId, ID_B],
+        [clusterId, 'cccccccccccccccccccccccccccccccc'],
+      ]);
       expect(summed).not.toHaveBeenCalled();
     });
   });

@@ -128,13 +128,14 @@ export class LocalGateway extends TreeBackedGateway implements OnModuleInit, OnM
   }
 
   async directoryLimits(clusterId: string, directories: string[]): Promise<Map<string, number>> {
-    const recorded = await this.quotaLimits(clusterId);
-    return new Map(
-      directories.flatMap((directory) => {
-        const limit = recorded.get(directory);
-        return limit === undefined ? [] : [[directory, limit] as const];
-      }),
-    );
+    const limits = new Map<string, number>();
+    for (const directory of directories) {
+      const limitBytes = await this.readQuota(clusterId, directory);
+      if (limitBytes !== undefined) {
+        limits.set(directory, limitBytes);
+      }
+    }
+    return limits;
   }
 
   /** The recorded limits, whether or not their directory exists. */
