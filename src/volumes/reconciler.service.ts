@@ -134,10 +134,9 @@ export class ReconcilerService implements OnApplicationBootstrap, OnModuleDestro
     // ready had its limit before. Legacy directories are read too: their limit becomes a size.
     const refreshed = this.quotaUsage.current().usage;
     const unsure = [...new Set([...directories, ...records.map(volumeDirectory)])].filter((directory) => !refreshed.has(directory) || LEGACY_DIRECTORY.test(directory));
-    const [read, listed] = await Promise.all([
-      this.gateway.directoryLimits(cluster.id, unsure),
-      searchOrphanQuotas ? this.gateway.quotaLimits(cluster.id).then((all) => ({ all }), (error: unknown) => ({ error: error as Error })) : undefined,
-    ]);
+    const read = await this.gateway.directoryLimits(cluster.id, unsure);
+    // Not alongside the reads above: those may ask quota list too, and two at once trip over glusterd's lock.
+    const listed = searchOrphanQuotas ? await this.gateway.quotaLimits(cluster.id).then((all) => ({ all }), (error: unknown) => ({ error: error as Error })) : undefined;
     const limits = new Map([...[...refreshed].map(([directory, quota]) => [directory, quota.limitBytes] as const), ...read]);
     const operations = await this.gateway.loadOperations(cluster.id);
     // Volumes of the Rust piragua (`/<uuid-with-dashes>/<name>`) are adopted first, so that the

