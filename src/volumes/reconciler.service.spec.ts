@@ -297,17 +297,33 @@ describe(ReconcilerService.name, () => {
       expect(fake.changes()).toEqual([]);
     });
 
-    it('should take the limits the last usage refresh saw, and read only the other directories\' limits', async () => {
-      fake.seedVolume(seedRecord());
-      fake.seedVolume(volumeRecord({ id: OTHER_VOLUME, name: 'other', sizeGiB: 3 }));
-      fake.quotas.delete(`${CLUSTER}/${OTHER_VOLUME}`);
-      usageFake.answerOnce('quotaUsage', async () => new Map([[VOLUME, { limitBytes: 2 * GIB, usedBytes: 0 }]]));
-      await quotaUsage.refresh();
+    describe('limits the last usage refresh saw', () => {
+      beforeEach(async () => {
+        fake.seedVolume(seedRecord());
+        fake.seedVolume(volumeRecord({ id: OTHER_VOLUME, name: 'other', sizeGiB: 3 }));
+        fake.quotas.delete(`${CLUSTER}/${OTHER_VOLUME}`);
+        // The refresh saw VOLUME's limit, which has been removed since.
+        usageFake.answerOnce('quotaUsage', async () => new Map([[VOLUME, { limitBytes: 2 * GIB, usedBytes: 0 }]]));
+        await quotaUsage.refresh();
+        fake.quotas.delete(`${CLUSTER}/${VOLUME}`);
+        fake.resetCalls();
+      });
 
-      expect(await findings(true)).toEqual([expect.objectContaining({ kind: 'missing-quota', repaired: true, volumeId: OTHER_VOLUME })]);
+      it('should be taken by a light pass, which reads only the other directories\' limits', async () => {
+        const [report] = await sut.reconcile(true, false);
 
-      expect(fake.callsTo('directoryLimits')).toEqual([[CLUSTER, [OTHER_VOLUME]]]);
-      expect(fake.quotas.get(`${CLUSTER}/${OTHER_VOLUME}`)).toBe(3 * GIB);
+        expect(report!.findings).toEqual([expect.objectContaining({ kind: 'missing-quota', repaired: true, volumeId: OTHER_VOLUME })]);
+        expect(fake.callsTo('directoryLimits')).toEqual([[CLUSTER, [OTHER_VOLUME]]]);
+        expect(fake.callsTo('quotaLimits')).toEqual([]);
+      });
+
+      it('should not be trusted by a thorough pass, which reads every limit afresh', async () => {
+        expect((await findings(false)).map(({ kind, volumeId }) => ({ kind, volumeId }))).toEqual([
+          { kind: 'missing-quota', volumeId: VOLUME },
+          { kind: 'missing-quota', volumeId: OTHER_VOLUME },
+        ]);
+        expect(fake.callsTo('directoryLimits')).toEqual([[CLUSTER, [VOLUME, OTHER_VOLUME]]]);
+      });
     });
 
     it('should report that quota list failed, and still check everything else', async () => {
@@ -500,7 +516,7 @@ describe(ReconcilerService.name, () => {
         await flush();
       }
 
-      it('should search for quotas without a directory at start-up and every tenth pass, and check volumes\' own limits on every pass', async () => {
+      it('should make the first pass and every tenth thorough: searching for quotas without a directory', async () => {
         await sut.onApplicationBootstrap();
         expect(fake.callsTo('quotaLimits')).toHaveLength(1);
         fake.quotas.set(`${CLUSTER}/${VOLUME}`, GIB);
@@ -526,7 +542,7 @@ describe(ReconcilerService.name, () => {
         expect(sut.findingCounts).toEqual(new Map([['quota-without-directory', 1]]));
       });
 
-      it('should search for quotas without a directory on every examination and repair asked for', async () => {
+      it('should make every examination and repair asked for thorough', async () => {
         await sut.onApplicationBootstrap();
         await nextPass();
         fake.quotas.set(`${CLUSTER}/${VOLUME}`, GIB);

@@ -2,7 +2,7 @@ import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@ne
 import { PeriodicTask } from '../common/periodic-task.js';
 import { AppConfig } from '../config/app-config.js';
 import { GlusterGateway } from '../gluster/gluster.gateway.js';
-import { ClusterTopology, GIB, OperationRecord, volumeDirectory, VolumeRecord } from '../gluster/gluster.types.js';
+import { ClusterTopology, GIB, OperationRecord, QuotaUsage, volumeDirectory, VolumeRecord } from '../gluster/gluster.types.js';
 import { LEGACY_DIRECTORY } from '../gluster/volume-tree.js';
 import { InstancesService } from './instances.service.js';
 import { OperationsService } from './operations.service.js';
@@ -12,11 +12,12 @@ import { VolumesService } from './volumes.service.js';
 
 const VOLUME_ID = /^[0-9a-f]{32}$/;
 /**
- * Periodic passes per search for quotas whose directory is gone. That search lists every limit
- * (Gluster: `quota list`, minutes at thousands of volumes, and glusterd busy meanwhile); the other
- * passes read only the volumes' own limits. The first pass after start-up always searches.
+ * One periodic pass in this many is thorough, as are the first after start-up and every examine or
+ * repair asked for: it reads every volume's limit afresh and searches for quotas whose directory is
+ * gone, which lists every limit (Gluster: `quota list`, seconds at thousands of volumes, competing
+ * with creates for glusterd's lock). The other passes take the limits the last usage refresh saw.
  */
-const ORPHAN_QUOTA_SEARCH_EVERY = 10;
+const THOROUGH_PASS_EVERY = 10;
 
 export type FindingKind =
   | 'interrupted-create'
@@ -81,21 +82,17 @@ export class ReconcilerService implements OnApplicationBootstrap, OnModuleDestro
     return this.lastCounts;
   }
 
-  /**
-   * One pass at a time per process; a pass asked for while another runs starts after it. Unless
-   * told otherwise it also searches for quotas whose directory is gone, as examine and repair
-   * through the API do.
-   */
-  reconcile(repair: boolean, searchOrphanQuotas = true): Promise<ClusterReport[]> {
-    const next = (this.running ?? Promise.resolve([])).catch(() => []).then(() => this.pass(repair, searchOrphanQuotas));
+  /** One pass at a time per process; a pass asked for while another runs starts after it. */
+  reconcile(repair: boolean, thorough = true): Promise<ClusterReport[]> {
+    const next = (this.running ?? Promise.resolve([])).catch(() => []).then(() => this.pass(repair, thorough));
     this.running = next;
     return next;
   }
 
   private async repairAndLog(): Promise<void> {
-    const searchOrphanQuotas = this.periodicPasses % ORPHAN_QUOTA_SEARCH_EVERY === 0;
+    const thorough = this.periodicPasses % THOROUGH_PASS_EVERY === 0;
     this.periodicPasses += 1;
-    const findings = (await this.reconcile(true, searchOrphanQuotas)).flatMap((report) => report.findings);
+    const findings = (await this.reconcile(true, thorough)).flatMap((report) => report.findings);
     this.lastCounts = new Map();
     for (const finding of findings) {
       this.lastCounts.set(finding.kind, (this.lastCounts.get(finding.kind) ?? 0) + 1);
@@ -106,11 +103,11 @@ export class ReconcilerService implements OnApplicationBootstrap, OnModuleDestro
     }
   }
 
-  private async pass(repair: boolean, searchOrphanQuotas: boolean): Promise<ClusterReport[]> {
+  private async pass(repair: boolean, thorough: boolean): Promise<ClusterReport[]> {
     const reports: ClusterReport[] = [];
     for (const cluster of this.gateway.clusters()) {
       try {
-        reports.push({ cluster: cluster.id, findings: await this.reconcileCluster(cluster, repair, searchOrphanQuotas), volume: cluster.volumeName });
+        reports.push({ cluster: cluster.id, findings: await this.reconcileCluster(cluster, repair, thorough), volume: cluster.volumeName });
       } catch (error) {
         this.logger.error(`Cannot reconcile ${cluster.volumeName}: ${(error as Error).message}`);
       }
@@ -118,7 +115,7 @@ export class ReconcilerService implements OnApplicationBootstrap, OnModuleDestro
     return reports;
   }
 
-  private async reconcileCluster(cluster: ClusterTopology, repair: boolean, searchOrphanQuotas: boolean): Promise<Finding[]> {
+  private async reconcileCluster(cluster: ClusterTopology, repair: boolean, thorough: boolean): Promise<Finding[]> {
     const findings: Finding[] = [];
     const isLive = await this.instances.liveness(cluster.id, (operationId) => this.operations.isRunningHere(operationId));
     // Operations are read last: whatever the other reads saw was made by an operation recorded
@@ -128,15 +125,15 @@ export class ReconcilerService implements OnApplicationBootstrap, OnModuleDestro
       this.gateway.listVolumeDirectories(cluster.id),
       this.gateway.loadNames(cluster.id),
     ]);
-    // A limit the last usage refresh saw is taken as it is (one removed since shows after the next
-    // refresh), so a pass reads only the other directories' limits: after the records, also for
-    // volumes the listing missed (a create that finished in between), since a volume recorded as
-    // ready had its limit before. Legacy directories are read too: their limit becomes a size.
-    const refreshed = this.quotaUsage.current().usage;
+    // Limits are read after the records, also of volumes the listing missed (a create that finished
+    // in between): a volume recorded as ready had its limit before. A light pass takes a limit the
+    // last usage refresh saw as it is (one removed since is found after the next refresh), except
+    // on legacy directories, whose limit becomes a size.
+    const refreshed: ReadonlyMap<string, QuotaUsage> = thorough ? new Map() : this.quotaUsage.current().usage;
     const unsure = [...new Set([...directories, ...records.map(volumeDirectory)])].filter((directory) => !refreshed.has(directory) || LEGACY_DIRECTORY.test(directory));
     const read = await this.gateway.directoryLimits(cluster.id, unsure);
     // Not alongside the reads above: those may ask quota list too, and two at once trip over glusterd's lock.
-    const listed = searchOrphanQuotas ? await this.gateway.quotaLimits(cluster.id).then((all) => ({ all }), (error: unknown) => ({ error: error as Error })) : undefined;
+    const listed = thorough ? await this.gateway.quotaLimits(cluster.id).then((all) => ({ all }), (error: unknown) => ({ error: error as Error })) : undefined;
     const limits = new Map([...[...refreshed].map(([directory, quota]) => [directory, quota.limitBytes] as const), ...read]);
     const operations = await this.gateway.loadOperations(cluster.id);
     // Volumes of the Rust piragua (`/<uuid-with-dashes>/<name>`) are adopted first, so that the
