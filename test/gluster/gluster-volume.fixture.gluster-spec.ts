@@ -48,6 +48,18 @@ describe(createGlusterTestVolume.name, () => {
     await test.teardown();
   });
 
+  it('should unmount the helper mount a failed quota remove leaves behind', async () => {
+    const test = await createGlusterTestVolume();
+    volumes.push(test);
+    expect(gluster('volume', 'quota', test.volume, 'remove', '/missing', '--xml')).toContain('No such file or directory');
+    const helper = `/run/gluster/${test.volume}_quota_limit`;
+    expect(mounted(helper)).toBe(true);
+
+    await test.teardown();
+
+    expect(mounted(helper)).toBe(false);
+  });
+
   it('should give every call its own volume, also when called at once', async () => {
     const created = await Promise.all([createGlusterTestVolume('piragua_fx'), createGlusterTestVolume('piragua_fx')]);
     volumes.push(...created);

@@ -113,9 +113,12 @@ export async function createGlusterTestVolume(prefix = 'piragua_test'): Promise<
   return { brickDir, server: SERVER, teardown, volume };
 }
 
-/** Every FUSE mount of the volume or of a directory in it (`127.0.0.2:/vol`, `127.0.0.2:vol/a/b`). */
+/**
+ * Every FUSE mount of the volume or of a directory in it (`127.0.0.2:/vol`, `127.0.0.2:vol/a/b`),
+ * and gluster's own helper mount (`localhost:vol`), which a failed `quota remove` leaves behind.
+ */
 async function unmountVolume(volume: string): Promise<void> {
-  const source = new RegExp(`^${SERVER.replaceAll('.', '\\.')}:/?${volume}(/|$)`);
+  const source = new RegExp(`^(${SERVER.replaceAll('.', '\\.')}|localhost):/?${volume}(/|$)`);
   const mounts = (await readFile('/proc/mounts', 'utf8'))
     .split('\n')
     .map((line) => line.split(' '))
