@@ -164,7 +164,6 @@ export class GlusterCli implements OnModuleDestroy {
     return parsePoolList(stdout);
   }
 
-  /** All limits of the volume, or the one of `path`; [] when there is none (or no directory). */
   /** Limits of the whole volume, or of the given paths only (one call for many, as gluster allows). */
   async quotaList(volume: string, paths?: string | string[]): Promise<QuotaLimit[]> {
     const only = paths === undefined ? [] : (Array.isArray(paths) ? paths : [paths]).map(checkPath);
