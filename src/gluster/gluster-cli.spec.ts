@@ -261,6 +261,13 @@ describe(GlusterCli.name, () => {
       expect(Date.now() - started).toBeGreaterThanOrEqual(300);
     });
 
+    it("should retry a change that found glusterd's helper mount going away", async () => {
+      await script([{ fixture: 'quota-limit-helper-mount-gone' }, { fixture: 'quota-limit-a' }]);
+      await sut.setQuotaLimit(VOL, '/a', 10485760);
+      expect(await argvLog()).toHaveLength(2);
+      expect(sut.stats.failures.get('volume quota limit-usage')).toBeUndefined();
+    });
+
     it('should give up with the lock error once the retry budget is spent', async () => {
       // A budget of several calls even on a loaded machine, where each fake call takes longer.
       sut.retryPolicy = { initialDelayMs: 10, maxDelayMs: 40, totalBudgetMs: 1000 };

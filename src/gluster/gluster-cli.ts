@@ -14,6 +14,11 @@ import { type BrickDetail, parseVolumeStatusDetail } from './parsers/volume-stat
 /** glusterd's EG_ANOTRANS: another transaction holds the volume's cluster-wide lock. */
 const EG_ANOTRANS = 30802;
 const LOCK_CONTENTION = /another transaction (is|could be) in progress|locking failed|unable to (acquire|get) lock/i;
+/**
+ * glusterd mounts the volume for each quota change and lazily unmounts it after; a change that
+ * follows closely can find that helper mount on its way out (seen once in about 400 changes).
+ */
+const HELPER_MOUNT_GONE = /Transport endpoint is not connected/;
 /** gluster's own helper mounts, which show up in its error texts (e.g. a failed removexattr). */
 const GLUSTER_AUX_MOUNT = /(\/var)?\/run\/gluster\/[^/\s]+_quota_(limit|list)(?=\/)/g;
 const VOLUME_NAME = /^[A-Za-z0-9_.][A-Za-z0-9_.-]*$/;
@@ -89,6 +94,11 @@ export class GlusterCommandError extends Error {
   /** glusterd's cluster lock was held by someone else: worth retrying after a pause. */
   get isLockContention(): boolean {
     return this.opErrno === EG_ANOTRANS || LOCK_CONTENTION.test(`${this.opErrstr ?? ''}\n${this.stderr}`);
+  }
+
+  /** Fails now and likely not in a moment: glusterd's lock, or its helper mount caught while it went away. */
+  get isTransient(): boolean {
+    return this.isLockContention || HELPER_MOUNT_GONE.test(this.opErrstr ?? '');
   }
 
   private reason(): string {
@@ -263,7 +273,7 @@ export class GlusterCli implements OnModuleDestroy {
     return shell;
   }
 
-  /** One gluster operation: `--mode=script … --xml`, retried while glusterd's lock is held elsewhere. */
+  /** One gluster operation: `--mode=script … --xml`, retried while it fails transiently (see isTransient). */
   private async gluster(call: GlusterCall, shell?: GlusterShell): Promise<{ stdout: string }> {
     this.count(this.stats.calls, call.name);
     const started = Date.now();
@@ -273,7 +283,7 @@ export class GlusterCli implements OnModuleDestroy {
         this.commands.next({ command: call.name, outcome: 'ok', seconds: (Date.now() - started) / 1000 });
         return output;
       } catch (error) {
-        const delay = error instanceof GlusterCommandError && error.isLockContention ? this.backoff(attempt) : undefined;
+        const delay = error instanceof GlusterCommandError && error.isTransient ? this.backoff(attempt) : undefined;
         if (delay === undefined || Date.now() - started + delay > this.retryPolicy.totalBudgetMs) {
           this.count(this.stats.failures, call.name);
           const outcome = !(error instanceof GlusterCommandError) ? 'failed' : error.timedOut ? 'timeout' : error.isLockContention ? 'lock_contention' : 'failed';
@@ -281,7 +291,7 @@ export class GlusterCli implements OnModuleDestroy {
           throw error;
         }
         this.stats.lockRetries++;
-        this.logger.debug(`${call.name} ${call.args[2] ?? ''}: glusterd lock held elsewhere, retry ${attempt + 1} in ${delay} ms`);
+        this.logger.debug(`${call.name} ${call.args[2] ?? ''}: ${(error as GlusterCommandError).publicMessage}; retry ${attempt + 1} in ${delay} ms`);
         await sleep(delay);
       }
     }
