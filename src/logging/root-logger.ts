@@ -27,10 +27,20 @@ function prettyStream(format: 'pretty' | 'text'): DestinationStream {
     ignore: 'pid,hostname,context,method,path,status,durationMs',
     messageFormat: '{if context}[{context}] {end}{msg}',
     singleLine: format === 'text',
-    // Synchronous, like the JSON destination: a line logged just before a crash is not lost.
+    // Synchronous: for people at a terminal, where a line should show at once.
     sync: true,
     translateTime: format === 'text' ? 'SYS:yyyy-mm-dd HH:MM:ss.l' : 'SYS:HH:MM:ss.l',
   });
+}
+
+/**
+ * JSON lines for collectors, written asynchronously: lines logged while a write is under way go
+ * out together with the next one, so a busy service makes one write per batch rather than one per
+ * request (measured: a third of a `GET /hello`'s time), and a slow reader of stdout (journald)
+ * never stalls requests. pino writes what is still buffered when the process exits.
+ */
+function jsonStream(): DestinationStream {
+  return pino.destination({ dest: 1, sync: false });
 }
 
 /** The one pino logger of the process; `destination` is for tests (default: stdout, formatted per LOG_FORMAT). */
@@ -42,7 +52,7 @@ export function createRootLogger(log: AppConfig['log'], destination?: Destinatio
       redact: { censor: '[redacted]', paths: REDACTED_PATHS },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
-    destination ?? (log.format === 'json' ? pino.destination({ dest: 1, sync: true }) : prettyStream(log.format)),
+    destination ?? (log.format === 'json' ? jsonStream() : prettyStream(log.format)),
   );
 }
 
