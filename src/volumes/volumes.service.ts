@@ -322,8 +322,6 @@ export class VolumesService implements OnApplicationBootstrap {
     this.schedulePurge(clusterId);
   }
 
-
-
   /** Rollback steps are best effort: each is tried, failures are logged for the reconciler. */
   private async attempt(what: string, step: () => Promise<unknown>): Promise<void> {
     try {
