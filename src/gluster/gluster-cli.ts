@@ -130,11 +130,12 @@ interface GlusterCall {
 }
 
 /**
- * The gluster CLI and the mount commands, and the only place in src that runs processes. Every
- * command is an argv array (no shell) with a timeout. Commands that change a volume run one at a
- * time per volume, in call order, so piragua never trips over glusterd's lock itself; lock
- * contention from outside (other instances, admins) is retried with backoff. Those commands go
- * through one long-lived gluster shell per volume (GlusterShell), reads through processes of their own.
+ * The gluster CLI and the mount commands: with GlusterShell, the only code in src that runs
+ * processes. Every process gets an argv array (no system shell) and a timeout. Commands that change
+ * a volume run one at a time per volume, in call order, so piragua never trips over glusterd's
+ * lock itself; lock contention from outside (other instances, admins) is retried with backoff.
+ * Those commands go to one long-lived gluster shell per volume (GlusterShell; only words it cannot
+ * split wrongly), reads run as processes of their own.
  */
 @Injectable()
 export class GlusterCli implements OnModuleDestroy {

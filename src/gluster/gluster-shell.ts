@@ -20,9 +20,10 @@ interface Pending {
 
 /**
  * One long-lived `gluster --mode=script --xml`, fed one command per line on stdin. Starting the CLI
- * costs about 90 ms of CPU, most of a `quota limit-usage` (measured 147 ms per command as processes
- * of their own, 47 ms each through one shell): creates and deletes, which each need one, go through
- * here. Each command's answer is one XML document. Runs one command at a time; the caller queues.
+ * costs about 90 ms of CPU, most of a `quota limit-usage` (measured over 20 in a row: 147 ms each as
+ * processes of their own, 25 ms each through one shell): creates and deletes, which each need one,
+ * go through here. Each command's answer is one XML document. Runs one command at a time; the
+ * caller queues.
  */
 export class GlusterShell {
   private child?: ResultPromise<typeof SHELL_OPTIONS>;
