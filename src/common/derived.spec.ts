@@ -47,8 +47,8 @@ describe(renderedOnce.name, () => {
     const stringify = vi.spyOn(JSON, 'stringify');
 
     const rendered = renderedOnce(value);
-    expect(rendered.json).toBe('{"volumes":["v1"]}\n');
-    expect(renderedOnce(value).json).toBe('{"volumes":["v1"]}\n');
+    expect(rendered.body.toString()).toBe('{"volumes":["v1"]}\n');
+    expect(renderedOnce(value).body.toString()).toBe('{"volumes":["v1"]}\n');
 
     expect(renderedOnce(value)).toBe(rendered);
     expect(stringify).toHaveBeenCalledTimes(1);

@@ -15,12 +15,13 @@ export class AsyncAccepted {
  * request was a large share of their cost.
  */
 export class PreRendered<T> {
-  private text?: string;
+  private bytes?: Buffer;
 
   constructor(readonly value: T) {}
 
-  get json(): string {
-    return (this.text ??= `${JSON.stringify(this.value)}\n`);
+  /** As bytes: a string would be encoded again for every response (400 KB each for 10,000 ids). */
+  get body(): Buffer {
+    return (this.bytes ??= Buffer.from(`${JSON.stringify(this.value)}\n`));
   }
 }
 
@@ -52,7 +53,8 @@ export function useHeketiResponses(fastify: FastifyInstance): void {
     }
     done(null, payload);
   });
+  // Fastify sends a Buffer from the serializer as it is, with the JSON content type already chosen.
   fastify.setReplySerializer((payload) =>
-    payload instanceof AsyncAccepted ? '' : payload instanceof PreRendered ? payload.json : `${JSON.stringify(payload)}\n`,
+    payload instanceof AsyncAccepted ? '' : payload instanceof PreRendered ? (payload.body as unknown as string) : `${JSON.stringify(payload)}\n`,
   );
 }
