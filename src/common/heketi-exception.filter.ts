@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger, NotFoundException } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { loggedPath } from '../logging/request-logger.js';
 import { ErrorCode, PiraguaError } from './piragua.error.js';
 
 const STATUS_BY_CODE: Record<ErrorCode, number> = {
@@ -53,7 +54,12 @@ export class HeketiExceptionFilter implements ExceptionFilter {
       return;
     }
     if (exception instanceof PiraguaError) {
-      sendPlainError(response, STATUS_BY_CODE[exception.code], exception.message, exception.retryAfterSeconds);
+      const status = STATUS_BY_CODE[exception.code];
+      if (status >= 500) {
+        // The request line says only "500"; an operator needs the reason without asking the client.
+        this.logger.warn(`${request.method} ${loggedPath(request.raw)}: ${exception.message}`);
+      }
+      sendPlainError(response, status, exception.message, exception.retryAfterSeconds);
       return;
     }
     if (isUnknownPath(exception)) {
@@ -77,7 +83,7 @@ export class HeketiExceptionFilter implements ExceptionFilter {
       sendPlainError(response, status, status >= 500 ? 'Internal Server Error' : exception.message);
       return;
     }
-    this.logger.error(`${request.method} ${request.url.split('?', 1)[0]} failed`, exception instanceof Error ? exception.stack : String(exception));
+    this.logger.error(`${request.method} ${loggedPath(request.raw)} failed`, exception instanceof Error ? exception.stack : String(exception));
     sendPlainError(response, HttpStatus.INTERNAL_SERVER_ERROR, 'Internal Server Error');
   }
 }

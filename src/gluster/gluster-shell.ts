@@ -77,7 +77,12 @@ export class GlusterShell {
     this.child = child;
     this.output = '';
     child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (chunk: string) => this.read(chunk));
+    // A shell given up on may still have an answer in the pipe: it must not answer the next command.
+    child.stdout.on('data', (chunk: string) => {
+      if (this.child === child) {
+        this.read(chunk);
+      }
+    });
     // A shell that ended takes its unanswered command with it; the next command starts a new one.
     void child.then(() => {
       if (this.child === child) {
