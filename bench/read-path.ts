@@ -1,18 +1,21 @@
 /**
  * The read path: wrk at 32 connections against the endpoints clients poll, with 10,000 volumes on
  * the local backend and 200 on a real Gluster volume; memory, start-up to ready, answers while the
- * index loads, and a count of the storage calls those requests caused (must be 0).
+ * index loads, and a count of the storage calls those requests caused (must be 0). Each round
+ * ends with a bare Node server (reference-server.ts), the yardstick of how fast the machine is then.
  *
  *   npm run bench -- [--volumes 10000] [--gluster-volumes 200] [--seconds 10] [--runs 3] [--log-level log] [--no-gluster]
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { requestPathForQsh } from '../src/auth/qsh.js';
 import { heketiToken } from '../test/factories/heketi-token.factory.js';
 import { HeketiClient } from '../test/heketi-client.js';
-import { ADMIN_KEY, PiraguaProcess } from '../test/piragua-process.js';
+import { ADMIN_KEY, freePort, PiraguaProcess } from '../test/piragua-process.js';
 import { parsePrometheusText } from '../test/prometheus-text.js';
 import { createGlusterTestVolume, ensureGlusterd } from '../test/gluster/gluster-volume.fixture.js';
 import { unmount } from '../test/gluster/gluster-shell.js';
@@ -33,9 +36,38 @@ const { values } = parseArgs({
     volumes: { default: '10000', type: 'string' },
   },
 });
+const CLOCK_TICKS = 100;
+/** The services' request lines: gigabytes over a whole bench, so removed at its end. */
+const LOG_DIR = mkdtempSync(join(tmpdir(), 'bench-read-logs-'));
 const CONNECTIONS = 32;
+/** Not counted: V8 compiles the hot paths in the first seconds of load. */
+const WARM_UP_SECONDS = 3;
 const RUNS = Number(values.runs);
 const SECONDS = Number(values.seconds);
+
+/** CPU seconds the process has used so far (user and system), from /proc. */
+function cpuSeconds(pid: number): number {
+  // Fields 14 and 15 of /proc/<pid>/stat, counted after the command name's closing parenthesis.
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+}
+
+/**
+ * Waits until the service uses under a tenth of a core over 2 s: at start it reconciles and meters
+ * every volume once, and measuring while it does so measures that work, not the requests.
+ */
+async function untilIdle(pid: number): Promise<number> {
+  const started = performance.now();
+  for (let last = cpuSeconds(pid); performance.now() - started < 120_000; ) {
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    const now = cpuSeconds(pid);
+    if (now - last < 0.2) {
+      break;
+    }
+    last = now;
+  }
+  return performance.now() - started;
+}
 
 function residentMiB(pid: number): { peak: number; now: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -53,37 +85,62 @@ interface EndpointResult extends WrkResult {
   backend: string;
   'backend calls': number;
   path: string;
+  /** Median over the rounds of this path's requests/s over the reference server's in the same round. */
+  'vs reference': number;
   volumes: number;
 }
 
-/** RUNS rounds over every path, interleaved so drift hits all paths alike; medians per path. */
-async function measurePaths(server: PiraguaProcess, backend: string, volumes: number, paths: string[]): Promise<EndpointResult[]> {
-  const samples = new Map<string, WrkResult[]>(paths.map((path) => [path, []]));
-  const callsByPath = new Map<string, number>();
+/** The bare Node server of reference-server.ts, on its own port, checking tokens signed with ADMIN_KEY. */
+async function startReferenceServer(): Promise<{ stop: () => void; url: string }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [join(import.meta.dirname, 'reference-server.js'), String(port), ADMIN_KEY], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await once(child.stdout, 'data');
+  return { stop: () => child.kill(), url: `http://127.0.0.1:${port}` };
+}
+
+/**
+ * RUNS rounds over every path, interleaved so drift hits all paths alike, each round ending with
+ * the reference server; medians per path.
+ */
+async function measurePaths(server: PiraguaProcess, backend: string, volumes: number, paths: string[], referenceUrl: string): Promise<EndpointResult[]> {
+  const REFERENCE = 'reference';
+  const samples = new Map<string, WrkResult[]>([...paths, REFERENCE].map((path) => [path, []]));
+  const callsByPath = new Map<string, number>([[REFERENCE, 0]]);
+  // Valid for the whole bench: a Heketi token is bound to method and path, not to one request.
+  const tokenFor = (path: string) => heketiToken({ exp: 3600, key: ADMIN_KEY, method: 'GET', path: requestPathForQsh(path) });
+  const measure = (url: string, path: string, seconds: number) => wrk(`${url}${path}`, tokenFor(path), { connections: CONNECTIONS, seconds, threads: 2 });
+  console.log(`${backend}: idle ${Math.round(await untilIdle(server.child.pid!))} ms after start`);
+  for (const path of paths) {
+    await measure(server.url, path, WARM_UP_SECONDS);
+  }
+  await measure(referenceUrl, '/', WARM_UP_SECONDS);
   for (let run = 0; run < RUNS; run += 1) {
     for (const path of paths) {
-      // Valid for the whole run: a Heketi token is bound to method and path, not to one request.
-      const token = heketiToken({ exp: 3600, key: ADMIN_KEY, method: 'GET', path: requestPathForQsh(path) });
       const before = await requestBackendCalls(server);
-      const result = await wrk(`${server.url}${path}`, token, { connections: CONNECTIONS, seconds: SECONDS, threads: 2 });
+      const result = await measure(server.url, path, SECONDS);
       callsByPath.set(path, (callsByPath.get(path) ?? 0) + (await requestBackendCalls(server)) - before);
       samples.get(path)!.push(result);
       console.log(JSON.stringify({ backend, path, run, ...result }));
     }
+    const reference = await measure(referenceUrl, '/', SECONDS);
+    samples.get(REFERENCE)!.push(reference);
+    console.log(JSON.stringify({ backend: REFERENCE, run, ...reference }));
   }
-  return paths.map((path) => {
+  const referenceRuns = samples.get(REFERENCE)!;
+  return [...paths, REFERENCE].map((path) => {
     const runs = samples.get(path)!;
     const pick = (key: keyof WrkResult) => median(runs.map((result) => result[key]));
     return {
-      backend,
+      backend: path === REFERENCE ? `bare Node server, ${backend} rounds` : backend,
       'backend calls': callsByPath.get(path)!,
       errors: runs.reduce((sum, result) => sum + result.errors, 0),
-      path: path.replace(/[0-9a-f]{32}/, '{id}'),
+      path: path === REFERENCE ? '/' : path.replace(/[0-9a-f]{32}/, '{id}'),
       'p50 ms': pick('p50 ms'),
       'p99 ms': pick('p99 ms'),
       requests: runs.reduce((sum, result) => sum + result.requests, 0),
       'requests/s': pick('requests/s'),
-      volumes,
+      'vs reference': Math.round(median(runs.map((result, run) => result['requests/s'] / referenceRuns[run]!['requests/s'])) * 100) / 100,
+      volumes: path === REFERENCE ? 0 : volumes,
     };
   });
 }
@@ -94,7 +151,7 @@ async function measurePaths(server: PiraguaProcess, backend: string, volumes: nu
  */
 async function startAndWatch(env: Record<string, string>, ids: string[]): Promise<{ indexedMs: number; readyMs: number; server: PiraguaProcess; wrongAnswers: number; answersWhileLoading: number }> {
   const started = performance.now();
-  const server = await PiraguaProcess.start(env, { waitReady: false });
+  const server = await PiraguaProcess.start(env, { logFile: join(LOG_DIR, `${env.PIRAGUA_BACKEND ?? 'local'}.log`), waitReady: false });
   const client = new HeketiClient(server.url, ADMIN_KEY);
   let readyMs = NaN;
   let wrongAnswers = 0;
@@ -120,7 +177,7 @@ async function startAndWatch(env: Record<string, string>, ids: string[]): Promis
   }
 }
 
-async function localBackend(volumes: number, rows: EndpointResult[], memory: Record<string, number | string>[]): Promise<void> {
+async function localBackend(volumes: number, rows: EndpointResult[], memory: Record<string, number | string>[], referenceUrl: string): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-read-'));
   const seeding = performance.now();
   const ids = await seedLocalVolumes(dataDir, volumes);
@@ -129,7 +186,7 @@ async function localBackend(volumes: number, rows: EndpointResult[], memory: Rec
   try {
     const clusterId = (await new HeketiClient(server.url, ADMIN_KEY).request('GET', '/clusters')).json().clusters[0] as string;
     const loaded = residentMiB(server.child.pid!);
-    rows.push(...(await measurePaths(server, 'local', volumes, [`/volumes/${ids[0]}`, '/volumes', `/clusters/${clusterId}`, '/hello'])));
+    rows.push(...(await measurePaths(server, 'local', volumes, [`/volumes/${ids[0]}`, '/volumes', `/clusters/${clusterId}`, '/hello'], referenceUrl)));
     const after = residentMiB(server.child.pid!);
     memory.push({
       'answers while loading': answersWhileLoading,
@@ -143,10 +200,11 @@ async function localBackend(volumes: number, rows: EndpointResult[], memory: Rec
     });
   } finally {
     await server.stop();
+    rmSync(dataDir, { force: true, recursive: true });
   }
 }
 
-async function glusterBackend(volumes: number, rows: EndpointResult[], memory: Record<string, number | string>[]): Promise<void> {
+async function glusterBackend(volumes: number, rows: EndpointResult[], memory: Record<string, number | string>[], referenceUrl: string): Promise<void> {
   await ensureGlusterd();
   const volume = await createGlusterTestVolume('piragua_read');
   const mountDir = mkdtempSync(join(tmpdir(), 'bench-mounts-'));
@@ -168,7 +226,7 @@ async function glusterBackend(volumes: number, rows: EndpointResult[], memory: R
     server = watched.server;
     const clusterId = (await new HeketiClient(server.url, ADMIN_KEY).request('GET', '/clusters')).json().clusters[0] as string;
     const loaded = residentMiB(server.child.pid!);
-    rows.push(...(await measurePaths(server, 'gluster', volumes, [`/volumes/${ids[0]}`, '/volumes', `/clusters/${clusterId}`, '/hello'])));
+    rows.push(...(await measurePaths(server, 'gluster', volumes, [`/volumes/${ids[0]}`, '/volumes', `/clusters/${clusterId}`, '/hello'], referenceUrl)));
     memory.push({
       'answers while loading': watched.answersWhileLoading,
       backend: 'gluster',
@@ -189,9 +247,15 @@ async function glusterBackend(volumes: number, rows: EndpointResult[], memory: R
 async function main(): Promise<void> {
   const rows: EndpointResult[] = [];
   const memory: Record<string, number | string>[] = [];
-  await localBackend(Number(values.volumes), rows, memory);
-  if (!values['no-gluster']) {
-    await glusterBackend(Number(values['gluster-volumes']), rows, memory);
+  const reference = await startReferenceServer();
+  try {
+    await localBackend(Number(values.volumes), rows, memory, reference.url);
+    if (!values['no-gluster']) {
+      await glusterBackend(Number(values['gluster-volumes']), rows, memory, reference.url);
+    }
+  } finally {
+    reference.stop();
+    rmSync(LOG_DIR, { force: true, recursive: true });
   }
   printTable(`Read path: wrk, ${CONNECTIONS} connections, ${SECONDS} s, median of ${RUNS} runs, LOG_LEVEL=${values['log-level']}`, rows as unknown as Record<string, string | number>[]);
   printTable('Start-up and memory', memory);
