@@ -208,7 +208,9 @@ describe('Quota limits and usage read through statfs, against a real glusterd', 
       expect(await limitSeenByStatfs(volume.id)).not.toBe(GIB);
 
       await eventually(async () => (await limitSeenByStatfs(volume.id)) === GIB, 30_000, 'the periodic pass to set the limit again');
-      expect(server.logs).toMatch(new RegExp(`missing-quota ${volume.id}: no quota on a listed volume; its recorded size is 1 GiB \\(repaired\\)`));
+      // The pass logs its findings once it is over, and log lines are written asynchronously.
+      const repaired = new RegExp(`missing-quota ${volume.id}: no quota on a listed volume; its recorded size is 1 GiB \\(repaired\\)`);
+      await eventually(() => repaired.test(server.logs), 10_000, 'the repair in the log');
       expect(readFileSync(glusterCalls, 'utf8')).toContain(`--mode=script volume quota ${gluster.volume} list /${volume.id} --xml`);
       expect(fullQuotaLists()).toBe(1);
     });
