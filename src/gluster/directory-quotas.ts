@@ -26,7 +26,7 @@ export interface QuotaSources {
 /**
  * The limit (and usage) of each directory, read by statfs: with features.quota-deem-statfs on
  * (Gluster's default) a limited directory answers its own limit and usage in one FUSE round trip,
- * where `quota list` of the whole volume grows with the square of the number of limits. `quota
+ * where `quota list` of the whole volume takes glusterd's time for every limit on it. `quota
  * list` is asked only about the directories statfs cannot tell: those showing the whole volume
  * (no limit, or the option off) and, for `usage`, those at their limit, where statfs stops
  * counting. Directories without a limit, or gone, are left out.

@@ -63,8 +63,8 @@ export abstract class GlusterGateway {
   abstract directoryLimits(clusterId: string, directories: string[]): Promise<Map<string, number>>;
   /**
    * Every limit the backend knows, by path from the volume root without the leading '/', also those
-   * whose directory no longer exists. On Gluster one `quota list` of the whole volume: minutes at
-   * thousands of limits, so only for the rare search for such leftovers.
+   * whose directory no longer exists. On Gluster one `quota list` of the whole volume: seconds at
+   * thousands of limits (a minute under load), so only for the rare search for such leftovers.
    */
   abstract quotaLimits(clusterId: string): Promise<Map<string, number>>;
 

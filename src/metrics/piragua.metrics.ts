@@ -3,21 +3,8 @@ import type { BackendCallEvent } from '../gluster/backend-calls.js';
 import type { GlusterCommandEvent } from '../gluster/gluster-cli.js';
 import type { OperationKind, QuotaUsage } from '../gluster/gluster.types.js';
 import type { OperationEnded } from '../volumes/operations.service.js';
-import type { FindingKind } from '../volumes/reconciler.service.js';
+import { FINDING_KINDS, type FindingKind } from '../volumes/reconciler.service.js';
 
-/** Every kind the reconciler reports; the compiler insists a new kind is added here, so it shows as 0 from the start. */
-const FINDING_KINDS = Object.keys({
-  'directory-without-record': true,
-  'interrupted-create': true,
-  'interrupted-delete': true,
-  'interrupted-expand': true,
-  'legacy-volume': true,
-  'missing-quota': true,
-  'orphan-name': true,
-  'quota-list-failed': true,
-  'quota-without-directory': true,
-  'stale-lock': true,
-} satisfies Record<FindingKind, true>) as FindingKind[];
 const OPERATION_KINDS: OperationKind[] = ['create', 'delete', 'expand'];
 const OPERATION_RESULTS = ['failed', 'succeeded'] as const;
 /** One gluster command takes a fraction of a second; lock retries stretch it to a minute, the timeout to two. */

@@ -1,10 +1,10 @@
 import { Controller, Get, Post } from '@nestjs/common';
 import { ApiOkResponse, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { HeketiEndpoint } from '../common/heketi-endpoint.decorator.js';
-import { ClusterReport, ReconcilerService } from './reconciler.service.js';
+import { ClusterReport, FINDING_KINDS, ReconcilerService } from './reconciler.service.js';
 
 class FindingDto {
-  @ApiProperty({ enum: ['interrupted-create', 'interrupted-expand', 'interrupted-delete', 'directory-without-record', 'quota-without-directory', 'quota-list-failed', 'missing-quota', 'orphan-name', 'stale-lock', 'legacy-volume'] })
+  @ApiProperty({ enum: FINDING_KINDS })
   kind: string;
 
   @ApiProperty({ required: false })

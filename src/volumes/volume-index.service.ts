@@ -148,11 +148,6 @@ export class VolumeIndexService implements OnApplicationBootstrap, OnModuleDestr
     return total;
   }
 
-  async nameTaken(clusterId: string, name: string): Promise<boolean> {
-    await this.loaded;
-    return [...this.records.values()].some((record) => record.clusterId === clusterId && record.name === name);
-  }
-
   put(record: VolumeRecord): void {
     this.store(record);
     this.touched.add(record.id);
