@@ -5,14 +5,11 @@
  *
  *   npm run bench:polling -- [--n 40]
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { HeketiClient } from '../test/heketi-client.js';
 import { ADMIN_KEY, PiraguaProcess } from '../test/piragua-process.js';
 import { createGlusterTestVolume, ensureGlusterd } from '../test/gluster/gluster-volume.fixture.js';
-import { unmount } from '../test/gluster/gluster-shell.js';
+import { benchMountDir, removeBenchMounts } from './gluster-env.js';
 import { median, percentile, pool, printTable, writeResults } from './stats.js';
 
 const { values } = parseArgs({ options: { n: { default: '40', type: 'string' }, out: { default: 'bench/results/polling-load.json', type: 'string' } } });
@@ -22,7 +19,7 @@ const POLLERS = 32;
 async function main(): Promise<void> {
   await ensureGlusterd();
   const volume = await createGlusterTestVolume('piragua_poll');
-  const mountDir = mkdtempSync(join(tmpdir(), 'bench-mounts-'));
+  const mountDir = benchMountDir();
   const server = await PiraguaProcess.start({
     PIRAGUA_BACKEND: 'gluster',
     PIRAGUA_GLUSTER_SERVER: volume.server,
@@ -67,7 +64,7 @@ async function main(): Promise<void> {
     writeResults(values.out!, { n: N, pollers: POLLERS, reads, rows });
   } finally {
     await server.stop();
-    await unmount(join(mountDir, volume.volume));
+    await removeBenchMounts(mountDir, volume);
     await volume.teardown();
   }
 }

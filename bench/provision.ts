@@ -7,7 +7,7 @@
  *   npm run bench:gluster -- [--n 100] [--runs 3] [--pool 100]
  */
 import { mkdir, rm } from 'node:fs/promises';
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -17,7 +17,7 @@ import { parsePrometheusText, valueOf } from '../test/prometheus-text.js';
 import { createGlusterTestVolume, ensureGlusterd, type GlusterTestVolume } from '../test/gluster/gluster-volume.fixture.js';
 import { sh, unmount } from '../test/gluster/gluster-shell.js';
 import { median, pool, printTable, writeResults } from './stats.js';
-import { glusterEnv } from './gluster-env.js';
+import { benchMountDir, glusterEnv, removeBenchMounts } from './gluster-env.js';
 
 const { values } = parseArgs({
   options: {
@@ -204,7 +204,7 @@ async function main(): Promise<void> {
   await ensureGlusterd();
   const volume = await createGlusterTestVolume('piragua_bench');
   const rawMount = mkdtempSync(join(tmpdir(), 'bench-raw-'));
-  const mountDir = mkdtempSync(join(tmpdir(), 'bench-mounts-'));
+  const mountDir = benchMountDir();
   await sh('mount', ['-t', 'glusterfs', `${volume.server}:/${volume.volume}`, rawMount]);
   try {
     const runs: Row[][] = [];
@@ -228,8 +228,9 @@ async function main(): Promise<void> {
     printTable('Ratios (each computed within one run; median over runs)', Object.entries(ratioMedians).map(([ratio, value]) => ({ ratio, value })));
     writeResults(values.out!, { n: N, pool: POOL, ratioMedians, rows: medians, runRatios, runs });
   } finally {
-    await unmount(join(mountDir, volume.volume));
+    await removeBenchMounts(mountDir, volume);
     await unmount(rawMount);
+    rmdirSync(rawMount);
     await volume.teardown();
   }
 }

@@ -18,11 +18,10 @@ import { HeketiClient } from '../test/heketi-client.js';
 import { ADMIN_KEY, freePort, PiraguaProcess } from '../test/piragua-process.js';
 import { parsePrometheusText } from '../test/prometheus-text.js';
 import { createGlusterTestVolume, ensureGlusterd } from '../test/gluster/gluster-volume.fixture.js';
-import { unmount } from '../test/gluster/gluster-shell.js';
 import { median, pool, printTable, writeResults } from './stats.js';
 import { seedLocalVolumes } from './seed-local.js';
 import { wrk, type WrkResult } from './wrk.js';
-import { glusterEnv } from './gluster-env.js';
+import { benchMountDir, glusterEnv, removeBenchMounts } from './gluster-env.js';
 
 const { values } = parseArgs({
   options: {
@@ -207,7 +206,7 @@ async function localBackend(volumes: number, rows: EndpointResult[], memory: Rec
 async function glusterBackend(volumes: number, rows: EndpointResult[], memory: Record<string, number | string>[], referenceUrl: string): Promise<void> {
   await ensureGlusterd();
   const volume = await createGlusterTestVolume('piragua_read');
-  const mountDir = mkdtempSync(join(tmpdir(), 'bench-mounts-'));
+  const mountDir = benchMountDir();
   const env = glusterEnv(volume, mountDir, { LOG_LEVEL: values['log-level']! });
   let server = await PiraguaProcess.start(env);
   try {
@@ -239,7 +238,7 @@ async function glusterBackend(volumes: number, rows: EndpointResult[], memory: R
     });
   } finally {
     await server.stop();
-    await unmount(join(mountDir, volume.volume));
+    await removeBenchMounts(mountDir, volume);
     await volume.teardown();
   }
 }

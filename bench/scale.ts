@@ -7,16 +7,14 @@
  *
  *   npm run bench:scale -- [--stages 100,1000,10000] [--minutes 60]
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { HeketiClient } from '../test/heketi-client.js';
 import { ADMIN_KEY, PiraguaProcess } from '../test/piragua-process.js';
 import { createGlusterTestVolume, ensureGlusterd } from '../test/gluster/gluster-volume.fixture.js';
-import { sh, unmount } from '../test/gluster/gluster-shell.js';
+import { sh } from '../test/gluster/gluster-shell.js';
 import { median, pool, printTable, timed, writeResults } from './stats.js';
-import { glusterEnv } from './gluster-env.js';
+import { benchMountDir, glusterEnv, removeBenchMounts } from './gluster-env.js';
 
 const { values } = parseArgs({
   options: {
@@ -36,7 +34,7 @@ function residentMiB(pid: number): number {
 async function main(): Promise<void> {
   await ensureGlusterd();
   const volume = await createGlusterTestVolume('piragua_scale');
-  const mountDir = mkdtempSync(join(tmpdir(), 'bench-mounts-'));
+  const mountDir = benchMountDir();
   const env = glusterEnv(volume, mountDir, { PIRAGUA_OVERCOMMIT: '100' });
   let server = await PiraguaProcess.start(env);
   const stages: Record<string, number | string>[] = [];
@@ -95,7 +93,7 @@ async function main(): Promise<void> {
     printTable('Scale: one Gluster volume, 1 GiB volumes', stages);
   } finally {
     await server.stop();
-    await unmount(join(mountDir, volume.volume));
+    await removeBenchMounts(mountDir, volume);
     await volume.teardown();
   }
 }

@@ -57,10 +57,12 @@ export function unverifiedJws(rawToken: string): { claims: HeketiClaims; header:
   }
 }
 
+/** `Bearer <token>`, the scheme in any case, surrounded and separated by any whitespace. */
+const BEARER = /^\s*bearer\s+(\S+)\s*$/i;
+
 /** The token after the scheme; HeketiAuthGuard has already checked the header's shape. */
 export function bearerToken(request: FastifyRequest): string | null {
-  const parts = (request.headers.authorization ?? '').trim().split(/\s+/);
-  return parts.length === 2 && parts[0]!.toLowerCase() === 'bearer' ? parts[1]! : null;
+  return BEARER.exec(request.headers.authorization ?? '')?.[1] ?? null;
 }
 
 /**
