@@ -5,7 +5,11 @@ import type { GlusterTestVolume } from '../test/gluster/gluster-volume.fixture.j
 import { unmount } from '../test/gluster/gluster-shell.js';
 
 /** The environment of a piragua serving `volume`, mounted under `mountDir`, as the benchmarks run it. */
-export function glusterEnv(volume: GlusterTestVolume, mountDir: string, extra: Record<string, string> = {}): Record<string, string> {
+export function glusterEnv(
+  volume: GlusterTestVolume,
+  mountDir: string,
+  extra: Record<string, string> = {},
+): Record<string, string> {
   return {
     HEKETI_MAX_INFLIGHT_OPERATIONS: '64',
     LOG_LEVEL: 'warn',

@@ -12,7 +12,12 @@ import { createGlusterTestVolume, ensureGlusterd } from '../test/gluster/gluster
 import { benchMountDir, removeBenchMounts } from './gluster-env.js';
 import { median, percentile, pool, printTable, writeResults } from './stats.js';
 
-const { values } = parseArgs({ options: { n: { default: '40', type: 'string' }, out: { default: 'bench/results/polling-load.json', type: 'string' } } });
+const { values } = parseArgs({
+  options: {
+    n: { default: '40', type: 'string' },
+    out: { default: 'bench/results/polling-load.json', type: 'string' },
+  },
+});
 const N = Number(values.n);
 const POLLERS = 32;
 
@@ -55,10 +60,22 @@ async function main(): Promise<void> {
     await Promise.all(pollers);
 
     const rows = [
-      { 'create median ms': Math.round(median(alone.durations)), name: 'creates alone (8 clients)', 'volumes/s': Number(((N * 1000) / alone.wallMs).toFixed(2)) },
-      { 'create median ms': Math.round(median(loaded.durations)), name: `creates with ${POLLERS} polling clients`, 'volumes/s': Number(((N * 1000) / loaded.wallMs).toFixed(2)) },
+      {
+        'create median ms': Math.round(median(alone.durations)),
+        name: 'creates alone (8 clients)',
+        'volumes/s': Number(((N * 1000) / alone.wallMs).toFixed(2)),
+      },
+      {
+        'create median ms': Math.round(median(loaded.durations)),
+        name: `creates with ${POLLERS} polling clients`,
+        'volumes/s': Number(((N * 1000) / loaded.wallMs).toFixed(2)),
+      },
     ];
-    const reads = { 'read median ms': Number(median(readLatencies).toFixed(1)), 'read p99 ms': Number(percentile(readLatencies, 99).toFixed(1)), reads: readLatencies.length };
+    const reads = {
+      'read median ms': Number(median(readLatencies).toFixed(1)),
+      'read p99 ms': Number(percentile(readLatencies, 99).toFixed(1)),
+      reads: readLatencies.length,
+    };
     printTable(`Creates with and without polling clients, N = ${N}`, rows);
     printTable('Reads by the polling clients meanwhile', [reads]);
     writeResults(values.out!, { n: N, pollers: POLLERS, reads, rows });

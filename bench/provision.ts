@@ -14,7 +14,11 @@ import { parseArgs } from 'node:util';
 import { HeketiClient } from '../test/heketi-client.js';
 import { ADMIN_KEY, PiraguaProcess } from '../test/piragua-process.js';
 import { parsePrometheusText, valueOf } from '../test/prometheus-text.js';
-import { createGlusterTestVolume, ensureGlusterd, type GlusterTestVolume } from '../test/gluster/gluster-volume.fixture.js';
+import {
+  createGlusterTestVolume,
+  ensureGlusterd,
+  type GlusterTestVolume,
+} from '../test/gluster/gluster-volume.fixture.js';
 import { sh, unmount } from '../test/gluster/gluster-shell.js';
 import { median, pool, printTable, writeResults } from './stats.js';
 import { benchMountDir, glusterEnv, removeBenchMounts } from './gluster-env.js';
@@ -68,7 +72,11 @@ async function operations(server: PiraguaProcess, kind: string): Promise<{ count
  * duration of its gluster calls. A client polling every few milliseconds would perturb exactly
  * what it measures on these 2-core machines, so server time is read from the service's histograms.
  */
-async function withServerTime(server: PiraguaProcess, kind: string, measure: (acceptedMs: number[]) => Promise<Row>): Promise<Row> {
+async function withServerTime(
+  server: PiraguaProcess,
+  kind: string,
+  measure: (acceptedMs: number[]) => Promise<Row>,
+): Promise<Row> {
   const subcommand = kind === 'create' ? 'volume quota limit-usage' : 'volume quota remove';
   const [callsBefore, opsBefore] = [await glusterCalls(server, subcommand), await operations(server, kind)];
   const acceptedMs: number[] = [];
@@ -104,7 +112,11 @@ function row(name: string, concurrency: number, result: { durations: number[]; w
 }
 
 async function until(check: () => Promise<boolean> | boolean, timeoutMs: number, what: string): Promise<void> {
-  for (const deadline = Date.now() + timeoutMs; !(await check()); await new Promise((resolve) => setTimeout(resolve, 100))) {
+  for (
+    const deadline = Date.now() + timeoutMs;
+    !(await check());
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  ) {
     if (Date.now() > deadline) {
       throw new Error(`timed out waiting for ${what}`);
     }
@@ -113,14 +125,22 @@ async function until(check: () => Promise<boolean> | boolean, timeoutMs: number,
 
 /** The serial loop of the commands a create and a delete stand for: the CLI path's own limit. */
 async function rawBaseline(volume: GlusterTestVolume, mount: string, run: number): Promise<Row[]> {
-  const create = row('raw mkdir + limit-usage (serial)', 1, await pool(N, 1, async (index) => {
-    await mkdir(join(mount, `raw${run}_${index}`, 'data'), { recursive: true });
-    await gluster(['volume', 'quota', volume.volume, 'limit-usage', `/raw${run}_${index}`, '1GB']);
-  }));
-  const remove = row('raw quota remove + rm -rf (serial)', 1, await pool(N, 1, async (index) => {
-    await gluster(['volume', 'quota', volume.volume, 'remove', `/raw${run}_${index}`]);
-    await rm(join(mount, `raw${run}_${index}`), { force: true, recursive: true });
-  }));
+  const create = row(
+    'raw mkdir + limit-usage (serial)',
+    1,
+    await pool(N, 1, async (index) => {
+      await mkdir(join(mount, `raw${run}_${index}`, 'data'), { recursive: true });
+      await gluster(['volume', 'quota', volume.volume, 'limit-usage', `/raw${run}_${index}`, '1GB']);
+    }),
+  );
+  const remove = row(
+    'raw quota remove + rm -rf (serial)',
+    1,
+    await pool(N, 1, async (index) => {
+      await gluster(['volume', 'quota', volume.volume, 'remove', `/raw${run}_${index}`]);
+      await rm(join(mount, `raw${run}_${index}`), { force: true, recursive: true });
+    }),
+  );
   // The loop itself is all the time these commands take: their "server" time.
   return [create, remove].map((measured) => ({ ...measured, 'server ms': measured['mean ms'] }));
 }
@@ -130,30 +150,61 @@ async function rawBaseline(volume: GlusterTestVolume, mount: string, run: number
  * (async, fresh JWT per request). Deletes are timed to their 204, and separately until the
  * background purge has emptied the trash (quota removal included).
  */
-async function throughApi(server: PiraguaProcess, mountPoint: string, label: string, concurrencies: number[], n = N): Promise<Row[]> {
+async function throughApi(
+  server: PiraguaProcess,
+  mountPoint: string,
+  label: string,
+  concurrencies: number[],
+  n = N,
+): Promise<Row[]> {
   const client = new HeketiClient(server.url, ADMIN_KEY);
   const rows: Row[] = [];
   for (const concurrency of concurrencies) {
     const ids: string[] = [];
-    rows.push(await withServerTime(server, 'create', async (acceptedMs) => row(`piragua create${label}`, concurrency, await pool(n, concurrency, async () => {
-      const { acceptedMs: answered, final } = await client.async('POST', '/volumes', { size: 1 });
-      if (final.status !== 200) {
-        throw new Error(`create failed: ${final.status} ${final.body}`);
-      }
-      acceptedMs.push(answered);
-      ids.push(final.json().id);
-    }))));
+    rows.push(
+      await withServerTime(server, 'create', async (acceptedMs) =>
+        row(
+          `piragua create${label}`,
+          concurrency,
+          await pool(n, concurrency, async () => {
+            const { acceptedMs: answered, final } = await client.async('POST', '/volumes', { size: 1 });
+            if (final.status !== 200) {
+              throw new Error(`create failed: ${final.status} ${final.body}`);
+            }
+            acceptedMs.push(answered);
+            ids.push(final.json().id);
+          }),
+        ),
+      ),
+    );
     const started = performance.now();
-    rows.push(await withServerTime(server, 'delete', async (acceptedMs) => row(`piragua delete${label}`, concurrency, await pool(ids.length, concurrency, async (index) => {
-      const { acceptedMs: answered, final } = await client.async('DELETE', `/volumes/${ids[index]}`);
-      if (final.status !== 204) {
-        throw new Error(`delete failed: ${final.status} ${final.body}`);
-      }
-      acceptedMs.push(answered);
-    }))));
-    await until(() => readdirSync(join(mountPoint, '.piragua', 'trash')).length === 0, 600_000, 'the trash to be purged');
+    rows.push(
+      await withServerTime(server, 'delete', async (acceptedMs) =>
+        row(
+          `piragua delete${label}`,
+          concurrency,
+          await pool(ids.length, concurrency, async (index) => {
+            const { acceptedMs: answered, final } = await client.async('DELETE', `/volumes/${ids[index]}`);
+            if (final.status !== 204) {
+              throw new Error(`delete failed: ${final.status} ${final.body}`);
+            }
+            acceptedMs.push(answered);
+          }),
+        ),
+      ),
+    );
+    await until(
+      () => readdirSync(join(mountPoint, '.piragua', 'trash')).length === 0,
+      600_000,
+      'the trash to be purged',
+    );
     const purgedMs = performance.now() - started;
-    rows.push({ concurrency, 'median ms': NaN, name: `piragua delete${label}, until purged`, 'volumes/s': Number(((ids.length * 1000) / purgedMs).toFixed(2)) });
+    rows.push({
+      concurrency,
+      'median ms': NaN,
+      name: `piragua delete${label}, until purged`,
+      'volumes/s': Number(((ids.length * 1000) / purgedMs).toFixed(2)),
+    });
   }
   return rows;
 }
@@ -184,17 +235,26 @@ async function oneRun(volume: GlusterTestVolume, rawMount: string, mountDir: str
 }
 
 function ratios(rows: Row[]): Record<string, number> {
-  const find = (name: string, concurrency: number) => rows.find((candidate) => candidate.name === name && candidate.concurrency === concurrency)!;
+  const find = (name: string, concurrency: number) =>
+    rows.find((candidate) => candidate.name === name && candidate.concurrency === concurrency)!;
   const rawCreate = find('raw mkdir + limit-usage (serial)', 1);
   const rawDelete = find('raw quota remove + rm -rf (serial)', 1);
   const pooled = `piragua create, pool of ${POOL}`;
   const ratio = (a: number, b: number) => Number((a / b).toFixed(2));
   return {
-    'create overhead at c1, ms (server mean - raw mean)': find('piragua create', 1)['server ms']! - rawCreate['mean ms']!,
+    'create overhead at c1, ms (server mean - raw mean)':
+      find('piragua create', 1)['server ms']! - rawCreate['mean ms']!,
     'create throughput c16 / raw serial': ratio(find('piragua create', 16)['volumes/s'], rawCreate['volumes/s']),
-    'delete overhead at c1, ms (server mean - raw mean)': find('piragua delete', 1)['server ms']! - rawDelete['mean ms']!,
-    'delete throughput c16 / raw serial (to 204)': ratio(find('piragua delete', 16)['volumes/s'], rawDelete['volumes/s']),
-    'delete throughput c16 / raw serial (until purged)': ratio(find('piragua delete, until purged', 16)['volumes/s'], rawDelete['volumes/s']),
+    'delete overhead at c1, ms (server mean - raw mean)':
+      find('piragua delete', 1)['server ms']! - rawDelete['mean ms']!,
+    'delete throughput c16 / raw serial (to 204)': ratio(
+      find('piragua delete', 16)['volumes/s'],
+      rawDelete['volumes/s'],
+    ),
+    'delete throughput c16 / raw serial (until purged)': ratio(
+      find('piragua delete, until purged', 16)['volumes/s'],
+      rawDelete['volumes/s'],
+    ),
     'pooled create at c1, server mean ms': find(pooled, 1)['server ms']!,
     'pooled create throughput c16 / raw serial': ratio(find(pooled, 16)['volumes/s'], rawCreate['volumes/s']),
   };
@@ -223,9 +283,17 @@ async function main(): Promise<void> {
       'server ms': medianOf(index, 'server ms'),
       'volumes/s': medianOf(index, 'volumes/s'),
     }));
-    const ratioMedians = Object.fromEntries(Object.keys(runRatios[0]!).map((key) => [key, median(runRatios.map((ratio) => ratio[key]!))]));
-    printTable(`Provisioning, N = ${N} per row, median of ${runs.length} runs`, medians as unknown as Record<string, number | string>[]);
-    printTable('Ratios (each computed within one run; median over runs)', Object.entries(ratioMedians).map(([ratio, value]) => ({ ratio, value })));
+    const ratioMedians = Object.fromEntries(
+      Object.keys(runRatios[0]!).map((key) => [key, median(runRatios.map((ratio) => ratio[key]!))]),
+    );
+    printTable(
+      `Provisioning, N = ${N} per row, median of ${runs.length} runs`,
+      medians as unknown as Record<string, number | string>[],
+    );
+    printTable(
+      'Ratios (each computed within one run; median over runs)',
+      Object.entries(ratioMedians).map(([ratio, value]) => ({ ratio, value })),
+    );
     writeResults(values.out!, { n: N, pool: POOL, ratioMedians, rows: medians, runRatios, runs });
   } finally {
     await removeBenchMounts(mountDir, volume);

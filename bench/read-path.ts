@@ -57,7 +57,7 @@ function cpuSeconds(pid: number): number {
  */
 async function untilIdle(pid: number): Promise<number> {
   const started = performance.now();
-  for (let last = cpuSeconds(pid); performance.now() - started < 120_000; ) {
+  for (let last = cpuSeconds(pid); performance.now() - started < 120_000;) {
     await new Promise((resolve) => setTimeout(resolve, 2000));
     const now = cpuSeconds(pid);
     if (now - last < 0.2) {
@@ -77,7 +77,9 @@ function residentMiB(pid: number): { peak: number; now: number } {
 /** Storage calls caused by HTTP requests so far, from the gateway's own counter. */
 async function requestBackendCalls(server: PiraguaProcess): Promise<number> {
   const metrics = parsePrometheusText(await (await fetch(`${server.url}/metrics`)).text());
-  return metrics.samples.filter((sample) => sample.name === 'piragua_backend_calls_total' && sample.labels.origin === 'request').reduce((sum, sample) => sum + sample.value, 0);
+  return metrics.samples
+    .filter((sample) => sample.name === 'piragua_backend_calls_total' && sample.labels.origin === 'request')
+    .reduce((sum, sample) => sum + sample.value, 0);
 }
 
 interface EndpointResult extends WrkResult {
@@ -92,7 +94,9 @@ interface EndpointResult extends WrkResult {
 /** The bare Node server of reference-server.ts, on its own port, checking tokens signed with ADMIN_KEY. */
 async function startReferenceServer(): Promise<{ stop: () => void; url: string }> {
   const port = await freePort();
-  const child = spawn(process.execPath, [join(import.meta.dirname, 'reference-server.js'), String(port), ADMIN_KEY], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [join(import.meta.dirname, 'reference-server.js'), String(port), ADMIN_KEY], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   await once(child.stdout, 'data');
   return { stop: () => child.kill(), url: `http://127.0.0.1:${port}` };
 }
@@ -101,13 +105,21 @@ async function startReferenceServer(): Promise<{ stop: () => void; url: string }
  * RUNS rounds over every path, interleaved so drift hits all paths alike, each round ending with
  * the reference server; medians per path.
  */
-async function measurePaths(server: PiraguaProcess, backend: string, volumes: number, paths: string[], referenceUrl: string): Promise<EndpointResult[]> {
+async function measurePaths(
+  server: PiraguaProcess,
+  backend: string,
+  volumes: number,
+  paths: string[],
+  referenceUrl: string,
+): Promise<EndpointResult[]> {
   const REFERENCE = 'reference';
   const samples = new Map<string, WrkResult[]>([...paths, REFERENCE].map((path) => [path, []]));
   const callsByPath = new Map<string, number>([[REFERENCE, 0]]);
   // Valid for the whole bench: a Heketi token is bound to method and path, not to one request.
-  const tokenFor = (path: string) => heketiToken({ exp: 3600, key: ADMIN_KEY, method: 'GET', path: requestPathForQsh(path) });
-  const measure = (url: string, path: string, seconds: number) => wrk(`${url}${path}`, tokenFor(path), { connections: CONNECTIONS, seconds, threads: 2 });
+  const tokenFor = (path: string) =>
+    heketiToken({ exp: 3600, key: ADMIN_KEY, method: 'GET', path: requestPathForQsh(path) });
+  const measure = (url: string, path: string, seconds: number) =>
+    wrk(`${url}${path}`, tokenFor(path), { connections: CONNECTIONS, seconds, threads: 2 });
   console.log(`${backend}: idle ${Math.round(await untilIdle(server.child.pid!))} ms after start`);
   for (const path of paths) {
     await measure(server.url, path, WARM_UP_SECONDS);
@@ -138,7 +150,9 @@ async function measurePaths(server: PiraguaProcess, backend: string, volumes: nu
       'p99 ms': pick('p99 ms'),
       requests: runs.reduce((sum, result) => sum + result.requests, 0),
       'requests/s': pick('requests/s'),
-      'vs reference': Math.round(median(runs.map((result, run) => result['requests/s'] / referenceRuns[run]!['requests/s'])) * 100) / 100,
+      'vs reference':
+        Math.round(median(runs.map((result, run) => result['requests/s'] / referenceRuns[run]!['requests/s'])) * 100) /
+        100,
       volumes: path === REFERENCE ? 0 : volumes,
     };
   });
@@ -148,9 +162,21 @@ async function measurePaths(server: PiraguaProcess, backend: string, volumes: nu
  * Starts the service on a seeded data directory and, until the index has every volume, checks
  * that each answer is right: a known volume's info is 200 with its name, the list is whole.
  */
-async function startAndWatch(env: Record<string, string>, ids: string[]): Promise<{ indexedMs: number; readyMs: number; server: PiraguaProcess; wrongAnswers: number; answersWhileLoading: number }> {
+async function startAndWatch(
+  env: Record<string, string>,
+  ids: string[],
+): Promise<{
+  indexedMs: number;
+  readyMs: number;
+  server: PiraguaProcess;
+  wrongAnswers: number;
+  answersWhileLoading: number;
+}> {
   const started = performance.now();
-  const server = await PiraguaProcess.start(env, { logFile: join(LOG_DIR, `${env.PIRAGUA_BACKEND ?? 'local'}.log`), waitReady: false });
+  const server = await PiraguaProcess.start(env, {
+    logFile: join(LOG_DIR, `${env.PIRAGUA_BACKEND ?? 'local'}.log`),
+    waitReady: false,
+  });
   const client = new HeketiClient(server.url, ADMIN_KEY);
   let readyMs = NaN;
   let wrongAnswers = 0;
@@ -160,7 +186,10 @@ async function startAndWatch(env: Record<string, string>, ids: string[]): Promis
       readyMs = performance.now() - started;
     }
     const id = ids[(turn * 7919) % ids.length]!;
-    const [info, list] = await Promise.all([client.request('GET', `/volumes/${id}`), turn % 5 === 0 ? client.request('GET', '/volumes') : undefined]);
+    const [info, list] = await Promise.all([
+      client.request('GET', `/volumes/${id}`),
+      turn % 5 === 0 ? client.request('GET', '/volumes') : undefined,
+    ]);
     answersWhileLoading += list ? 2 : 1;
     if (info.status !== 200 || info.json().id !== id) {
       wrongAnswers += 1;
@@ -176,16 +205,33 @@ async function startAndWatch(env: Record<string, string>, ids: string[]): Promis
   }
 }
 
-async function localBackend(volumes: number, rows: EndpointResult[], memory: Record<string, number | string>[], referenceUrl: string): Promise<void> {
+async function localBackend(
+  volumes: number,
+  rows: EndpointResult[],
+  memory: Record<string, number | string>[],
+  referenceUrl: string,
+): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-read-'));
   const seeding = performance.now();
   const ids = await seedLocalVolumes(dataDir, volumes);
   console.log(`seeded ${volumes} volumes in ${Math.round(performance.now() - seeding)} ms`);
-  const { answersWhileLoading, indexedMs, readyMs, server, wrongAnswers } = await startAndWatch({ LOG_LEVEL: values['log-level']!, PIRAGUA_DATA_DIR: dataDir }, ids);
+  const { answersWhileLoading, indexedMs, readyMs, server, wrongAnswers } = await startAndWatch(
+    { LOG_LEVEL: values['log-level']!, PIRAGUA_DATA_DIR: dataDir },
+    ids,
+  );
   try {
-    const clusterId = (await new HeketiClient(server.url, ADMIN_KEY).request('GET', '/clusters')).json().clusters[0] as string;
+    const clusterId = (await new HeketiClient(server.url, ADMIN_KEY).request('GET', '/clusters')).json()
+      .clusters[0] as string;
     const loaded = residentMiB(server.child.pid!);
-    rows.push(...(await measurePaths(server, 'local', volumes, [`/volumes/${ids[0]}`, '/volumes', `/clusters/${clusterId}`, '/hello'], referenceUrl)));
+    rows.push(
+      ...(await measurePaths(
+        server,
+        'local',
+        volumes,
+        [`/volumes/${ids[0]}`, '/volumes', `/clusters/${clusterId}`, '/hello'],
+        referenceUrl,
+      )),
+    );
     const after = residentMiB(server.child.pid!);
     memory.push({
       'answers while loading': answersWhileLoading,
@@ -203,7 +249,12 @@ async function localBackend(volumes: number, rows: EndpointResult[], memory: Rec
   }
 }
 
-async function glusterBackend(volumes: number, rows: EndpointResult[], memory: Record<string, number | string>[], referenceUrl: string): Promise<void> {
+async function glusterBackend(
+  volumes: number,
+  rows: EndpointResult[],
+  memory: Record<string, number | string>[],
+  referenceUrl: string,
+): Promise<void> {
   await ensureGlusterd();
   const volume = await createGlusterTestVolume('piragua_read');
   const mountDir = benchMountDir();
@@ -223,9 +274,18 @@ async function glusterBackend(volumes: number, rows: EndpointResult[], memory: R
     await server.stop();
     const watched = await startAndWatch(env, ids);
     server = watched.server;
-    const clusterId = (await new HeketiClient(server.url, ADMIN_KEY).request('GET', '/clusters')).json().clusters[0] as string;
+    const clusterId = (await new HeketiClient(server.url, ADMIN_KEY).request('GET', '/clusters')).json()
+      .clusters[0] as string;
     const loaded = residentMiB(server.child.pid!);
-    rows.push(...(await measurePaths(server, 'gluster', volumes, [`/volumes/${ids[0]}`, '/volumes', `/clusters/${clusterId}`, '/hello'], referenceUrl)));
+    rows.push(
+      ...(await measurePaths(
+        server,
+        'gluster',
+        volumes,
+        [`/volumes/${ids[0]}`, '/volumes', `/clusters/${clusterId}`, '/hello'],
+        referenceUrl,
+      )),
+    );
     memory.push({
       'answers while loading': watched.answersWhileLoading,
       backend: 'gluster',
@@ -256,9 +316,19 @@ async function main(): Promise<void> {
     reference.stop();
     rmSync(LOG_DIR, { force: true, recursive: true });
   }
-  printTable(`Read path: wrk, ${CONNECTIONS} connections, ${SECONDS} s, median of ${RUNS} runs, LOG_LEVEL=${values['log-level']}`, rows as unknown as Record<string, string | number>[]);
+  printTable(
+    `Read path: wrk, ${CONNECTIONS} connections, ${SECONDS} s, median of ${RUNS} runs, LOG_LEVEL=${values['log-level']}`,
+    rows as unknown as Record<string, string | number>[],
+  );
   printTable('Start-up and memory', memory);
-  writeResults(values.out!, { connections: CONNECTIONS, logLevel: values['log-level'], memory, rows, runs: RUNS, seconds: SECONDS });
+  writeResults(values.out!, {
+    connections: CONNECTIONS,
+    logLevel: values['log-level'],
+    memory,
+    rows,
+    runs: RUNS,
+    seconds: SECONDS,
+  });
 }
 
 await main();

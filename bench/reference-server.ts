@@ -12,11 +12,19 @@ import { createServer } from 'node:http';
 
 const [port, key] = process.argv.slice(2);
 const log = createWriteStream('/dev/null');
-const volume = { id: '0'.repeat(32), name: 'vol_reference', size: 1, durability: { type: 'none' }, mount: { glusterfs: { device: 'server:vol/id/name' } } };
+const volume = {
+  id: '0'.repeat(32),
+  name: 'vol_reference',
+  size: 1,
+  durability: { type: 'none' },
+  mount: { glusterfs: { device: 'server:vol/id/name' } },
+};
 
 function signed(authorization: string | undefined): boolean {
   const [content, signature] = (authorization?.slice('bearer '.length) ?? '').split(/\.(?=[^.]*$)/);
-  const expected = createHmac('sha256', key!).update(content ?? '').digest();
+  const expected = createHmac('sha256', key!)
+    .update(content ?? '')
+    .digest();
   const given = Buffer.from(signature ?? '', 'base64url');
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
@@ -24,8 +32,12 @@ function signed(authorization: string | undefined): boolean {
 createServer((request, response) => {
   const status = signed(request.headers.authorization) ? 200 : 401;
   const body = JSON.stringify(volume);
-  response.writeHead(status, { 'Content-Length': Buffer.byteLength(body), 'Content-Type': 'application/json' }).end(body);
-  log.write(`${JSON.stringify({ method: request.method, path: request.url, status, time: new Date().toISOString() })}\n`);
+  response
+    .writeHead(status, { 'Content-Length': Buffer.byteLength(body), 'Content-Type': 'application/json' })
+    .end(body);
+  log.write(
+    `${JSON.stringify({ method: request.method, path: request.url, status, time: new Date().toISOString() })}\n`,
+  );
 }).listen(Number(port), '127.0.0.1', () => {
   console.log('listening');
 });

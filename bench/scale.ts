@@ -62,7 +62,9 @@ async function main(): Promise<void> {
       created += filled + LATENCY_SAMPLES;
       const quotaList: number[] = [];
       for (let sample = 0; sample < 3; sample += 1) {
-        quotaList.push((await timed(() => sh('gluster', ['--mode=script', 'volume', 'quota', volume.volume, 'list', '--xml']))).ms);
+        quotaList.push(
+          (await timed(() => sh('gluster', ['--mode=script', 'volume', 'quota', volume.volume, 'list', '--xml']))).ms,
+        );
       }
       const rssBefore = residentMiB(server.child.pid!);
       await server.stop();

@@ -19,7 +19,11 @@ export async function timed<T>(work: () => Promise<T>): Promise<{ ms: number; va
 }
 
 /** Runs `work` for items 0..n-1 with `concurrency` workers; returns per-item durations in ms. */
-export async function pool(n: number, concurrency: number, work: (index: number) => Promise<void>): Promise<{ durations: number[]; wallMs: number }> {
+export async function pool(
+  n: number,
+  concurrency: number,
+  work: (index: number) => Promise<void>,
+): Promise<{ durations: number[]; wallMs: number }> {
   const durations: number[] = [];
   let next = 0;
   const started = performance.now();

@@ -21,7 +21,9 @@ export function parseWrk(output: string): WrkResult {
   };
   const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(output);
   return {
-    errors: Number(/Non-2xx or 3xx responses: (\d+)/.exec(output)?.[1] ?? 0) + (socketErrors ? socketErrors.slice(1).reduce((sum, count) => sum + Number(count), 0) : 0),
+    errors:
+      Number(/Non-2xx or 3xx responses: (\d+)/.exec(output)?.[1] ?? 0) +
+      (socketErrors ? socketErrors.slice(1).reduce((sum, count) => sum + Number(count), 0) : 0),
     'p50 ms': latency('50'),
     'p99 ms': latency('99'),
     requests: Number(/(\d+) requests in/.exec(output)?.[1] ?? NaN),
@@ -30,7 +32,11 @@ export function parseWrk(output: string): WrkResult {
 }
 
 /** `wrk` (Debian's package) with one reusable token: Heketi tokens are bound to a method and path, not to a request. */
-export async function wrk(url: string, token: string, options: { connections: number; seconds: number; threads: number }): Promise<WrkResult> {
+export async function wrk(
+  url: string,
+  token: string,
+  options: { connections: number; seconds: number; threads: number },
+): Promise<WrkResult> {
   const { stdout } = await promisify(execFile)('wrk', [
     `-t${options.threads}`,
     `-c${options.connections}`,

@@ -16,7 +16,16 @@ import { VolumesModule } from './volumes/volumes.module.js';
 export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
-      imports: [AuthModule, ClustersModule, ConfigModule.forRoot(config), GlusterModule, HealthModule, LoggingModule, MetricsModule, VolumesModule],
+      imports: [
+        AuthModule,
+        ClustersModule,
+        ConfigModule.forRoot(config),
+        GlusterModule,
+        HealthModule,
+        LoggingModule,
+        MetricsModule,
+        VolumesModule,
+      ],
       module: AppModule,
       providers: [
         { provide: APP_FILTER, useClass: HeketiExceptionFilter },

@@ -1,6 +1,10 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
-import { HEKETI_UI_SCHEME, HEKETI_UI_SCHEME_DESCRIPTION, heketiRequestInterceptor } from './docs/heketi-request-signer.js';
+import {
+  HEKETI_UI_SCHEME,
+  HEKETI_UI_SCHEME_DESCRIPTION,
+  heketiRequestInterceptor,
+} from './docs/heketi-request-signer.js';
 
 export function buildOpenApi(app: NestFastifyApplication): OpenAPIObject {
   const config = new DocumentBuilder()
@@ -10,7 +14,7 @@ export function buildOpenApi(app: NestFastifyApplication): OpenAPIObject {
       'Heketi-compatible REST API. A volume is a directory with a Gluster quota on a shared Gluster volume. ' +
         'Authenticate with a Heketi JWT: HS256, `iss` admin or user, `exp`, `iat`, and `qsh` = sha256 hex of `METHOD&PATH`, ' +
         'sent as `Authorization: bearer <jwt>`, a fresh one per request. ' +
-        'In Swagger UI, click Authorize and enter the issuer and its key: the page signs each request\'s token itself.',
+        "In Swagger UI, click Authorize and enter the issuer and its key: the page signs each request's token itself.",
     )
     .setVersion('0.1.0')
     // Swagger UI collects the issuer and key through this scheme; heketiRequestInterceptor turns them into a JWT per request.

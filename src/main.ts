@@ -45,7 +45,9 @@ function loadTlsOrExit(config: AppConfig): { cert: Buffer; key: Buffer } | undef
     // Fails on a file that is not PEM, or a key that does not belong to the certificate.
     createSecureContext(options);
   } catch (error) {
-    return exitWith(`PIRAGUA_TLS_CERT and PIRAGUA_TLS_KEY: not a usable certificate and key (${(error as Error).message})`);
+    return exitWith(
+      `PIRAGUA_TLS_CERT and PIRAGUA_TLS_KEY: not a usable certificate and key (${(error as Error).message})`,
+    );
   }
   return options;
 }
@@ -77,7 +79,10 @@ async function bootstrap(): Promise<void> {
   const https = loadTlsOrExit(config);
   const adapter = createHttpAdapter({ https, requestLogger: new RequestLogger(rootLoggerFor(config)) });
   // Given at creation, not buffered: even a failing start-up logs through pino, in LOG_FORMAT.
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, { bodyParser: false, logger: nestLoggerFor(config) });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
+    bodyParser: false,
+    logger: nestLoggerFor(config),
+  });
   setupApp(app);
   // Node closes a connection whose headers take this long; just past the keep-alive timeout, as Node wants.
   app.getHttpServer().headersTimeout = 66_000;
@@ -86,7 +91,9 @@ async function bootstrap(): Promise<void> {
     announceGeneratedKey(config);
   }
   const address = `${config.http.listenAddress}:${config.http.port}`;
-  new Logger('Bootstrap').log(`piragua (${config.backend} backend) listening on ${https ? `https://${address}` : address}`);
+  new Logger('Bootstrap').log(
+    `piragua (${config.backend} backend) listening on ${https ? `https://${address}` : address}`,
+  );
 }
 
 bootstrap().catch((error: unknown) => {

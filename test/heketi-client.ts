@@ -28,13 +28,22 @@ export class HeketiClient {
     return typeof this.baseUrls === 'string' ? this.baseUrls : this.baseUrls[this.turn % this.baseUrls.length]!;
   }
 
-  async request(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<HeketiResponse> {
+  async request(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<HeketiResponse> {
     const token = heketiToken({ issuer: this.issuer, key: this.key, method, path: requestPathForQsh(path) });
     const baseUrl = this.baseUrl;
     this.turn += 1;
     const response = await fetch(`${baseUrl}${path}`, {
       body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-      headers: { Authorization: `bearer ${token}`, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }), ...headers },
+      headers: {
+        Authorization: `bearer ${token}`,
+        ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+        ...headers,
+      },
       method,
       redirect: 'manual',
     });
@@ -43,7 +52,12 @@ export class HeketiClient {
   }
 
   /** POST/DELETE, then poll the queue like the Go client, following a 303 with a new token. */
-  async async(method: string, path: string, body?: unknown, pollMs = 400): Promise<{ accepted: HeketiResponse; acceptedMs: number; final: HeketiResponse; polls: number }> {
+  async async(
+    method: string,
+    path: string,
+    body?: unknown,
+    pollMs = 400,
+  ): Promise<{ accepted: HeketiResponse; acceptedMs: number; final: HeketiResponse; polls: number }> {
     const started = performance.now();
     const accepted = await this.request(method, path, body);
     const acceptedMs = performance.now() - started;
@@ -64,7 +78,9 @@ export class HeketiClient {
       }
       if (poll.status === 303) {
         // Go's http.Client sends the previous URL as Referer when it follows a redirect.
-        const followed = await this.request('GET', poll.headers.get('location')!, undefined, { Referer: `${poll.baseUrl}${location}` });
+        const followed = await this.request('GET', poll.headers.get('location')!, undefined, {
+          Referer: `${poll.baseUrl}${location}`,
+        });
         return { accepted, acceptedMs, final: followed, polls };
       }
       return { accepted, acceptedMs, final: poll, polls };

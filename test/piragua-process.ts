@@ -57,7 +57,10 @@ export class PiraguaProcess {
    * @param options.logFile Where the service's output goes instead of this process: a benchmark's
    *   thousands of request lines a second would otherwise cost this process CPU the service needs.
    */
-  static async start(env: Record<string, string>, options: { logFile?: string; tls?: { ca: string | Buffer }; waitReady?: boolean } = {}): Promise<PiraguaProcess> {
+  static async start(
+    env: Record<string, string>,
+    options: { logFile?: string; tls?: { ca: string | Buffer }; waitReady?: boolean } = {},
+  ): Promise<PiraguaProcess> {
     const port = env.HEKETI_HTTP_PORT ? Number(env.HEKETI_HTTP_PORT) : await freePort();
     const output = options.logFile === undefined ? 'pipe' : openSync(options.logFile, 'a');
     const child = spawn(process.execPath, [resolve('dist/main.js')], {

@@ -97,7 +97,11 @@ export function parsePrometheusText(text: string): ParsedMetrics {
       throw new Error(`sample of an untyped family: ${line}`);
     }
     sampled.add(family);
-    parsed.samples.push({ labels: parseLabels(sample[2] ?? '', line), name: sample[1]!, value: parseValue(sample[3]!, line) });
+    parsed.samples.push({
+      labels: parseLabels(sample[2] ?? '', line),
+      name: sample[1]!,
+      value: parseValue(sample[3]!, line),
+    });
   }
   return parsed;
 }
@@ -116,7 +120,9 @@ export function exposedNames(parsed: ParsedMetrics): Set<string> {
 
 /** Samples of `name` whose labels include `labels`. */
 export function samplesOf(parsed: ParsedMetrics, name: string, labels: Record<string, string> = {}): Sample[] {
-  return parsed.samples.filter((sample) => sample.name === name && Object.entries(labels).every(([key, value]) => sample.labels[key] === value));
+  return parsed.samples.filter(
+    (sample) => sample.name === name && Object.entries(labels).every(([key, value]) => sample.labels[key] === value),
+  );
 }
 
 /** The value of the one sample of `name` with these labels (among others); undefined when there is none. */

@@ -29,10 +29,15 @@ function assert(condition, message) {
 
 // --- Kubernetes examples --------------------------------------------------------------------
 const docs = [];
-for (const file of readdirSync(join(root, 'deploy/kubernetes')).filter((name) => /\.ya?ml$/.test(name)).sort()) {
+for (const file of readdirSync(join(root, 'deploy/kubernetes'))
+  .filter((name) => /\.ya?ml$/.test(name))
+  .sort()) {
   check(`deploy/kubernetes/${file} parses as YAML`, () => {
     for (const doc of loadAll(read(`deploy/kubernetes/${file}`))) {
-      assert(doc && doc.apiVersion && doc.kind && doc.metadata?.name, `a document without apiVersion/kind/metadata.name`);
+      assert(
+        doc && doc.apiVersion && doc.kind && doc.metadata?.name,
+        `a document without apiVersion/kind/metadata.name`,
+      );
       docs.push({ file, ...doc });
     }
   });
@@ -44,7 +49,22 @@ const one = (kind) => {
 };
 
 // Keys the provisioner's parseClassParameters knows (matched case-insensitively); any other fails provisioning.
-const KNOWN = ['resturl', 'restuser', 'restuserkey', 'secretnamespace', 'secretname', 'restauthenabled', 'clusterid', 'gidmin', 'gidmax', 'volumetype', 'volumeoptions', 'volumenameprefix', 'snapfactor', 'customepnameprefix'];
+const KNOWN = [
+  'resturl',
+  'restuser',
+  'restuserkey',
+  'secretnamespace',
+  'secretname',
+  'restauthenabled',
+  'clusterid',
+  'gidmin',
+  'gidmax',
+  'volumetype',
+  'volumeoptions',
+  'volumenameprefix',
+  'snapfactor',
+  'customepnameprefix',
+];
 
 check('Secret: type kubernetes.io/glusterfs with the data key "key"', () => {
   const secret = one('Secret');
@@ -70,7 +90,10 @@ check('StorageClass: gidMin/gidMax within 2000..2147483646, min < max', () => {
   const min = Number(p.gidMin);
   const max = Number(p.gidMax);
   // 2000 is the provisioner's lowest; piragua (like Heketi) refuses gid 2147483647.
-  assert(Number.isInteger(min) && Number.isInteger(max) && min >= 2000 && max <= 2147483646 && min < max, `${min}..${max}`);
+  assert(
+    Number.isInteger(min) && Number.isInteger(max) && min >= 2000 && max <= 2147483646 && min < max,
+    `${min}..${max}`,
+  );
 });
 check('StorageClass: volumenameprefix has no "_" and only [A-Za-z0-9-]', () => {
   const prefix = one('StorageClass').parameters.volumenameprefix;
@@ -81,7 +104,10 @@ check('StorageClass: resturl is http(s)://<Service ClusterIP>:<Service port>, no
   const service = one('Service');
   assert(!one('StorageClass').parameters.resturl.endsWith('/'), 'trailing slash (the Go client would send //volumes)');
   assert(['http:', 'https:'].includes(url.protocol), url.protocol);
-  assert(url.hostname === service.spec.clusterIP, `${url.hostname} is not the Service's clusterIP ${service.spec.clusterIP}`);
+  assert(
+    url.hostname === service.spec.clusterIP,
+    `${url.hostname} is not the Service's clusterIP ${service.spec.clusterIP}`,
+  );
   assert(Number(url.port) === service.spec.ports[0].port, `port ${url.port}`);
 });
 check('Service: no selector, a fixed ClusterIP', () => {
@@ -92,13 +118,19 @@ check('Service: no selector, a fixed ClusterIP', () => {
 check('Endpoints: same name and namespace as the Service, same port name, targetPort, IP addresses', () => {
   const service = one('Service');
   const endpoints = one('Endpoints');
-  assert(endpoints.metadata.name === service.metadata.name && endpoints.metadata.namespace === service.metadata.namespace, 'name');
+  assert(
+    endpoints.metadata.name === service.metadata.name && endpoints.metadata.namespace === service.metadata.namespace,
+    'name',
+  );
   const [subset] = endpoints.subsets;
   assert(subset.addresses.length >= 2, 'fewer than two instances');
   for (const { ip } of subset.addresses) assert(isIP(ip) !== 0, `${ip} is not an IP address`);
   const [port] = subset.ports;
   assert(port.name === service.spec.ports[0].name, `port name ${port.name} vs ${service.spec.ports[0].name}`);
-  assert(port.port === service.spec.ports[0].targetPort, `port ${port.port} vs targetPort ${service.spec.ports[0].targetPort}`);
+  assert(
+    port.port === service.spec.ports[0].targetPort,
+    `port ${port.port} vs targetPort ${service.spec.ports[0].targetPort}`,
+  );
 });
 check('PersistentVolumeClaim example uses the StorageClass', () => {
   assert(one('PersistentVolumeClaim').spec.storageClassName === one('StorageClass').metadata.name);
@@ -106,11 +138,18 @@ check('PersistentVolumeClaim example uses the StorageClass', () => {
 
 // --- unit and environment file ----------------------------------------------------------------
 const unit = read('deploy/piragua.service');
-const directive = (name) => unit.split('\n').filter((line) => line.startsWith(`${name}=`)).map((line) => line.slice(name.length + 1));
+const directive = (name) =>
+  unit
+    .split('\n')
+    .filter((line) => line.startsWith(`${name}=`))
+    .map((line) => line.slice(name.length + 1));
 check('unit: ordered after glusterd and the network', () => {
   const after = directive('After').join(' ').split(/\s+/);
   assert(after.includes('glusterd.service') && after.includes('network-online.target'), `After=${after}`);
-  assert(directive('Wants').join(' ').includes('network-online.target'), 'network-online.target needs Wants= to be reached');
+  assert(
+    directive('Wants').join(' ').includes('network-online.target'),
+    'network-online.target needs Wants= to be reached',
+  );
 });
 check('unit: restarts on failure, reads /etc/piragua/environment, starts the bundled node on dist/main.js', () => {
   assert(directive('Restart')[0] === 'on-failure');
@@ -118,7 +157,9 @@ check('unit: restarts on failure, reads /etc/piragua/environment, starts the bun
   assert(directive('ExecStart')[0] === '/opt/piragua/node/bin/node /opt/piragua/dist/main.js');
   assert(directive('WantedBy')[0] === 'multi-user.target', 'postinst enables it through multi-user.target.wants');
 });
-const envKeys = [...read('src/config/env.ts').matchAll(/^\s+([A-Z][A-Z0-9_]+) = true as const;/gm)].map((match) => match[1]);
+const envKeys = [...read('src/config/env.ts').matchAll(/^\s+([A-Z][A-Z0-9_]+) = true as const;/gm)].map(
+  (match) => match[1],
+);
 check('environment.example: every variable (commented ones too) is one piragua reads', () => {
   assert(envKeys.length > 10, 'could not read the variable list from src/config/env.ts');
   const unknown = read('deploy/environment.example')
@@ -135,16 +176,48 @@ check('environment.example: HEKETI_ADMIN_KEY=change-me, the placeholder postinst
 check('Dockerfile: builds with npm ci, runs dist/main.js, installs the Gluster client', () => {
   const dockerfile = read('deploy/Dockerfile');
   assert(/^FROM node:\d+/m.test(dockerfile), 'FROM node:<major>');
-  assert(/npm ci --omit=dev/.test(dockerfile) && /glusterfs-client/.test(dockerfile) && /dist\/main\.js/.test(dockerfile));
-  const instructions = dockerfile.split('\n').filter((line) => /^[A-Z]+\s/.test(line)).map((line) => line.split(/\s/)[0]);
-  const valid = ['FROM', 'RUN', 'COPY', 'WORKDIR', 'ENV', 'EXPOSE', 'ENTRYPOINT', 'CMD', 'ARG', 'LABEL', 'USER', 'STOPSIGNAL', 'HEALTHCHECK', 'VOLUME'];
-  assert(instructions.every((word) => valid.includes(word)), `unexpected instruction in ${instructions}`);
+  assert(
+    /npm ci --omit=dev/.test(dockerfile) && /glusterfs-client/.test(dockerfile) && /dist\/main\.js/.test(dockerfile),
+  );
+  const instructions = dockerfile
+    .split('\n')
+    .filter((line) => /^[A-Z]+\s/.test(line))
+    .map((line) => line.split(/\s/)[0]);
+  const valid = [
+    'FROM',
+    'RUN',
+    'COPY',
+    'WORKDIR',
+    'ENV',
+    'EXPOSE',
+    'ENTRYPOINT',
+    'CMD',
+    'ARG',
+    'LABEL',
+    'USER',
+    'STOPSIGNAL',
+    'HEALTHCHECK',
+    'VOLUME',
+  ];
+  assert(
+    instructions.every((word) => valid.includes(word)),
+    `unexpected instruction in ${instructions}`,
+  );
 });
 
 const reportAt = process.argv.indexOf('--report');
 if (reportAt > 0) {
   mkdirSync(dirname(process.argv[reportAt + 1]), { recursive: true });
-  writeFileSync(process.argv[reportAt + 1], JSON.stringify({ numPassedTests: passed, numFailedTests: failed, numPendingTests: 0, numTodoTests: 0, numFailedTestSuites: 0 }));
+  writeFileSync(
+    process.argv[reportAt + 1],
+    JSON.stringify({
+      numPassedTests: passed,
+      numFailedTests: failed,
+      numPendingTests: 0,
+      numTodoTests: 0,
+      numFailedTestSuites: 0,
+    }),
+  );
 }
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed > 0 ? 1 : 0);

@@ -159,11 +159,14 @@ describe(HeketiAuthGuard.name, () => {
       },
     );
 
-    it.each(['Bearer', 'bearer', 'BEARER', 'bEaReR'])('should accept the scheme %j case-insensitively', async (scheme) => {
-      const answer = await call('/volumes', `${scheme} ${token({ method: 'GET', path: '/volumes' })}`);
+    it.each(['Bearer', 'bearer', 'BEARER', 'bEaReR'])(
+      'should accept the scheme %j case-insensitively',
+      async (scheme) => {
+        const answer = await call('/volumes', `${scheme} ${token({ method: 'GET', path: '/volumes' })}`);
 
-      expect({ body: answer.body, status: answer.status }).toEqual({ body: 'list as admin', status: 200 });
-    });
+        expect({ body: answer.body, status: answer.status }).toEqual({ body: 'list as admin', status: 200 });
+      },
+    );
 
     it('should split scheme and token on any run of whitespace', async () => {
       const answer = await call('/volumes', `bearer \t  ${token({ method: 'GET', path: '/volumes' })}`);
@@ -180,9 +183,18 @@ describe(HeketiAuthGuard.name, () => {
 
     it.each([
       ['two parts', () => `${encodeSegment({ alg: 'HS256' })}.${encodeSegment(claimsAt('GET', '/volumes'))}`],
-      ['claims that are not an object', () => `${encodeSegment({ alg: 'HS256' })}.${Buffer.from('42').toString('base64url')}.c2ln`],
-      ['a header that is not JSON', () => `${Buffer.from('{alg').toString('base64url')}.${encodeSegment(claimsAt('GET', '/volumes'))}.c2ln`],
-      ['a character outside base64url', () => `${encodeSegment({ alg: 'HS256' })}.${encodeSegment(claimsAt('GET', '/volumes'))}+.c2ln`],
+      [
+        'claims that are not an object',
+        () => `${encodeSegment({ alg: 'HS256' })}.${Buffer.from('42').toString('base64url')}.c2ln`,
+      ],
+      [
+        'a header that is not JSON',
+        () => `${Buffer.from('{alg').toString('base64url')}.${encodeSegment(claimsAt('GET', '/volumes'))}.c2ln`,
+      ],
+      [
+        'a character outside base64url',
+        () => `${encodeSegment({ alg: 'HS256' })}.${encodeSegment(claimsAt('GET', '/volumes'))}+.c2ln`,
+      ],
     ])('should refuse a token with %s as malformed', async (_case, token) => {
       expectHeketiError(await call('/volumes', `bearer ${token()}`), 401, 'Invalid JWT token: token is malformed');
     });
@@ -192,14 +204,22 @@ describe(HeketiAuthGuard.name, () => {
     it('should refuse an unsigned token (alg none)', async () => {
       const unsigned = `${encodeSegment({ alg: 'none', typ: 'JWT' })}.${encodeSegment(claimsAt('GET', '/volumes'))}.`;
 
-      expectHeketiError(await call('/volumes', `bearer ${unsigned}`), 401, 'Invalid JWT token: Unexpected signing method: none');
+      expectHeketiError(
+        await call('/volumes', `bearer ${unsigned}`),
+        401,
+        'Invalid JWT token: Unexpected signing method: none',
+      );
     });
 
     it('should refuse an RS256 token', async () => {
       const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
       const signed = jwt.sign(claimsAt('GET', '/volumes'), privateKey, { algorithm: 'RS256', noTimestamp: true });
 
-      expectHeketiError(await call('/volumes', `bearer ${signed}`), 401, 'Invalid JWT token: Unexpected signing method: RS256');
+      expectHeketiError(
+        await call('/volumes', `bearer ${signed}`),
+        401,
+        'Invalid JWT token: Unexpected signing method: RS256',
+      );
     });
 
     it.each(['HS256', 'HS384', 'HS512'] as const)('should accept %s', async (algorithm) => {
@@ -302,7 +322,11 @@ describe(HeketiAuthGuard.name, () => {
 
   describe('nbf', () => {
     it('should refuse a token that is not valid yet', async () => {
-      expectHeketiError(await callAs('/volumes', { claims: { nbf: NOW + 10 } }), 401, 'Invalid JWT token: Token is not valid yet');
+      expectHeketiError(
+        await callAs('/volumes', { claims: { nbf: NOW + 10 } }),
+        401,
+        'Invalid JWT token: Token is not valid yet',
+      );
     });
 
     it('should accept a token whose nbf is now', async () => {
@@ -369,9 +393,12 @@ describe(HeketiAuthGuard.name, () => {
       expect({ body: answer.body, status: answer.status }).toEqual({ body, status: 200 });
     });
 
-    it.each(['/volumes/abc', `/queue/${QUEUE_ID}`])('should refuse the user issuer on the admin route %s', async (path) => {
-      expectHeketiError(await callAs(path, { issuer: 'user', key: USER_KEY }), 401, 'Administrator access required');
-    });
+    it.each(['/volumes/abc', `/queue/${QUEUE_ID}`])(
+      'should refuse the user issuer on the admin route %s',
+      async (path) => {
+        expectHeketiError(await callAs(path, { issuer: 'user', key: USER_KEY }), 401, 'Administrator access required');
+      },
+    );
 
     it.each([
       ['/volumes', 'list as admin'],
@@ -415,7 +442,10 @@ describe(HeketiJwtStrategy.name, () => {
       vi.useFakeTimers({ now: (NOW + 60) * 1000, toFake: ['Date'] });
       const response = await fetch(`${baseUrl}/volumes/abc`, { headers: { Authorization: `bearer ${example}` } });
 
-      expect({ body: await response.text(), status: response.status }).toEqual({ body: 'info abc as admin', status: 200 });
+      expect({ body: await response.text(), status: response.status }).toEqual({
+        body: 'info abc as admin',
+        status: 200,
+      });
     } finally {
       await app.close();
     }
@@ -432,7 +462,10 @@ describe(HeketiJwtStrategy.name, () => {
       const signed = heketiToken({ issuer: 'user', key: 'anything', method: 'GET', path: '/volumes' });
       const response = await fetch(`${baseUrl}/volumes`, { headers: { Authorization: `bearer ${signed}` } });
 
-      expect({ body: await response.text(), status: response.status }).toEqual({ body: 'Invalid JWT token: Unknown user\n', status: 401 });
+      expect({ body: await response.text(), status: response.status }).toEqual({
+        body: 'Invalid JWT token: Unknown user\n',
+        status: 401,
+      });
     } finally {
       await app.close();
     }

@@ -83,7 +83,10 @@ export class HeketiAuthGuard extends AuthGuard('heketi-jwt') {
     }
     await super.canActivate(context);
     const principal = request.user!;
-    if (principal.issuer !== 'admin' && !this.reflector.getAllAndOverride<boolean>(USER_ALLOWED_KEY, [context.getHandler(), context.getClass()])) {
+    if (
+      principal.issuer !== 'admin' &&
+      !this.reflector.getAllAndOverride<boolean>(USER_ALLOWED_KEY, [context.getHandler(), context.getClass()])
+    ) {
       throw adminRequired();
     }
     return true;
@@ -94,6 +97,8 @@ export class HeketiAuthGuard extends AuthGuard('heketi-jwt') {
     const reason = error instanceof PiraguaError ? error.message : 'authentication failed unexpectedly';
     const issuer = claimedIssuer(request);
     const from = issuer === undefined ? '' : ` from issuer ${forLog(issuer, 40)}`;
-    this.logger.warn(`Refused ${forLog(request.method, 20)} ${forLog(request.url.split('?', 1)[0]!)}${from}: ${forLog(reason)}`);
+    this.logger.warn(
+      `Refused ${forLog(request.method, 20)} ${forLog(request.url.split('?', 1)[0]!)}${from}: ${forLog(reason)}`,
+    );
   }
 }

@@ -85,7 +85,11 @@ export class HeketiJwtStrategy extends PassportStrategy(Strategy, 'heketi-jwt') 
       ignoreExpiration: true,
       jwtFromRequest: bearerToken,
       passReqToCallback: true,
-      secretOrKeyProvider: (_request: FastifyRequest, rawToken: string, done: (error: Error | null, key?: string | Buffer) => void) => {
+      secretOrKeyProvider: (
+        _request: FastifyRequest,
+        rawToken: string,
+        done: (error: Error | null, key?: string | Buffer) => void,
+      ) => {
         try {
           // passport-jwt's types predate KeyObject; it hands the key to jsonwebtoken, which takes one.
           done(null, this.keyFor(rawToken) as unknown as Buffer);
@@ -95,7 +99,10 @@ export class HeketiJwtStrategy extends PassportStrategy(Strategy, 'heketi-jwt') 
       },
     });
     const { adminKey, userKey } = config.auth;
-    this.keys = { admin: createSecretKey(Buffer.from(adminKey)), user: userKey === undefined ? undefined : createSecretKey(Buffer.from(userKey)) };
+    this.keys = {
+      admin: createSecretKey(Buffer.from(adminKey)),
+      user: userKey === undefined ? undefined : createSecretKey(Buffer.from(userKey)),
+    };
   }
 
   validate(request: FastifyRequest, claims: HeketiClaims): HeketiPrincipal {
@@ -106,7 +113,10 @@ export class HeketiJwtStrategy extends PassportStrategy(Strategy, 'heketi-jwt') 
     if (now > claims.exp) {
       throw invalidToken(`Token is expired by ${now - claims.exp}s`);
     }
-    if (claims.iat !== undefined && (typeof claims.iat !== 'number' || now < claims.iat - this.config.auth.iatLeewaySeconds)) {
+    if (
+      claims.iat !== undefined &&
+      (typeof claims.iat !== 'number' || now < claims.iat - this.config.auth.iatLeewaySeconds)
+    ) {
       throw invalidToken('Token used before issued (client and server clocks may differ)');
     }
     if (claims.qsh !== computeQsh(request.method, requestPathForQsh(request.originalUrl))) {

@@ -7,7 +7,11 @@ describe(computeQsh.name, () => {
   it.each([
     ['GET', '/volumes/abc', 'f0edd5156995c0b24516039654d2c24a903c7b14e8cc044bdbabe172f19f2d97'],
     ['POST', '/volumes', '3a9831a9908924e3f78fe948585f41849e92724522f5153cb91aff7f8ea48eac'],
-    ['GET', '/queue/0123456789abcdef0123456789abcdef', 'b80553bdac677f840f0062dafe1ba0ff7db6ff7ed9ef974a14600f968f5f4c9a'],
+    [
+      'GET',
+      '/queue/0123456789abcdef0123456789abcdef',
+      'b80553bdac677f840f0062dafe1ba0ff7db6ff7ed9ef974a14600f968f5f4c9a',
+    ],
   ])('should hash %s&%s to the contract value', (method, path, expected) => {
     expect(computeQsh(method, path)).toBe(expected);
   });

@@ -15,7 +15,11 @@ import { loadEnv } from '../config/env.js';
 async function main(): Promise<void> {
   const check = process.argv.includes('--check');
   const target = process.argv.filter((arg) => !arg.startsWith('--')).at(-1) ?? 'openapi.json';
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(new AppConfig(loadEnv({}))), createHttpAdapter(), { logger: false, preview: true });
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule.forRoot(new AppConfig(loadEnv({}))),
+    createHttpAdapter(),
+    { logger: false, preview: true },
+  );
   const document = `${JSON.stringify(buildOpenApi(app), null, 2)}\n`;
   await app.close();
   if (!check) {

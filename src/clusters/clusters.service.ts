@@ -27,7 +27,12 @@ export class ClustersService {
   ) {}
 
   list(): ClusterListResponseDto {
-    return { clusters: this.gateway.clusters().map((cluster) => cluster.id).sort() };
+    return {
+      clusters: this.gateway
+        .clusters()
+        .map((cluster) => cluster.id)
+        .sort(),
+    };
   }
 
   async info(clusterId: string): Promise<ClusterInfoResponseDto> {

@@ -12,7 +12,11 @@ export class DevicesController {
   constructor(private readonly clusters: ClustersService) {}
 
   @Get(':id')
-  @HeketiEndpoint({ description: 'A brick of the Gluster volume, sizes in KiB.', errors: [404], summary: 'Device information' })
+  @HeketiEndpoint({
+    description: 'A brick of the Gluster volume, sizes in KiB.',
+    errors: [404],
+    summary: 'Device information',
+  })
   @ApiOkResponse({ type: DeviceInfoResponseDto })
   info(@Param('id', HeketiIdPipe) id: string): DeviceInfoResponseDto {
     return this.clusters.device(id);

@@ -12,7 +12,11 @@ export class NodesController {
   constructor(private readonly clusters: ClustersService) {}
 
   @Get(':id')
-  @HeketiEndpoint({ description: 'A peer of the Gluster trusted pool; its storage hostname is an IP address.', errors: [404], summary: 'Node information' })
+  @HeketiEndpoint({
+    description: 'A peer of the Gluster trusted pool; its storage hostname is an IP address.',
+    errors: [404],
+    summary: 'Node information',
+  })
   @ApiOkResponse({ type: NodeInfoResponseDto })
   info(@Param('id', HeketiIdPipe) id: string): NodeInfoResponseDto {
     return this.clusters.node(id);

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { charsetOf, MAX_BODY_DEPTH, nestsDeeperThan, parseHeketiBody, UNPARSABLE_BODY } from './heketi-body.parser.js';
 
-const nested = (depth: number, open: '[' | '{"a":'): unknown => JSON.parse(`${open.repeat(depth)}1${(open === '[' ? ']' : '}').repeat(depth)}`);
+const nested = (depth: number, open: '[' | '{"a":'): unknown =>
+  JSON.parse(`${open.repeat(depth)}1${(open === '[' ? ']' : '}').repeat(depth)}`);
 
 describe(nestsDeeperThan.name, () => {
   it('should count a flat Heketi request as one level and its durability as three', () => {
@@ -23,7 +24,8 @@ describe(nestsDeeperThan.name, () => {
 });
 
 describe(parseHeketiBody.name, () => {
-  const parse = (text: string, method = 'POST', charset?: string) => parseHeketiBody(method, Buffer.from(text), charset);
+  const parse = (text: string, method = 'POST', charset?: string) =>
+    parseHeketiBody(method, Buffer.from(text), charset);
 
   it('should keep a body within the depth limit as it is', () => {
     expect(parse('{"size":1,"snapshot":{"enable":true}}')).toEqual({ size: 1, snapshot: { enable: true } });
@@ -34,7 +36,11 @@ describe(parseHeketiBody.name, () => {
   });
 
   it('should lowercase every key at every level, as Go matches them case-insensitively', () => {
-    expect(parse('{"Size":1,"DURABILITY":{"Type":"replicate"},"list":[{"A":1}]}')).toEqual({ durability: { type: 'replicate' }, list: [{ a: 1 }], size: 1 });
+    expect(parse('{"Size":1,"DURABILITY":{"Type":"replicate"},"list":[{"A":1}]}')).toEqual({
+      durability: { type: 'replicate' },
+      list: [{ a: 1 }],
+      size: 1,
+    });
   });
 
   it('should mark a body that does not parse, or an empty one on a change, for the validation pipe', () => {

@@ -19,7 +19,9 @@ function hostFor(method: string, url: string): { host: ArgumentsHost; sent: Sent
     sent: false,
   };
   const request = { headers: {}, method, raw: { url }, url };
-  const host = { switchToHttp: () => ({ getRequest: () => request, getResponse: () => reply }) } as unknown as ArgumentsHost;
+  const host = {
+    switchToHttp: () => ({ getRequest: () => request, getResponse: () => reply }),
+  } as unknown as ArgumentsHost;
   return { host, sent };
 }
 
@@ -32,10 +34,18 @@ describe(HeketiExceptionFilter.name, () => {
     const warn = vi.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
     const { host, sent } = hostFor('POST', '/volumes?debug=1');
 
-    new HeketiExceptionFilter().catch(new PiraguaError(ErrorCode.Failed, "Failed to allocate new volume: Volume name 'data' already in use"), host);
+    new HeketiExceptionFilter().catch(
+      new PiraguaError(ErrorCode.Failed, "Failed to allocate new volume: Volume name 'data' already in use"),
+      host,
+    );
 
-    expect(sent).toMatchObject({ body: "Failed to allocate new volume: Volume name 'data' already in use\n", status: 500 });
-    expect(warn).toHaveBeenCalledWith("POST /volumes: Failed to allocate new volume: Volume name 'data' already in use");
+    expect(sent).toMatchObject({
+      body: "Failed to allocate new volume: Volume name 'data' already in use\n",
+      status: 500,
+    });
+    expect(warn).toHaveBeenCalledWith(
+      "POST /volumes: Failed to allocate new volume: Volume name 'data' already in use",
+    );
   });
 
   it('should answer bad input without a log line of its own: the request line says enough', () => {

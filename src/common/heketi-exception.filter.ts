@@ -1,4 +1,12 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger, NotFoundException } from '@nestjs/common';
+import {
+  ArgumentsHost,
+  Catch,
+  ExceptionFilter,
+  HttpException,
+  HttpStatus,
+  Logger,
+  NotFoundException,
+} from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { loggedPath } from '../logging/request-logger.js';
 import { ErrorCode, PiraguaError } from './piragua.error.js';
@@ -38,7 +46,11 @@ function isUnknownPath(exception: unknown): boolean {
   if (exception instanceof NotFoundException) {
     return exception.message.startsWith('Cannot ');
   }
-  return exception instanceof HttpException && exception.getStatus() === HttpStatus.FORBIDDEN && exception.cause !== undefined;
+  return (
+    exception instanceof HttpException &&
+    exception.getStatus() === HttpStatus.FORBIDDEN &&
+    exception.cause !== undefined
+  );
 }
 
 /** The one place where failures become HTTP: Heketi-style plain-text bodies, never a stack trace or a path. */
@@ -65,12 +77,19 @@ export class HeketiExceptionFilter implements ExceptionFilter {
     if (isUnknownPath(exception)) {
       // Heketi authenticates before routing, so an anonymous request for an unknown path is a 401.
       const anonymous = !request.headers.authorization;
-      sendPlainError(response, anonymous ? 401 : 404, anonymous ? 'Required authorization token not found' : 'Invalid path or request');
+      sendPlainError(
+        response,
+        anonymous ? 401 : 404,
+        anonymous ? 'Required authorization token not found' : 'Invalid path or request',
+      );
       return;
     }
     if (exception instanceof HttpException && isHealthReport(exception.getResponse())) {
       // Terminus' 503 carries the per-check report operators and probes read.
-      void response.code(exception.getStatus()).header('Content-Type', 'application/json; charset=utf-8').send(JSON.stringify(exception.getResponse()));
+      void response
+        .code(exception.getStatus())
+        .header('Content-Type', 'application/json; charset=utf-8')
+        .send(JSON.stringify(exception.getResponse()));
       return;
     }
     if (exception instanceof HttpException && exception.getStatus() === HttpStatus.PAYLOAD_TOO_LARGE) {
@@ -83,7 +102,10 @@ export class HeketiExceptionFilter implements ExceptionFilter {
       sendPlainError(response, status, status >= 500 ? 'Internal Server Error' : exception.message);
       return;
     }
-    this.logger.error(`${request.method} ${loggedPath(request.raw)} failed`, exception instanceof Error ? exception.stack : String(exception));
+    this.logger.error(
+      `${request.method} ${loggedPath(request.raw)} failed`,
+      exception instanceof Error ? exception.stack : String(exception),
+    );
     sendPlainError(response, HttpStatus.INTERNAL_SERVER_ERROR, 'Internal Server Error');
   }
 }

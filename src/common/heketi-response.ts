@@ -55,6 +55,10 @@ export function useHeketiResponses(fastify: FastifyInstance): void {
   });
   // Fastify sends a Buffer from the serializer as it is, with the JSON content type already chosen.
   fastify.setReplySerializer((payload) =>
-    payload instanceof AsyncAccepted ? '' : payload instanceof PreRendered ? (payload.body as unknown as string) : `${JSON.stringify(payload)}\n`,
+    payload instanceof AsyncAccepted
+      ? ''
+      : payload instanceof PreRendered
+        ? (payload.body as unknown as string)
+        : `${JSON.stringify(payload)}\n`,
   );
 }

@@ -28,13 +28,20 @@ function undecodableSegment(url: string): string {
   return url.split('?', 1)[0]!.split('/').find(isUndecodable) ?? url;
 }
 
-const CLIENT_ERROR_STATUS: Record<string, number> = { ERR_HTTP_REQUEST_TIMEOUT: 408, HPE_CHUNK_EXTENSIONS_OVERFLOW: 413, HPE_HEADER_OVERFLOW: 431 };
+const CLIENT_ERROR_STATUS: Record<string, number> = {
+  ERR_HTTP_REQUEST_TIMEOUT: 408,
+  HPE_CHUNK_EXTENSIONS_OVERFLOW: 413,
+  HPE_HEADER_OVERFLOW: 431,
+};
 
 /**
  * What Node itself answers to a request it cannot parse (Fastify would answer JSON): a bare status
  * line, unless a response on the connection is already under way.
  */
-function answerClientError(error: NodeJS.ErrnoException, socket: Socket & { _httpMessage?: ServerResponse | null }): void {
+function answerClientError(
+  error: NodeJS.ErrnoException,
+  socket: Socket & { _httpMessage?: ServerResponse | null },
+): void {
   if (socket.writable && !socket._httpMessage?.headersSent) {
     const status = CLIENT_ERROR_STATUS[error.code ?? ''] ?? 400;
     socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\n\r\n`);
@@ -62,7 +69,13 @@ export function createHttpAdapter({ https, requestLogger }: HttpOptions = {}): F
     // A malformed %-escape in the path, answered by the router before any hook runs.
     frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
       startRequest(request, reply, requestLogger);
-      sendPlainError(reply, 400, error.code === 'FST_ERR_BAD_URL' ? `Failed to decode param '${undecodableSegment(request.raw.url ?? '')}'` : error.message);
+      sendPlainError(
+        reply,
+        400,
+        error.code === 'FST_ERR_BAD_URL'
+          ? `Failed to decode param '${undecodableSegment(request.raw.url ?? '')}'`
+          : error.message,
+      );
     },
     ...(https ? { https } : {}),
     // Longer than the idle timeouts of common clients and load balancers, so a reused connection is
@@ -88,7 +101,9 @@ export function createHttpAdapter({ https, requestLogger }: HttpOptions = {}): F
   // First, so that requests refused before any route (bodies too large, unknown paths) get their id
   // and line too; everything after it (body, guard, pipes, handler and the work they start) runs in
   // the request's scope, so its storage calls count as the request's and its log lines carry its id.
-  server.addHook('onRequest', (request, reply, done) => RequestScope.run(startRequest(request, reply, requestLogger), done));
+  server.addHook('onRequest', (request, reply, done) =>
+    RequestScope.run(startRequest(request, reply, requestLogger), done),
+  );
   useHeketiBodies(server);
   useHeketiResponses(server);
   return new FastifyAdapter(server);

@@ -17,7 +17,11 @@ export const OptionalInt = ({ description, example }: FieldOptions) =>
   applyDecorators(IsOptional(), IsInt(), ApiPropertyOptional({ description, example, type: 'integer' }));
 
 export const OptionalNumber = ({ description, example }: FieldOptions) =>
-  applyDecorators(IsOptional(), IsNumber({ allowInfinity: false, allowNaN: false }), ApiPropertyOptional({ description, example, type: 'number' }));
+  applyDecorators(
+    IsOptional(),
+    IsNumber({ allowInfinity: false, allowNaN: false }),
+    ApiPropertyOptional({ description, example, type: 'number' }),
+  );
 
 export const OptionalString = ({ description, example }: FieldOptions) =>
   applyDecorators(IsOptional(), IsString(), ApiPropertyOptional({ description, example, type: 'string' }));
@@ -26,7 +30,12 @@ export const OptionalBoolean = ({ description, example }: FieldOptions) =>
   applyDecorators(IsOptional(), IsBoolean(), ApiPropertyOptional({ description, example, type: 'boolean' }));
 
 export const OptionalStringArray = ({ description, example }: FieldOptions) =>
-  applyDecorators(IsOptional(), IsArray(), IsString({ each: true }), ApiPropertyOptional({ description, example, type: [String] }));
+  applyDecorators(
+    IsOptional(),
+    IsArray(),
+    IsString({ each: true }),
+    ApiPropertyOptional({ description, example, type: [String] }),
+  );
 
 export const OptionalNested = (type: () => new () => object, { description }: FieldOptions) =>
   applyDecorators(IsOptional(), IsObject(), ValidateNested(), Type(type), ApiPropertyOptional({ description, type }));
@@ -42,7 +51,10 @@ export class HeketiValidationPipe extends ValidationPipe {
   }
 
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
-    if (metadata.type === 'body' && (value === UNPARSABLE_BODY || value === null || typeof value !== 'object' || Array.isArray(value))) {
+    if (
+      metadata.type === 'body' &&
+      (value === UNPARSABLE_BODY || value === null || typeof value !== 'object' || Array.isArray(value))
+    ) {
       throw unparsable();
     }
     return super.transform(value, metadata);

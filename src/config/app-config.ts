@@ -11,7 +11,14 @@ export type LogFormat = 'json' | 'pretty' | 'text';
 /** pino's level names; LOG_LEVEL takes Nest's, mapped here. */
 export type LogLevelName = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
 
-const PINO_LEVELS: Record<string, LogLevelName> = { debug: 'debug', error: 'error', fatal: 'fatal', log: 'info', verbose: 'trace', warn: 'warn' };
+const PINO_LEVELS: Record<string, LogLevelName> = {
+  debug: 'debug',
+  error: 'error',
+  fatal: 'fatal',
+  log: 'info',
+  verbose: 'trace',
+  warn: 'warn',
+};
 
 export interface AuthConfig {
   adminKey: string;
@@ -75,7 +82,10 @@ export class AppConfig {
     this.http = {
       listenAddress: this.auth.adminKeyGenerated ? '127.0.0.1' : (env.PIRAGUA_LISTEN_ADDRESS ?? '0.0.0.0'),
       port: env.HEKETI_HTTP_PORT ?? 8080,
-      tls: env.PIRAGUA_TLS_CERT && env.PIRAGUA_TLS_KEY ? { certFile: env.PIRAGUA_TLS_CERT, keyFile: env.PIRAGUA_TLS_KEY } : undefined,
+      tls:
+        env.PIRAGUA_TLS_CERT && env.PIRAGUA_TLS_KEY
+          ? { certFile: env.PIRAGUA_TLS_CERT, keyFile: env.PIRAGUA_TLS_KEY }
+          : undefined,
     };
     this.instanceId = env.PIRAGUA_INSTANCE_ID ?? hostname();
     this.instanceTimeoutMs = (env.PIRAGUA_INSTANCE_TIMEOUT_SECONDS ?? 60) * 1000;
@@ -103,7 +113,9 @@ export class AppConfig {
       problems.push('PIRAGUA_GLUSTER_VOLUMES: required when PIRAGUA_BACKEND=gluster');
     }
     if (this.warmPool.size > 0 && this.backend !== 'gluster') {
-      problems.push('PIRAGUA_WARM_POOL: only for PIRAGUA_BACKEND=gluster (local creates need no gluster command to wait for)');
+      problems.push(
+        'PIRAGUA_WARM_POOL: only for PIRAGUA_BACKEND=gluster (local creates need no gluster command to wait for)',
+      );
     }
     if ((env.PIRAGUA_TLS_CERT === undefined) !== (env.PIRAGUA_TLS_KEY === undefined)) {
       problems.push('PIRAGUA_TLS_CERT and PIRAGUA_TLS_KEY: set both for HTTPS, or neither');

@@ -16,6 +16,11 @@ export function buildAppConfig(source?: NodeJS.ProcessEnv): AppConfig {
 @Module({})
 export class ConfigModule {
   static forRoot(config: AppConfig): DynamicModule {
-    return { exports: [AppConfig], global: true, module: ConfigModule, providers: [{ provide: AppConfig, useValue: config }] };
+    return {
+      exports: [AppConfig],
+      global: true,
+      module: ConfigModule,
+      providers: [{ provide: AppConfig, useValue: config }],
+    };
   }
 }

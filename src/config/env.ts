@@ -1,5 +1,17 @@
 import { plainToInstance, Transform } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsNumber, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsNumber,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+  validateSync,
+} from 'class-validator';
 import { rustPiraguaProblems, withRustPiraguaNames } from './rust-piragua-env.js';
 
 const toNumber = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
@@ -8,94 +20,183 @@ const toBool = ({ value }: { value: unknown }) => {
     return undefined;
   }
   const text = String(value).toLowerCase();
-  return text === 'true' || text === '1' || text === 'yes' ? true : text === 'false' || text === '0' || text === 'no' ? false : value;
+  return text === 'true' || text === '1' || text === 'yes'
+    ? true
+    : text === 'false' || text === '0' || text === 'no'
+      ? false
+      : value;
 };
 const emptyToUndefined = ({ value }: { value: unknown }) => (value === '' ? undefined : value);
 
 /** Every environment variable piragua reads, with its rule. Names follow Heketi's where one exists. */
 export class EnvVars {
-  @IsOptional() @IsString() @MinLength(1) @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @Transform(emptyToUndefined)
   GLUSTER_CLI?: string;
 
-  @IsOptional() @IsString() @MinLength(1) @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @Transform(emptyToUndefined)
   HEKETI_ADMIN_KEY?: string;
 
-  @IsOptional() @IsInt() @Min(1) @Max(65535) @Transform(toNumber)
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(65535)
+  @Transform(toNumber)
   HEKETI_HTTP_PORT?: number;
 
-  @IsOptional() @IsInt() @Min(0) @Max(86400) @Transform(toNumber)
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(86400)
+  @Transform(toNumber)
   HEKETI_JWT_IAT_LEEWAY_SECONDS?: number;
 
-  @IsOptional() @IsInt() @Min(1) @Max(10000) @Transform(toNumber)
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(10000)
+  @Transform(toNumber)
   HEKETI_MAX_INFLIGHT_OPERATIONS?: number;
 
-  @IsOptional() @IsString() @MinLength(1) @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @Transform(emptyToUndefined)
   HEKETI_USER_KEY?: string;
 
   /** Nest's level names; `log` is pino's `info`, `verbose` its `trace`. Audit lines are written whatever the level. */
-  @IsOptional() @IsIn(['fatal', 'error', 'warn', 'log', 'debug', 'verbose']) @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsIn(['fatal', 'error', 'warn', 'log', 'debug', 'verbose'])
+  @Transform(emptyToUndefined)
   LOG_LEVEL?: string;
 
   /** `json`: one pino JSON object per line; `pretty`: pino-pretty for a terminal; `text`: pino-pretty, one plain line per entry. Default: `pretty` on a TTY, else `json`. */
-  @IsOptional() @IsIn(['json', 'pretty', 'text']) @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsIn(['json', 'pretty', 'text'])
+  @Transform(emptyToUndefined)
   LOG_FORMAT?: string;
 
-  @IsOptional() @IsIn(['local', 'gluster']) @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsIn(['local', 'gluster'])
+  @Transform(emptyToUndefined)
   PIRAGUA_BACKEND?: string;
 
-  @IsOptional() @IsString() @MinLength(1) @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @Transform(emptyToUndefined)
   PIRAGUA_DATA_DIR?: string;
 
-  @IsOptional() @IsBoolean() @Transform(toBool)
+  @IsOptional()
+  @IsBoolean()
+  @Transform(toBool)
   PIRAGUA_ENABLE_QUOTA?: boolean;
 
-  @IsOptional() @IsInt() @Min(1) @Max(3600) @Transform(toNumber)
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(3600)
+  @Transform(toNumber)
   PIRAGUA_GLUSTER_TIMEOUT_SECONDS?: number;
 
-  @IsOptional() @IsString() @Matches(/^[A-Za-z0-9.:-]+$/, { message: 'PIRAGUA_GLUSTER_SERVER must be a host name or address' }) @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  @Matches(/^[A-Za-z0-9.:-]+$/, { message: 'PIRAGUA_GLUSTER_SERVER must be a host name or address' })
+  @Transform(emptyToUndefined)
   PIRAGUA_GLUSTER_SERVER?: string;
 
-  @IsOptional() @Matches(/^[A-Za-z0-9_.-]+(,[A-Za-z0-9_.-]+)*$/, { message: 'PIRAGUA_GLUSTER_VOLUMES must be a comma-separated list of Gluster volume names' }) @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.replace(/\s+/g, '') || undefined : value))
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9_.-]+(,[A-Za-z0-9_.-]+)*$/, {
+    message: 'PIRAGUA_GLUSTER_VOLUMES must be a comma-separated list of Gluster volume names',
+  })
+  @Transform(({ value }: { value: unknown }) =>
+    typeof value === 'string' ? value.replace(/\s+/g, '') || undefined : value,
+  )
   PIRAGUA_GLUSTER_VOLUMES?: string;
 
-  @IsOptional() @IsInt() @Min(10) @Max(3600) @Transform(toNumber)
+  @IsOptional()
+  @IsInt()
+  @Min(10)
+  @Max(3600)
+  @Transform(toNumber)
   PIRAGUA_INSTANCE_TIMEOUT_SECONDS?: number;
 
-  @IsOptional() @Matches(/^[A-Za-z0-9_.-]{1,64}$/, { message: 'PIRAGUA_INSTANCE_ID must be 1-64 letters, digits, dots, dashes or underscores' }) @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9_.-]{1,64}$/, {
+    message: 'PIRAGUA_INSTANCE_ID must be 1-64 letters, digits, dots, dashes or underscores',
+  })
+  @Transform(emptyToUndefined)
   PIRAGUA_INSTANCE_ID?: string;
 
-  @IsOptional() @IsString() @MinLength(1) @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @Transform(emptyToUndefined)
   PIRAGUA_LISTEN_ADDRESS?: string;
 
-  @IsOptional() @Matches(/^[A-Za-z0-9_.-]+$/, { message: 'PIRAGUA_LOCAL_VOLUME_NAME must look like a Gluster volume name' }) @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9_.-]+$/, { message: 'PIRAGUA_LOCAL_VOLUME_NAME must look like a Gluster volume name' })
+  @Transform(emptyToUndefined)
   PIRAGUA_LOCAL_VOLUME_NAME?: string;
 
-  @IsOptional() @IsString() @MinLength(1) @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @Transform(emptyToUndefined)
   PIRAGUA_MOUNT_DIR?: string;
 
-  @IsOptional() @IsString() @MinLength(1) @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @Transform(emptyToUndefined)
   PIRAGUA_TLS_CERT?: string;
 
-  @IsOptional() @IsString() @MinLength(1) @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @Transform(emptyToUndefined)
   PIRAGUA_TLS_KEY?: string;
 
-  @IsOptional() @IsNumber() @Min(0.1) @Max(100) @Transform(toNumber)
+  @IsOptional()
+  @IsNumber()
+  @Min(0.1)
+  @Max(100)
+  @Transform(toNumber)
   PIRAGUA_OVERCOMMIT?: number;
 
-  @IsOptional() @IsInt() @Min(5) @Max(86400) @Transform(toNumber)
+  @IsOptional()
+  @IsInt()
+  @Min(5)
+  @Max(86400)
+  @Transform(toNumber)
   PIRAGUA_RECONCILE_SECONDS?: number;
 
-  @IsOptional() @IsInt() @Min(1) @Max(86400) @Transform(toNumber)
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(86400)
+  @Transform(toNumber)
   PIRAGUA_REFRESH_SECONDS?: number;
 
   /** Pre-made quota directories kept ready per size, `<GiB>:<count>` comma-separated (Gluster backend only), e.g. `1:16,10:4`. */
   @IsOptional()
-  @Matches(/^[1-9]\d{0,5}:[1-9]\d{0,3}(,[1-9]\d{0,5}:[1-9]\d{0,3})*$/, { message: 'PIRAGUA_WARM_POOL must be a comma-separated list of <GiB>:<count>, e.g. 1:16,10:4' })
-  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.replace(/\s+/g, '') || undefined : value))
+  @Matches(/^[1-9]\d{0,5}:[1-9]\d{0,3}(,[1-9]\d{0,5}:[1-9]\d{0,3})*$/, {
+    message: 'PIRAGUA_WARM_POOL must be a comma-separated list of <GiB>:<count>, e.g. 1:16,10:4',
+  })
+  @Transform(({ value }: { value: unknown }) =>
+    typeof value === 'string' ? value.replace(/\s+/g, '') || undefined : value,
+  )
   PIRAGUA_WARM_POOL?: string;
 
   /** Test-only fault hook: the process kills itself right after the named step (e.g. `create:quota`). */
-  @IsOptional() @Matches(/^(create|expand|delete):[a-z-]+$/, { message: 'PIRAGUA_TEST_CRASH_AT must look like create:quota' }) @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^(create|expand|delete):[a-z-]+$/, { message: 'PIRAGUA_TEST_CRASH_AT must look like create:quota' })
+  @Transform(emptyToUndefined)
   PIRAGUA_TEST_CRASH_AT?: string;
 }
 
@@ -110,14 +211,18 @@ export class InvalidEnvironmentError extends Error {
 export function loadEnv(source: NodeJS.ProcessEnv = process.env): Readonly<EnvVars> {
   const renamed = withRustPiraguaNames(source);
   const known = Object.fromEntries(
-    Object.keys(new EnvVarsKeys()).map((key) => [key, renamed[key]]).filter(([, value]) => value !== undefined),
+    Object.keys(new EnvVarsKeys())
+      .map((key) => [key, renamed[key]])
+      .filter(([, value]) => value !== undefined),
   );
   const vars = plainToInstance(EnvVars, known);
   const problems = [
     ...rustPiraguaProblems(source),
     ...validateSync(vars, { forbidUnknownValues: false }).flatMap((error) =>
       Object.values(error.constraints ?? {}).map((text) =>
-        text.startsWith(error.property) ? `${text} (got ${JSON.stringify(known[error.property])})` : `${error.property}: ${text}`,
+        text.startsWith(error.property)
+          ? `${text} (got ${JSON.stringify(known[error.property])})`
+          : `${error.property}: ${text}`,
       ),
     ),
   ];

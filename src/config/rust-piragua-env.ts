@@ -32,7 +32,9 @@ export function withRustPiraguaNames(source: NodeJS.ProcessEnv): NodeJS.ProcessE
 export function rustPiraguaProblems(source: NodeJS.ProcessEnv): string[] {
   const secret = source.JWT_SECRET?.trim();
   return secret !== undefined && source.HEKETI_ADMIN_KEY === undefined && !isBase64(secret)
-    ? ['JWT_SECRET: must be the base64 encoding of the key (the Rust piragua\'s format), or set HEKETI_ADMIN_KEY instead']
+    ? [
+        "JWT_SECRET: must be the base64 encoding of the key (the Rust piragua's format), or set HEKETI_ADMIN_KEY instead",
+      ]
     : [];
 }
 

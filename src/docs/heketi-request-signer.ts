@@ -14,7 +14,7 @@ export const HEKETI_UI_SCHEME = 'heketi';
 
 export const HEKETI_UI_SCHEME_DESCRIPTION =
   'For Swagger UI only: username = JWT issuer (`admin` or `user`), password = its key. ' +
-  'The page signs a Heketi JWT per request (HS256, `qsh` of that request\'s method and path, 5 minutes) ' +
+  "The page signs a Heketi JWT per request (HS256, `qsh` of that request's method and path, 5 minutes) " +
   'and sends it as `Authorization: bearer <jwt>`; the key never leaves the browser. ' +
   'The server itself accepts only Heketi JWTs (a Basic header gets `400`). ' +
   'Signing needs WebCrypto, which browsers give only to secure contexts: open this page over HTTPS ' +
@@ -43,7 +43,13 @@ interface ImmutableLike {
 
 interface SubtleCryptoLike {
   digest(algorithm: string, data: Uint8Array): Promise<ArrayBuffer>;
-  importKey(format: 'raw', key: Uint8Array, algorithm: { hash: string; name: string }, extractable: boolean, usages: string[]): Promise<unknown>;
+  importKey(
+    format: 'raw',
+    key: Uint8Array,
+    algorithm: { hash: string; name: string },
+    extractable: boolean,
+    usages: string[],
+  ): Promise<unknown>;
   sign(algorithm: string, key: unknown, data: Uint8Array): Promise<ArrayBuffer>;
 }
 
@@ -78,13 +84,15 @@ export async function heketiRequestInterceptor<T extends SwaggerUiRequest>(reque
       );
     }
     const stored = page.ui?.authSelectors?.authorized?.()?.getIn(['heketi', 'value']) as
-      | { password?: unknown; toJS?: () => unknown; username?: unknown }
-      | undefined;
-    const credentials = (typeof stored?.toJS === 'function' ? stored.toJS() : stored) as { password?: unknown; username?: unknown } | undefined;
+      { password?: unknown; toJS?: () => unknown; username?: unknown } | undefined;
+    const credentials = (typeof stored?.toJS === 'function' ? stored.toJS() : stored) as
+      { password?: unknown; username?: unknown } | undefined;
     const issuer = typeof credentials?.username === 'string' ? credentials.username.trim() : '';
     const key = typeof credentials?.password === 'string' ? credentials.password : '';
     if (issuer === '' || key === '') {
-      throw new Error('click Authorize and enter the issuer (`admin` or `user`) as username and its key as password. The request was not sent.');
+      throw new Error(
+        'click Authorize and enter the issuer (`admin` or `user`) as username and its key as password. The request was not sent.',
+      );
     }
 
     const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);

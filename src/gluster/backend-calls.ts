@@ -10,7 +10,9 @@ export interface BackendCallEvent {
   origin: CallOrigin;
 }
 
-const STORAGE_METHODS = new Set<string | symbol>(Object.entries(GATEWAY_METHODS).flatMap(([method, reaches]) => (reaches === 'storage' ? [method] : [])));
+const STORAGE_METHODS = new Set<string | symbol>(
+  Object.entries(GATEWAY_METHODS).flatMap(([method, reaches]) => (reaches === 'storage' ? [method] : [])),
+);
 
 /**
  * Counts every gateway call that touches storage, by method and origin, so anyone can check with
@@ -31,7 +33,10 @@ export class BackendCalls {
           return value.bind(target);
         }
         return (...args: unknown[]) => {
-          this.calls.next({ method: String(property), origin: RequestScope.id() === undefined ? 'background' : 'request' });
+          this.calls.next({
+            method: String(property),
+            origin: RequestScope.id() === undefined ? 'background' : 'request',
+          });
           return value.apply(target, args);
         };
       },

@@ -7,11 +7,21 @@ const WHOLE = 250 * GIB;
 const MIB = 1024 ** 2;
 
 function limit(path: string, hardLimitBytes: number, usedBytes: number, softLimitExceeded = false): QuotaLimit {
-  return { availBytes: Math.max(hardLimitBytes - usedBytes, 0), hardLimitBytes, hardLimitExceeded: usedBytes >= hardLimitBytes, path, softLimitExceeded, usedBytes };
+  return {
+    availBytes: Math.max(hardLimitBytes - usedBytes, 0),
+    hardLimitBytes,
+    hardLimitExceeded: usedBytes >= hardLimitBytes,
+    path,
+    softLimitExceeded,
+    usedBytes,
+  };
 }
 
 /** statfs answers from `spaces` (a missing key: ENOENT); `quota list` from `listed`, each call recorded. */
-function sources(spaces: Record<string, DirectorySpace>, listed: QuotaLimit[] = []): QuotaSources & { listCalls: string[][]; statfsCalls: string[] } {
+function sources(
+  spaces: Record<string, DirectorySpace>,
+  listed: QuotaLimit[] = [],
+): QuotaSources & { listCalls: string[][]; statfsCalls: string[] } {
   const listCalls: string[][] = [];
   const statfsCalls: string[] = [];
   return {
@@ -23,7 +33,12 @@ function sources(spaces: Record<string, DirectorySpace>, listed: QuotaLimit[] = 
     softLimitPercent: 80,
     space: async (directory) => {
       statfsCalls.push(directory);
-      return spaces[directory] ?? Promise.reject(Object.assign(new Error(`ENOENT: no such file or directory, statfs '${directory}'`), { code: 'ENOENT' }));
+      return (
+        spaces[directory] ??
+        Promise.reject(
+          Object.assign(new Error(`ENOENT: no such file or directory, statfs '${directory}'`), { code: 'ENOENT' }),
+        )
+      );
     },
     statfsCalls,
     wholeVolumeBytes: WHOLE,
@@ -44,8 +59,14 @@ describe(readDirectoryQuotas.name, () => {
     expect(sut.listCalls).toEqual([]);
   });
 
-  it('should flag usage above the volume\'s soft limit', async () => {
-    const sut = { ...sources({ at: { sizeBytes: 100 * MIB, usedBytes: 70 * MIB }, past: { sizeBytes: 100 * MIB, usedBytes: 71 * MIB } }), softLimitPercent: 70 };
+  it("should flag usage above the volume's soft limit", async () => {
+    const sut = {
+      ...sources({
+        at: { sizeBytes: 100 * MIB, usedBytes: 70 * MIB },
+        past: { sizeBytes: 100 * MIB, usedBytes: 71 * MIB },
+      }),
+      softLimitPercent: 70,
+    };
 
     const quotas = await readDirectoryQuotas(['at', 'past'], sut, true);
 
@@ -55,7 +76,11 @@ describe(readDirectoryQuotas.name, () => {
 
   it('should ask quota list, in one call, about the directories that show the whole volume', async () => {
     const sut = sources(
-      { bare: { sizeBytes: WHOLE, usedBytes: 40 * GIB }, limited: { sizeBytes: GIB, usedBytes: 0 }, unseen: { sizeBytes: WHOLE, usedBytes: 40 * GIB } },
+      {
+        bare: { sizeBytes: WHOLE, usedBytes: 40 * GIB },
+        limited: { sizeBytes: GIB, usedBytes: 0 },
+        unseen: { sizeBytes: WHOLE, usedBytes: 40 * GIB },
+      },
       // deem-statfs off shows a limited directory as the whole volume too; quota list still knows its limit.
       [limit('/unseen', 3 * GIB, 5 * MIB)],
     );
@@ -70,16 +95,28 @@ describe(readDirectoryQuotas.name, () => {
   });
 
   it('should take the usage of a directory at its limit from quota list, as statfs stops counting there', async () => {
-    const sut = sources({ full: { sizeBytes: 10 * MIB, usedBytes: 10 * MIB } }, [limit('/full', 10 * MIB, 11 * MIB, true)]);
+    const sut = sources({ full: { sizeBytes: 10 * MIB, usedBytes: 10 * MIB } }, [
+      limit('/full', 10 * MIB, 11 * MIB, true),
+    ]);
 
-    expect(await readDirectoryQuotas(['full'], sut, true)).toEqual(new Map([['full', { limitBytes: 10 * MIB, softLimitExceeded: true, usedBytes: 11 * MIB }]]));
+    expect(await readDirectoryQuotas(['full'], sut, true)).toEqual(
+      new Map([['full', { limitBytes: 10 * MIB, softLimitExceeded: true, usedBytes: 11 * MIB }]]),
+    );
     expect(sut.listCalls).toEqual([['/full']]);
   });
 
   it('should take the limit of a directory at its limit from statfs when only limits are wanted', async () => {
-    const sut = sources({ bare: { sizeBytes: WHOLE, usedBytes: 0 }, full: { sizeBytes: 10 * MIB, usedBytes: 10 * MIB } });
+    const sut = sources({
+      bare: { sizeBytes: WHOLE, usedBytes: 0 },
+      full: { sizeBytes: 10 * MIB, usedBytes: 10 * MIB },
+    });
 
-    expect([...(await readDirectoryQuotas(['full', 'bare'], sut, false))].map(([directory, quota]) => [directory, quota.limitBytes])).toEqual([['full', 10 * MIB]]);
+    expect(
+      [...(await readDirectoryQuotas(['full', 'bare'], sut, false))].map(([directory, quota]) => [
+        directory,
+        quota.limitBytes,
+      ]),
+    ).toEqual([['full', 10 * MIB]]);
     expect(sut.listCalls).toEqual([['/bare']]);
   });
 
@@ -109,7 +146,11 @@ describe(readDirectoryQuotas.name, () => {
   });
 
   it('should fail when statfs fails for another reason than a missing directory', async () => {
-    const sut: QuotaSources = { ...sources({}), space: () => Promise.reject(Object.assign(new Error('Transport endpoint is not connected'), { code: 'ENOTCONN' })) };
+    const sut: QuotaSources = {
+      ...sources({}),
+      space: () =>
+        Promise.reject(Object.assign(new Error('Transport endpoint is not connected'), { code: 'ENOTCONN' })),
+    };
 
     await expect(readDirectoryQuotas(['a'], sut, true)).rejects.toThrow('Transport endpoint is not connected');
   });

@@ -31,9 +31,17 @@ export interface QuotaSources {
  * (no limit, or the option off) and, for `usage`, those at their limit, where statfs stops
  * counting. Directories without a limit, or gone, are left out.
  */
-export async function readDirectoryQuotas(directories: string[], sources: QuotaSources, usage: boolean): Promise<Map<string, QuotaUsage>> {
+export async function readDirectoryQuotas(
+  directories: string[],
+  sources: QuotaSources,
+  usage: boolean,
+): Promise<Map<string, QuotaUsage>> {
   const spaces = await inBatches(directories, (directory) =>
-    sources.space(directory).catch((error: unknown) => ((error as NodeJS.ErrnoException).code === 'ENOENT' ? undefined : Promise.reject(error))),
+    sources
+      .space(directory)
+      .catch((error: unknown) =>
+        (error as NodeJS.ErrnoException).code === 'ENOENT' ? undefined : Promise.reject(error),
+      ),
   );
   const quotas = new Map<string, QuotaUsage>();
   const unclear: string[] = [];
@@ -55,7 +63,11 @@ export async function readDirectoryQuotas(directories: string[], sources: QuotaS
   });
   if (unclear.length > 0) {
     for (const limit of await sources.list(unclear)) {
-      quotas.set(limit.path.slice(1), { limitBytes: limit.hardLimitBytes, softLimitExceeded: limit.softLimitExceeded, usedBytes: limit.usedBytes });
+      quotas.set(limit.path.slice(1), {
+        limitBytes: limit.hardLimitBytes,
+        softLimitExceeded: limit.softLimitExceeded,
+        usedBytes: limit.usedBytes,
+      });
     }
   }
   return quotas;

@@ -78,8 +78,16 @@ export class GlusterCliGateway extends TreeBackedGateway implements OnModuleInit
       await this.ensureMounted(volume, mountPoint);
       const tree = new VolumeTree(mountPoint);
       await tree.prepare();
-      const quotaReads = new KeyedBatcher<QuotaLimit>(async (paths) => new Map((await this.cli.quotaList(volume, paths)).map((limit) => [limit.path, limit])));
-      const served: ServedVolume = { info, mountPoint, quotaReads, topology: await this.readTopology(info, mountPoint), tree };
+      const quotaReads = new KeyedBatcher<QuotaLimit>(
+        async (paths) => new Map((await this.cli.quotaList(volume, paths)).map((limit) => [limit.path, limit])),
+      );
+      const served: ServedVolume = {
+        info,
+        mountPoint,
+        quotaReads,
+        topology: await this.readTopology(info, mountPoint),
+        tree,
+      };
       this.served.set(served.topology.id, served);
       this.logger.log(
         `Serving Gluster volume ${volume} (${info.type}, ${info.status}, quota ${info.options[QUOTA_OPTION] ?? 'off'}) as cluster ${served.topology.id}, mounted at ${mountPoint}`,
@@ -110,7 +118,10 @@ export class GlusterCliGateway extends TreeBackedGateway implements OnModuleInit
   }
 
   probeNames(): string[] {
-    return ['glusterd', ...this.config.gluster.volumes.flatMap((volume) => [`${volume}:started`, `${volume}:quota`, `${volume}:mount`])];
+    return [
+      'glusterd',
+      ...this.config.gluster.volumes.flatMap((volume) => [`${volume}:started`, `${volume}:quota`, `${volume}:mount`]),
+    ];
   }
 
   async probe(name: string): Promise<ProbeResult> {
@@ -128,7 +139,9 @@ export class GlusterCliGateway extends TreeBackedGateway implements OnModuleInit
     }
     served.info = await this.cli.volumeInfo(served.info.name);
     if (check === 'started') {
-      return served.info.status === 'Started' ? { ok: true } : { ok: false, problem: `volume is ${served.info.status}` };
+      return served.info.status === 'Started'
+        ? { ok: true }
+        : { ok: false, problem: `volume is ${served.info.status}` };
     }
     return served.info.options[QUOTA_OPTION] === 'on'
       ? { ok: true }
@@ -148,7 +161,10 @@ export class GlusterCliGateway extends TreeBackedGateway implements OnModuleInit
    */
   async readQuota(clusterId: string, directory: string): Promise<number | undefined> {
     const served = this.servedVolume(clusterId);
-    const [inside, whole] = await Promise.all([statfs(join(served.mountPoint, directory)).catch(() => undefined), statfs(served.mountPoint)]);
+    const [inside, whole] = await Promise.all([
+      statfs(join(served.mountPoint, directory)).catch(() => undefined),
+      statfs(served.mountPoint),
+    ]);
     if (inside && inside.blocks * inside.bsize !== whole.blocks * whole.bsize) {
       return inside.blocks * inside.bsize;
     }
@@ -170,7 +186,9 @@ export class GlusterCliGateway extends TreeBackedGateway implements OnModuleInit
       await this.cli.setQuotaLimit(served.info.name, `/${path}`, sizeGiB * GIB);
       const limit = await this.readQuota(clusterId, path);
       if (limit !== sizeGiB * GIB) {
-        throw new Error(`the quota of a pooled directory reads back as ${limit ?? 'missing'} instead of ${sizeGiB * GIB} bytes`);
+        throw new Error(
+          `the quota of a pooled directory reads back as ${limit ?? 'missing'} instead of ${sizeGiB * GIB} bytes`,
+        );
       }
       await served.tree.finishPooledDirectory(path, sizeGiB);
     } catch (error) {
@@ -206,7 +224,11 @@ export class GlusterCliGateway extends TreeBackedGateway implements OnModuleInit
     return this.servedVolume(clusterId).tree;
   }
 
-  private async directoryQuotas(served: ServedVolume, directories: string[], usage: boolean): Promise<Map<string, QuotaUsage>> {
+  private async directoryQuotas(
+    served: ServedVolume,
+    directories: string[],
+    usage: boolean,
+  ): Promise<Map<string, QuotaUsage>> {
     const space = async (directory: string): Promise<DirectorySpace> => {
       const fs = await statfs(join(served.mountPoint, directory));
       return { sizeBytes: fs.blocks * fs.bsize, usedBytes: (fs.blocks - fs.bfree) * fs.bsize };
@@ -217,7 +239,8 @@ export class GlusterCliGateway extends TreeBackedGateway implements OnModuleInit
       directories,
       {
         // Through the read-back batcher: at most 100 paths per call, shared with creates confirming their limits.
-        list: async (paths) => (await Promise.all(paths.map((path) => served.quotaReads.get(path)))).filter((limit) => limit !== undefined),
+        list: async (paths) =>
+          (await Promise.all(paths.map((path) => served.quotaReads.get(path)))).filter((limit) => limit !== undefined),
         softLimitPercent: Number.isFinite(softLimitPercent) ? softLimitPercent : DEFAULT_SOFT_LIMIT_PERCENT,
         space,
         wholeVolumeBytes: whole.blocks * whole.bsize,
@@ -236,7 +259,11 @@ export class GlusterCliGateway extends TreeBackedGateway implements OnModuleInit
 
   private async readTopology(info: GlusterVolumeInfo, mountPoint: string): Promise<ClusterTopology> {
     const id = idFromUuid(info.id);
-    const [peers, bricks, fs] = await Promise.all([this.cli.poolList(), this.cli.volumeStatusDetail(info.name).catch(() => []), statfs(mountPoint)]);
+    const [peers, bricks, fs] = await Promise.all([
+      this.cli.poolList(),
+      this.cli.volumeStatusDetail(info.name).catch(() => []),
+      statfs(mountPoint),
+    ]);
     const nodes: NodeTopology[] = [];
     for (const peer of peers) {
       const peerBricks = info.bricks.filter((brick) => brick.hostUuid === peer.uuid);
@@ -247,7 +274,14 @@ export class GlusterCliGateway extends TreeBackedGateway implements OnModuleInit
           const detail = bricks.find((candidate) => candidate.path === brick.path && candidate.peerId === peer.uuid);
           const totalKiB = Math.floor((detail?.sizeTotalBytes ?? 0) / 1024);
           const freeKiB = Math.floor((detail?.sizeFreeBytes ?? 0) / 1024);
-          return { freeKiB, id: deviceId(id, peer.uuid, brick.path), name: brick.path, state: detail?.online ? 'online' : 'offline', totalKiB, usedKiB: totalKiB - freeKiB };
+          return {
+            freeKiB,
+            id: deviceId(id, peer.uuid, brick.path),
+            name: brick.path,
+            state: detail?.online ? 'online' : 'offline',
+            totalKiB,
+            usedKiB: totalKiB - freeKiB,
+          };
         }),
         id: idFromUuid(peer.uuid),
         manageHostname: host,

@@ -31,13 +31,26 @@ describe(GlusterCli.name, () => {
   const originalPath = process.env.PATH;
 
   const newCli = (env: Record<string, string> = {}) =>
-    new GlusterCli(new AppConfig(loadEnv({ GLUSTER_CLI: FAKE_GLUSTER, PIRAGUA_GLUSTER_TIMEOUT_SECONDS: '1', PIRAGUA_MOUNT_DIR: MOUNT_DIR, ...env })));
+    new GlusterCli(
+      new AppConfig(
+        loadEnv({
+          GLUSTER_CLI: FAKE_GLUSTER,
+          PIRAGUA_GLUSTER_TIMEOUT_SECONDS: '1',
+          PIRAGUA_MOUNT_DIR: MOUNT_DIR,
+          ...env,
+        }),
+      ),
+    );
 
   /** Prepares the fake's answers for calls 1, 2, …; `fallback` answers every call beyond those. */
   const script = async (calls: FakeCall[], fallback?: FakeCall) => {
     const write = async (key: string, call: FakeCall) => {
       if (call.fixture) {
-        for (const [ext, target] of [['xml', 'stdout'], ['stderr', 'stderr'], ['exit', 'exit']]) {
+        for (const [ext, target] of [
+          ['xml', 'stdout'],
+          ['stderr', 'stderr'],
+          ['exit', 'exit'],
+        ]) {
           const source = join(FIXTURES, `${call.fixture}.${ext}`);
           if (existsSync(source)) {
             await copyFile(source, join(dir, `${key}.${target}`));
@@ -57,7 +70,11 @@ describe(GlusterCli.name, () => {
       await write('default', fallback);
     }
   };
-  const argvLog = async () => (await readFile(join(dir, 'argv.log'), 'utf8').catch(() => '')).split('\n').filter(Boolean).map((line) => line.split('\t'));
+  const argvLog = async () =>
+    (await readFile(join(dir, 'argv.log'), 'utf8').catch(() => ''))
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => line.split('\t'));
   const allEvents = async () => (await readFile(join(dir, 'events'), 'utf8')).split('\n').filter(Boolean);
   /** Starts and ends of calls; gluster shells started are counted by `shells`. */
   const events = async () => (await allEvents()).filter((event) => !event.startsWith('shell '));
@@ -102,7 +119,12 @@ describe(GlusterCli.name, () => {
       await script([{ fixture: 'volume-info' }]);
       const info = await sut.volumeInfo(VOL);
       expect(await argvLog()).toEqual([['--mode=script', 'volume', 'info', VOL, '--xml']]);
-      expect(info).toMatchObject({ id: '552c3d0c-fc8b-45ef-b4df-788af75be1fd', name: VOL, status: 'Started', type: 'Distribute' });
+      expect(info).toMatchObject({
+        id: '552c3d0c-fc8b-45ef-b4df-788af75be1fd',
+        name: VOL,
+        status: 'Started',
+        type: 'Distribute',
+      });
       expect(info.options['features.quota']).toBe('on');
     });
 
@@ -145,7 +167,9 @@ describe(GlusterCli.name, () => {
   describe('poolList', () => {
     it('should run pool list and parse the peers', async () => {
       await script([{ fixture: 'pool-list' }]);
-      expect(await sut.poolList()).toEqual([{ connected: true, hostname: 'localhost', uuid: '2b13153e-f3d1-49ef-9cff-744a14b58a2f' }]);
+      expect(await sut.poolList()).toEqual([
+        { connected: true, hostname: 'localhost', uuid: '2b13153e-f3d1-49ef-9cff-744a14b58a2f' },
+      ]);
       expect(await argvLog()).toEqual([['--mode=script', 'pool', 'list', '--xml']]);
     });
   });
@@ -169,7 +193,11 @@ describe(GlusterCli.name, () => {
     });
 
     it('should return [] for a path without a limit, a missing path and a volume without limits', async () => {
-      await script([{ fixture: 'quota-list-path-no-limit' }, { fixture: 'quota-list-path-missing' }, { fixture: 'quota-list-empty' }]);
+      await script([
+        { fixture: 'quota-list-path-no-limit' },
+        { fixture: 'quota-list-path-missing' },
+        { fixture: 'quota-list-empty' },
+      ]);
       expect(await sut.quotaList(VOL, '/nolimit')).toEqual([]);
       expect(await sut.quotaList(VOL, '/does-not-exist')).toEqual([]);
       expect(await sut.quotaList(VOL)).toEqual([]);
@@ -193,7 +221,9 @@ describe(GlusterCli.name, () => {
     it('should pass the size as a plain byte count', async () => {
       await script([{ fixture: 'quota-limit-a' }]);
       await sut.setQuotaLimit(VOL, '/a', 10485760);
-      expect(await argvLog()).toEqual([['--mode=script', 'volume', 'quota', VOL, 'limit-usage', '/a', '10485760', '--xml']]);
+      expect(await argvLog()).toEqual([
+        ['--mode=script', 'volume', 'quota', VOL, 'limit-usage', '/a', '10485760', '--xml'],
+      ]);
       expect(sut.stats.calls.get('volume quota limit-usage')).toBe(1);
     });
 
@@ -202,7 +232,9 @@ describe(GlusterCli.name, () => {
       const error = await rejection(sut.setQuotaLimit(VOL, '/does-not-exist', 1048576));
       expect(error.exitCode).toBe(0);
       expect(error.opRet).toBe(-2);
-      expect(error.publicMessage).toBe('Failed to get trusted.gfid attribute on path /does-not-exist. Reason : No such file or directory');
+      expect(error.publicMessage).toBe(
+        'Failed to get trusted.gfid attribute on path /does-not-exist. Reason : No such file or directory',
+      );
     });
 
     it('should take the first line of stderr when gluster prints no XML', async () => {
@@ -222,11 +254,19 @@ describe(GlusterCli.name, () => {
       await sut.removeQuotaLimit(VOL, '/b');
       await sut.setQuotaLimit(VOL, '/c', 2048);
       expect(await shells()).toBe(1);
-      expect((await argvLog()).map((argv) => argv.slice(4, 6))).toEqual([['limit-usage', '/a'], ['remove', '/b'], ['limit-usage', '/c']]);
+      expect((await argvLog()).map((argv) => argv.slice(4, 6))).toEqual([
+        ['limit-usage', '/a'],
+        ['remove', '/b'],
+        ['limit-usage', '/c'],
+      ]);
     });
 
     it('should start a new shell for the change after one that ended the shell', async () => {
-      await script([{ fixture: 'quota-limit-invalid-size' }, { fixture: 'quota-limit-invalid-size' }, { fixture: 'quota-limit-a' }]);
+      await script([
+        { fixture: 'quota-limit-invalid-size' },
+        { fixture: 'quota-limit-invalid-size' },
+        { fixture: 'quota-limit-a' },
+      ]);
       await rejection(sut.setQuotaLimit(VOL, '/b', 1));
       await sut.setQuotaLimit(VOL, '/a', 1024);
       expect(await shells()).toBe(2);
@@ -237,7 +277,9 @@ describe(GlusterCli.name, () => {
       await script([{ fixture: 'quota-limit-a' }]);
       await sut.setQuotaLimit(VOL, '/a b', 1024);
       expect(await shells()).toBe(0);
-      expect(await argvLog()).toEqual([['--mode=script', 'volume', 'quota', VOL, 'limit-usage', '/a b', '1024', '--xml']]);
+      expect(await argvLog()).toEqual([
+        ['--mode=script', 'volume', 'quota', VOL, 'limit-usage', '/a b', '1024', '--xml'],
+      ]);
     });
 
     it('should refuse sizes and paths gluster would misread, without running gluster', async () => {
@@ -249,7 +291,11 @@ describe(GlusterCli.name, () => {
     });
 
     it('should retry lock contention with backoff until it succeeds', async () => {
-      await script([{ fixture: 'quota-limit-lock-contention' }, { fixture: 'quota-limit-lock-contention' }, { fixture: 'quota-limit-a' }]);
+      await script([
+        { fixture: 'quota-limit-lock-contention' },
+        { fixture: 'quota-limit-lock-contention' },
+        { fixture: 'quota-limit-a' },
+      ]);
       const started = Date.now();
       await sut.setQuotaLimit(VOL, '/a', 10485760);
       const argv = ['--mode=script', 'volume', 'quota', VOL, 'limit-usage', '/a', '10485760', '--xml'];
@@ -289,13 +335,20 @@ describe(GlusterCli.name, () => {
 
     it('should go on with the queue after a failed change', async () => {
       await script([{ fixture: 'quota-limit-missing-dir', sleep: 0.2 }, { fixture: 'quota-limit-a' }]);
-      const results = await Promise.allSettled([sut.setQuotaLimit(VOL, '/gone', 1024), sut.setQuotaLimit(VOL, '/a', 1024)]);
+      const results = await Promise.allSettled([
+        sut.setQuotaLimit(VOL, '/gone', 1024),
+        sut.setQuotaLimit(VOL, '/a', 1024),
+      ]);
       expect(results.map((result) => result.status)).toEqual(['rejected', 'fulfilled']);
     });
 
     it('should let changes of different volumes and reads run at the same time', async () => {
       await script([], { fixture: 'quota-limit-a', sleep: 0.5 });
-      await Promise.all([sut.setQuotaLimit('vol1', '/a', 1024), sut.setQuotaLimit('vol2', '/a', 1024), sut.volumeStatusDetail('vol1').catch(() => [])]);
+      await Promise.all([
+        sut.setQuotaLimit('vol1', '/a', 1024),
+        sut.setQuotaLimit('vol2', '/a', 1024),
+        sut.volumeStatusDetail('vol1').catch(() => []),
+      ]);
       expect((await events()).slice(0, 3).every((event) => event.startsWith('start'))).toBe(true);
     });
   });
@@ -341,7 +394,11 @@ describe(GlusterCli.name, () => {
     });
 
     it('should run a change the shell leaves unanswered as a process of its own, and start a new shell after', async () => {
-      await script([{ fixture: 'quota-limit-a', sleep: 10 }, { fixture: 'quota-limit-a' }, { fixture: 'quota-limit-c' }]);
+      await script([
+        { fixture: 'quota-limit-a', sleep: 10 },
+        { fixture: 'quota-limit-a' },
+        { fixture: 'quota-limit-c' },
+      ]);
       const started = Date.now();
       await sut.setQuotaLimit(VOL, '/a', 1024);
       expect(Date.now() - started).toBeLessThan(5000);
@@ -365,16 +422,32 @@ describe(GlusterCli.name, () => {
       await script([{}]);
       await sut.mount('127.0.0.2', VOL, mountPoint);
       expect((await stat(mountPoint)).isDirectory()).toBe(true);
-      expect(await argvLog()).toEqual([['-t', 'glusterfs', '-o', `entry-timeout=0,attribute-timeout=0,xlator-option=${VOL}-md-cache.md-cache-timeout=0`, `127.0.0.2:/${VOL}`, mountPoint]]);
+      expect(await argvLog()).toEqual([
+        [
+          '-t',
+          'glusterfs',
+          '-o',
+          `entry-timeout=0,attribute-timeout=0,xlator-option=${VOL}-md-cache.md-cache-timeout=0`,
+          `127.0.0.2:/${VOL}`,
+          mountPoint,
+        ],
+      ]);
     });
 
     it('should keep the mount point out of the public message of a failed mount', async () => {
       const mountPoint = join(dir, 'mnt');
-      await script([{ exit: 32, stderr: `mount: ${mountPoint}: mount(2) system call failed: Transport endpoint is not connected.\n` }]);
+      await script([
+        {
+          exit: 32,
+          stderr: `mount: ${mountPoint}: mount(2) system call failed: Transport endpoint is not connected.\n`,
+        },
+      ]);
       const error = await rejection(sut.mount('10.9.9.9', VOL, mountPoint));
       expect(error.command).toBe('mount');
       expect(error.exitCode).toBe(32);
-      expect(error.publicMessage).toBe('mount: <mount point>: mount(2) system call failed: Transport endpoint is not connected.');
+      expect(error.publicMessage).toBe(
+        'mount: <mount point>: mount(2) system call failed: Transport endpoint is not connected.',
+      );
       expect(sut.stats.failures.get('mount')).toBe(1);
     });
 
@@ -398,10 +471,14 @@ describe(GlusterCli.name, () => {
   });
 
   describe(GlusterCommandError.name, () => {
-    it('should drop gluster\'s helper mount paths from the public message', () => {
+    it("should drop gluster's helper mount paths from the public message", () => {
       const error = new GlusterCommandError({
         args: [],
-        cliResult: { opErrno: 30800, opErrstr: `removexattr failed on /var/run/gluster/${VOL}_quota_limit/nolimit. Reason : No data available`, opRet: -1 },
+        cliResult: {
+          opErrno: 30800,
+          opErrstr: `removexattr failed on /var/run/gluster/${VOL}_quota_limit/nolimit. Reason : No data available`,
+          opRet: -1,
+        },
         exitCode: 0,
         stderr: '',
         timedOut: false,
@@ -411,8 +488,15 @@ describe(GlusterCli.name, () => {
 
     it('should recognise lock contention in other words, from stderr too', () => {
       const failure = { args: [], exitCode: 1, timedOut: false };
-      expect(new GlusterCommandError({ ...failure, stderr: 'Locking failed on 10.0.0.3. Please check log file for details.' }).isLockContention).toBe(true);
-      expect(new GlusterCommandError({ ...failure, stderr: `quota command failed : ${LOCK_TEXT}` }).isLockContention).toBe(true);
+      expect(
+        new GlusterCommandError({
+          ...failure,
+          stderr: 'Locking failed on 10.0.0.3. Please check log file for details.',
+        }).isLockContention,
+      ).toBe(true);
+      expect(
+        new GlusterCommandError({ ...failure, stderr: `quota command failed : ${LOCK_TEXT}` }).isLockContention,
+      ).toBe(true);
       expect(new GlusterCommandError({ ...failure, stderr: 'Volume does not exist' }).isLockContention).toBe(false);
     });
   });
@@ -421,6 +505,10 @@ describe(GlusterCli.name, () => {
     const debug = vi.spyOn(Logger.prototype, 'debug').mockImplementation(() => undefined);
     await script([{ fixture: 'pool-list' }]);
     await sut.poolList();
-    expect(debug).toHaveBeenCalledWith(expect.stringMatching(new RegExp(`^pool list: ${FAKE_GLUSTER} --mode=script pool list --xml → exit 0 in \\d+ ms$`)));
+    expect(debug).toHaveBeenCalledWith(
+      expect.stringMatching(
+        new RegExp(`^pool list: ${FAKE_GLUSTER} --mode=script pool list --xml → exit 0 in \\d+ ms$`),
+      ),
+    );
   });
 });

@@ -160,13 +160,22 @@ export class GlusterCli implements OnModuleDestroy {
     const { stdout } = await this.gluster({ args, name: 'volume info' });
     const found = parseVolumeInfo(stdout).find((info) => info.name === volume);
     if (!found) {
-      throw new GlusterCommandError({ args: scriptArgs(args), detail: `volume ${volume} is not in the answer`, exitCode: 0, stderr: '', timedOut: false });
+      throw new GlusterCommandError({
+        args: scriptArgs(args),
+        detail: `volume ${volume} is not in the answer`,
+        exitCode: 0,
+        stderr: '',
+        timedOut: false,
+      });
     }
     return found;
   }
 
   async volumeStatusDetail(volume: string): Promise<BrickDetail[]> {
-    const { stdout } = await this.gluster({ args: ['volume', 'status', checkVolume(volume), 'detail'], name: 'volume status detail' });
+    const { stdout } = await this.gluster({
+      args: ['volume', 'status', checkVolume(volume), 'detail'],
+      name: 'volume status detail',
+    });
     return parseVolumeStatusDetail(stdout);
   }
 
@@ -287,12 +296,20 @@ export class GlusterCli implements OnModuleDestroy {
         const delay = error instanceof GlusterCommandError && error.isTransient ? this.backoff(attempt) : undefined;
         if (delay === undefined || Date.now() - started + delay > this.retryPolicy.totalBudgetMs) {
           this.count(this.stats.failures, call.name);
-          const outcome = !(error instanceof GlusterCommandError) ? 'failed' : error.timedOut ? 'timeout' : error.isLockContention ? 'lock_contention' : 'failed';
+          const outcome = !(error instanceof GlusterCommandError)
+            ? 'failed'
+            : error.timedOut
+              ? 'timeout'
+              : error.isLockContention
+                ? 'lock_contention'
+                : 'failed';
           this.commands.next({ command: call.name, outcome, seconds: (Date.now() - started) / 1000 });
           throw error;
         }
         this.stats.lockRetries++;
-        this.logger.debug(`${call.name} ${call.args[2] ?? ''}: ${(error as GlusterCommandError).publicMessage}; retry ${attempt + 1} in ${delay} ms`);
+        this.logger.debug(
+          `${call.name} ${call.args[2] ?? ''}: ${(error as GlusterCommandError).publicMessage}; retry ${attempt + 1} in ${delay} ms`,
+        );
         await sleep(delay);
       }
     }
@@ -300,7 +317,8 @@ export class GlusterCli implements OnModuleDestroy {
 
   private async glusterOnce(call: GlusterCall, shell?: GlusterShell): Promise<{ stdout: string }> {
     const args = scriptArgs(call.args);
-    const result = (shell && (await this.inShell(shell, call))) ?? (await this.exec(this.config.gluster.cli, call.name, args));
+    const result =
+      (shell && (await this.inShell(shell, call))) ?? (await this.exec(this.config.gluster.cli, call.name, args));
     if (result.timedOut || result.exitCode === undefined) {
       throw this.failure('gluster', args, result);
     }
@@ -322,7 +340,9 @@ export class GlusterCli implements OnModuleDestroy {
     const started = performance.now();
     const stdout = await shell.run(call.args);
     const outcome = stdout === undefined ? 'no answer, run on its own' : 'answered';
-    this.logger.debug(`${call.name}: ${call.args.join(' ')} in the gluster shell → ${outcome} in ${Math.round(performance.now() - started)} ms`);
+    this.logger.debug(
+      `${call.name}: ${call.args.join(' ')} in the gluster shell → ${outcome} in ${Math.round(performance.now() - started)} ms`,
+    );
     return stdout === undefined ? undefined : { exitCode: 0, stderr: '', stdout, timedOut: false };
   }
 
@@ -335,8 +355,14 @@ export class GlusterCli implements OnModuleDestroy {
       stripFinalNewline: true,
       timeout: this.config.gluster.timeoutMs,
     });
-    const exit = result.timedOut ? 'timed out' : result.exitCode === undefined ? `not run (${result.code ?? 'no exit code'})` : `exit ${result.exitCode}`;
-    this.logger.debug(`${name}: ${[file, ...args].join(' ')} → ${exit} in ${Math.round(performance.now() - started)} ms`);
+    const exit = result.timedOut
+      ? 'timed out'
+      : result.exitCode === undefined
+        ? `not run (${result.code ?? 'no exit code'})`
+        : `exit ${result.exitCode}`;
+    this.logger.debug(
+      `${name}: ${[file, ...args].join(' ')} → ${exit} in ${Math.round(performance.now() - started)} ms`,
+    );
     return {
       code: result.code,
       exitCode: result.exitCode,
@@ -359,7 +385,10 @@ export class GlusterCli implements OnModuleDestroy {
       args,
       cliResult,
       command,
-      detail: result.exitCode === undefined && !result.timedOut ? `could not run ${command} (${result.code ?? 'spawn failed'})` : detail,
+      detail:
+        result.exitCode === undefined && !result.timedOut
+          ? `could not run ${command} (${result.code ?? 'spawn failed'})`
+          : detail,
       exitCode: result.exitCode,
       privatePaths: [...privatePaths, this.config.gluster.mountDir],
       stderr: result.stderr,

@@ -1,4 +1,11 @@
-import type { ClusterTopology, Heartbeat, OperationRecord, ProbeResult, QuotaUsage, VolumeRecord } from './gluster.types.js';
+import type {
+  ClusterTopology,
+  Heartbeat,
+  OperationRecord,
+  ProbeResult,
+  QuotaUsage,
+  VolumeRecord,
+} from './gluster.types.js';
 
 /**
  * Everything piragua does to storage: the Gluster volumes' topology and quotas, and the directory
@@ -34,14 +41,23 @@ export abstract class GlusterGateway {
   abstract listVolumeDirectories(clusterId: string): Promise<string[]>;
 
   /** Makes `<id>/` (unless `pooled`: claimed from the pool) and `<id>/<name>/`, the latter group-owned by gid with mode 2775. */
-  abstract createVolumeDirectory(clusterId: string, volumeId: string, name: string, gid?: number, pooled?: boolean): Promise<void>;
+  abstract createVolumeDirectory(
+    clusterId: string,
+    volumeId: string,
+    name: string,
+    gid?: number,
+    pooled?: boolean,
+  ): Promise<void>;
   /**
    * Takes `<id>/` out of the namespace at once, with its quota (a Gluster limit belongs to the
    * directory and moves with it); contents and quota are purged later.
    */
   abstract trashVolumeDirectory(clusterId: string, directory: string): Promise<void>;
   /** The volume directory below a legacy top-level directory and its group, for adoption. */
-  abstract inspectVolumeDirectory(clusterId: string, directory: string): Promise<{ createdAt: string; gid: number; name: string } | undefined>;
+  abstract inspectVolumeDirectory(
+    clusterId: string,
+    directory: string,
+  ): Promise<{ createdAt: string; gid: number; name: string } | undefined>;
   /** Deletes what earlier trash calls left, quotas first; returns how many volume trees it purged. */
   abstract purgeTrash(clusterId: string): Promise<number>;
 

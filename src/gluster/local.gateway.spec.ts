@@ -57,13 +57,21 @@ describe(LocalGateway.name, () => {
 
       const [cluster, ...others] = sut.clusters();
       expect(others).toEqual([]);
-      expect(cluster).toMatchObject({ id: expect.stringMatching(/^[0-9a-f]{32}$/), volumeName: 'gv0', volumeType: 'local' });
+      expect(cluster).toMatchObject({
+        id: expect.stringMatching(/^[0-9a-f]{32}$/),
+        volumeName: 'gv0',
+        volumeType: 'local',
+      });
       expect(cluster!.nodes).toHaveLength(1);
       const node = cluster!.nodes[0]!;
       expect(node).toMatchObject({ id: expect.stringMatching(/^[0-9a-f]{32}$/), state: 'online' });
       expect(isIPv4(node.storageAddress)).toBe(true);
       expect(node.devices).toHaveLength(1);
-      expect(node.devices[0]).toMatchObject({ id: expect.stringMatching(/^[0-9a-f]{32}$/), name: join(dataDir, 'gv0'), state: 'online' });
+      expect(node.devices[0]).toMatchObject({
+        id: expect.stringMatching(/^[0-9a-f]{32}$/),
+        name: join(dataDir, 'gv0'),
+        state: 'online',
+      });
       expect(new Set([cluster!.id, node.id, node.devices[0]!.id]).size).toBe(3);
     });
 
@@ -97,7 +105,16 @@ describe(LocalGateway.name, () => {
       await start();
 
       expect((await readdir(join(dataDir, 'gv0', '.piragua'))).sort()).toEqual(
-        expect.arrayContaining(['cluster-id', 'device-id', 'local-quotas', 'names', 'node-id', 'operations', 'trash', 'volumes']),
+        expect.arrayContaining([
+          'cluster-id',
+          'device-id',
+          'local-quotas',
+          'names',
+          'node-id',
+          'operations',
+          'trash',
+          'volumes',
+        ]),
       );
     });
   });
@@ -205,7 +222,9 @@ describe(LocalGateway.name, () => {
         ]),
       );
       const read = vi.spyOn(sut, 'readQuota');
-      expect(await sut.directoryLimits(clusterId, [ID_B, 'cccccccccccccccccccccccccccccccc'])).toEqual(new Map([[ID_B, GIB]]));
+      expect(await sut.directoryLimits(clusterId, [ID_B, 'cccccccccccccccccccccccccccccccc'])).toEqual(
+        new Map([[ID_B, GIB]]),
+      );
       expect(read.mock.calls).toEqual([
         [clusterId, ID_B],
         [clusterId, 'cccccccccccccccccccccccccccccccc'],
@@ -294,7 +313,13 @@ describe(LocalGateway.name, () => {
     it('should round-trip heartbeats', async () => {
       const sut = await start();
       const clusterId = sut.clusters()[0]!.id;
-      const heartbeat = { heartbeatAt: '2026-01-01T00:00:05.000Z', incarnation: 'inc-1', instanceId: 'spec', pid: 42, startedAt: '2026-01-01T00:00:00.000Z' };
+      const heartbeat = {
+        heartbeatAt: '2026-01-01T00:00:05.000Z',
+        incarnation: 'inc-1',
+        instanceId: 'spec',
+        pid: 42,
+        startedAt: '2026-01-01T00:00:00.000Z',
+      };
 
       await sut.saveHeartbeat(clusterId, heartbeat);
 

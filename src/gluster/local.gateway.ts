@@ -90,7 +90,10 @@ export class LocalGateway extends TreeBackedGateway implements OnModuleInit, OnM
       await rm(file);
       return { details: { path: this.volumeTree.root }, ok: true };
     } catch (error) {
-      return { ok: false, problem: `data directory is not writable: ${(error as NodeJS.ErrnoException).code ?? 'error'}` };
+      return {
+        ok: false,
+        problem: `data directory is not writable: ${(error as NodeJS.ErrnoException).code ?? 'error'}`,
+      };
     }
   }
 

@@ -46,7 +46,13 @@ export abstract class TreeBackedGateway extends GlusterGateway {
     return this.tree(clusterId).volumeDirectories();
   }
 
-  createVolumeDirectory(clusterId: string, volumeId: string, name: string, gid?: number, pooled?: boolean): Promise<void> {
+  createVolumeDirectory(
+    clusterId: string,
+    volumeId: string,
+    name: string,
+    gid?: number,
+    pooled?: boolean,
+  ): Promise<void> {
     return this.tree(clusterId).createVolumeDirectory(volumeId, name, gid, pooled);
   }
 
@@ -54,7 +60,10 @@ export abstract class TreeBackedGateway extends GlusterGateway {
     return this.tree(clusterId).trashVolumeDirectory(directory);
   }
 
-  inspectVolumeDirectory(clusterId: string, directory: string): Promise<{ createdAt: string; gid: number; name: string } | undefined> {
+  inspectVolumeDirectory(
+    clusterId: string,
+    directory: string,
+  ): Promise<{ createdAt: string; gid: number; name: string } | undefined> {
     return this.tree(clusterId).inspectVolumeDirectory(directory);
   }
 

@@ -57,7 +57,17 @@ describe(VolumeTree.name, () => {
     it('should make the state directories, and be safe to repeat', async () => {
       await sut.prepare();
 
-      expect((await readdir(join(root, '.piragua'))).sort()).toEqual(['changes', 'instances', 'locks', 'names', 'operations', 'pool', 'pool-new', 'trash', 'volumes']);
+      expect((await readdir(join(root, '.piragua'))).sort()).toEqual([
+        'changes',
+        'instances',
+        'locks',
+        'names',
+        'operations',
+        'pool',
+        'pool-new',
+        'trash',
+        'volumes',
+      ]);
     });
   });
 
@@ -76,7 +86,11 @@ describe(VolumeTree.name, () => {
     });
 
     it('should give concurrent callers the same id', async () => {
-      const ids = await Promise.all([sut.readOrCreateId('x'), new VolumeTree(root).readOrCreateId('x'), sut.readOrCreateId('x')]);
+      const ids = await Promise.all([
+        sut.readOrCreateId('x'),
+        new VolumeTree(root).readOrCreateId('x'),
+        sut.readOrCreateId('x'),
+      ]);
 
       expect(new Set(ids).size).toBe(1);
       expect(ids[0]).toMatch(/^[0-9a-f]{32}$/);
@@ -176,7 +190,9 @@ describe(VolumeTree.name, () => {
     it('should let exactly one of many concurrent lockers win', async () => {
       const operations = Array.from({ length: 12 }, (_, i) => i.toString(16).padStart(32, '0'));
 
-      const results = await Promise.all(operations.map((operation) => new VolumeTree(root).lockVolume(ID_A, operation)));
+      const results = await Promise.all(
+        operations.map((operation) => new VolumeTree(root).lockVolume(ID_A, operation)),
+      );
 
       expect(results.filter(Boolean)).toHaveLength(1);
       expect(await sut.volumeLockHolder(ID_A)).toBe(operations[results.indexOf(true)]);
@@ -326,10 +342,12 @@ describe(VolumeTree.name, () => {
       await sut.trashVolumeDirectory(ID_A);
       const seen: string[] = [];
 
-      await expect(sut.purgeTrash(async (path) => {
-        seen.push(path);
-        throw new Error('quota remove failed');
-      })).rejects.toThrow('quota remove failed');
+      await expect(
+        sut.purgeTrash(async (path) => {
+          seen.push(path);
+          throw new Error('quota remove failed');
+        }),
+      ).rejects.toThrow('quota remove failed');
 
       expect(seen).toEqual([expect.stringMatching(new RegExp(`^/\\.piragua/trash/${ID_A}\\.\\d+$`))]);
       expect(await readdir(join(root, '.piragua', 'trash'))).toHaveLength(1);
@@ -338,7 +356,8 @@ describe(VolumeTree.name, () => {
   });
 
   describe('warm pool', () => {
-    const made = async (owner: string, sizeGiB: number) => sut.finishPooledDirectory(await sut.beginPooledDirectory(owner), sizeGiB);
+    const made = async (owner: string, sizeGiB: number) =>
+      sut.finishPooledDirectory(await sut.beginPooledDirectory(owner), sizeGiB);
 
     it('should make a directory under pool-new, then move it into the pool of its size', async () => {
       const path = await sut.beginPooledDirectory('node-1');
@@ -358,10 +377,17 @@ describe(VolumeTree.name, () => {
       await made('node-1', 1);
       await made('node-1', 2);
 
-      const claims = await Promise.all([ID_A, ID_B, 'cccccccccccccccccccccccccccccccc'].map((id) => sut.claimPooledDirectory(1, id)));
+      const claims = await Promise.all(
+        [ID_A, ID_B, 'cccccccccccccccccccccccccccccccc'].map((id) => sut.claimPooledDirectory(1, id)),
+      );
 
       expect(claims.sort()).toEqual([false, true, true]);
-      expect(await sut.pooledDirectoryCounts()).toEqual(new Map([[1, 0], [2, 1]]));
+      expect(await sut.pooledDirectoryCounts()).toEqual(
+        new Map([
+          [1, 0],
+          [2, 1],
+        ]),
+      );
       expect((await sut.volumeDirectories()).length).toBe(2);
       expect(await sut.claimPooledDirectory(7, ID_A)).toBe(false);
     });
@@ -390,7 +416,11 @@ describe(VolumeTree.name, () => {
 
   describe('volume records', () => {
     it('should round-trip a record kept in the state directory, outside the quota', async () => {
-      const record = volumeRecord({ glusterVolumeOptions: ['performance.x on'], operationId: OP_ID, state: 'creating' });
+      const record = volumeRecord({
+        glusterVolumeOptions: ['performance.x on'],
+        operationId: OP_ID,
+        state: 'creating',
+      });
       await sut.createVolumeDirectory(ID_A, record.name);
 
       await sut.saveVolume(record);
@@ -425,9 +455,12 @@ describe(VolumeTree.name, () => {
       await expect(sut.removeVolume(ID_A)).resolves.toBeUndefined();
     });
 
-    it.each([ID_B, '../etc', 'ABCDEFABCDEFABCDEFABCDEFABCDEFAB', '.piragua'])('should find no record for %j', async (id) => {
-      expect(await sut.loadVolume(id)).toBeUndefined();
-    });
+    it.each([ID_B, '../etc', 'ABCDEFABCDEFABCDEFABCDEFABCDEFAB', '.piragua'])(
+      'should find no record for %j',
+      async (id) => {
+        expect(await sut.loadVolume(id)).toBeUndefined();
+      },
+    );
 
     it('should keep the record when the directory is trashed, until it is removed', async () => {
       await sut.createVolumeDirectory(ID_A, 'data');
@@ -466,7 +499,12 @@ describe(VolumeTree.name, () => {
   describe('operation records', () => {
     it('should round-trip, list and remove operations', async () => {
       const pending = operationRecord();
-      const other = operationRecord({ id: 'f'.repeat(32), kind: 'delete', state: 'failed', message: 'Failed to delete volume: x' });
+      const other = operationRecord({
+        id: 'f'.repeat(32),
+        kind: 'delete',
+        state: 'failed',
+        message: 'Failed to delete volume: x',
+      });
       await sut.saveOperation(pending);
       await sut.saveOperation(other);
 

@@ -1,5 +1,20 @@
 import { randomBytes } from 'node:crypto';
-import { chmod, chown, link, lstat, mkdir, readdir, readFile, readlink, rename, rm, stat, symlink, unlink, writeFile } from 'node:fs/promises';
+import {
+  chmod,
+  chown,
+  link,
+  lstat,
+  mkdir,
+  readdir,
+  readFile,
+  readlink,
+  rename,
+  rm,
+  stat,
+  symlink,
+  unlink,
+  writeFile,
+} from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { Heartbeat, OperationRecord, VolumeRecord } from './gluster.types.js';
 import { inBatches } from './in-batches.js';
@@ -32,7 +47,17 @@ export class VolumeTree {
   constructor(readonly root: string) {}
 
   async prepare(): Promise<void> {
-    for (const dir of ['changes', 'instances', 'locks', 'names', 'operations', 'pool', 'pool-new', 'trash', 'volumes']) {
+    for (const dir of [
+      'changes',
+      'instances',
+      'locks',
+      'names',
+      'operations',
+      'pool',
+      'pool-new',
+      'trash',
+      'volumes',
+    ]) {
       await mkdir(join(this.root, STATE_DIR, dir), { recursive: true });
     }
   }
@@ -104,14 +129,22 @@ export class VolumeTree {
   }
 
   /** The one directory below `directory` (what Kubernetes mounts), its group and age; never changes anything. */
-  async inspectVolumeDirectory(directory: string): Promise<{ createdAt: string; gid: number; name: string } | undefined> {
+  async inspectVolumeDirectory(
+    directory: string,
+  ): Promise<{ createdAt: string; gid: number; name: string } | undefined> {
     const top = join(this.root, directory);
-    const entries = (await readdir(top, { withFileTypes: true }).catch(() => [])).filter((entry) => entry.isDirectory()).sort((a, b) => a.name.localeCompare(b.name));
+    const entries = (await readdir(top, { withFileTypes: true }).catch(() => []))
+      .filter((entry) => entry.isDirectory())
+      .sort((a, b) => a.name.localeCompare(b.name));
     if (entries.length === 0) {
       return undefined;
     }
     const inner = await stat(join(top, entries[0]!.name));
-    return { createdAt: inner.birthtime.getTime() > 0 ? inner.birthtime.toISOString() : inner.mtime.toISOString(), gid: inner.gid, name: entries[0]!.name };
+    return {
+      createdAt: inner.birthtime.getTime() > 0 ? inner.birthtime.toISOString() : inner.mtime.toISOString(),
+      gid: inner.gid,
+      name: entries[0]!.name,
+    };
   }
 
   /** `pooled`: `<id>/` is a pooled directory already claimed for this volume; otherwise it must not exist. */
@@ -159,7 +192,9 @@ export class VolumeTree {
    */
   async claimPooledDirectory(sizeGiB: number, volumeId: string): Promise<boolean> {
     const sizeDir = join(this.root, STATE_DIR, 'pool', String(sizeGiB));
-    const entries = await readdir(sizeDir).catch((error: unknown) => (isErrno(error, 'ENOENT') ? [] : Promise.reject(error)));
+    const entries = await readdir(sizeDir).catch((error: unknown) =>
+      isErrno(error, 'ENOENT') ? [] : Promise.reject(error),
+    );
     const start = Math.floor(Math.random() * entries.length);
     for (let index = 0; index < entries.length; index += 1) {
       try {
@@ -187,7 +222,9 @@ export class VolumeTree {
 
   /** Moves the pool directories `owner` began and never finished into the trash, with any quota they got. */
   async discardUnfinishedPooledDirectories(owner: string): Promise<number> {
-    const unfinished = (await readdir(join(this.root, STATE_DIR, 'pool-new'))).filter((entry) => entry.startsWith(`${owner}@`));
+    const unfinished = (await readdir(join(this.root, STATE_DIR, 'pool-new'))).filter((entry) =>
+      entry.startsWith(`${owner}@`),
+    );
     for (const entry of unfinished) {
       await this.trashPath(join(STATE_DIR, 'pool-new', entry));
     }
@@ -242,7 +279,9 @@ export class VolumeTree {
   }
 
   async loadVolumes(): Promise<VolumeRecord[]> {
-    const ids = (await readdir(join(this.root, STATE_DIR, 'volumes'))).filter((entry) => entry.endsWith('.json')).map((entry) => entry.slice(0, -5));
+    const ids = (await readdir(join(this.root, STATE_DIR, 'volumes')))
+      .filter((entry) => entry.endsWith('.json'))
+      .map((entry) => entry.slice(0, -5));
     return (await inBatches(ids, (id) => this.loadVolume(id))).filter((record) => record !== undefined);
   }
 
@@ -412,5 +451,4 @@ export class VolumeTree {
       }
     }
   }
-
 }

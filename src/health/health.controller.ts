@@ -23,7 +23,11 @@ export class HealthController {
 
   @Get('ready')
   @Public()
-  @HeketiEndpoint({ description: 'Each backend check is reported separately; 503 when any is down.', public: true, summary: 'Readiness: the storage backend works' })
+  @HeketiEndpoint({
+    description: 'Each backend check is reported separately; 503 when any is down.',
+    public: true,
+    summary: 'Readiness: the storage backend works',
+  })
   @HealthCheck()
   ready(): Promise<HealthCheckResult> {
     return this.health.check(this.backend.names().map((name) => () => this.backend.check(name)));

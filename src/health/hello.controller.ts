@@ -8,8 +8,15 @@ import { Public } from '../common/public.decorator.js';
 export class HelloController {
   @Get()
   @Public()
-  @HeketiEndpoint({ description: 'Heketi\'s probe endpoint, kept for existing deployments\' liveness checks.', public: true, summary: 'Hello' })
-  @ApiOkResponse({ content: { 'text/plain': { example: 'Hello from Heketi' } }, description: 'Always `Hello from Heketi`' })
+  @HeketiEndpoint({
+    description: "Heketi's probe endpoint, kept for existing deployments' liveness checks.",
+    public: true,
+    summary: 'Hello',
+  })
+  @ApiOkResponse({
+    content: { 'text/plain': { example: 'Hello from Heketi' } },
+    description: 'Always `Hello from Heketi`',
+  })
   hello(): string {
     return 'Hello from Heketi';
   }

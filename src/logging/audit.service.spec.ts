@@ -42,7 +42,11 @@ describe(AuditService.name, () => {
         return Promise.resolve(volumes[id] as VolumeRecord | undefined);
       },
     };
-    sut = new AuditService(index as unknown as VolumeIndexService, { ended } as unknown as OperationsService, { logger: root } as unknown as PinoLogger);
+    sut = new AuditService(
+      index as unknown as VolumeIndexService,
+      { ended } as unknown as OperationsService,
+      { logger: root } as unknown as PinoLogger,
+    );
     sut.onModuleInit();
     const emit = async (record: OperationRecord, durationMs = 42) => {
       ended.next({ durationMs, record });
@@ -82,9 +86,17 @@ describe(AuditService.name, () => {
     await emit(operation({ kind: 'expand', message: 'Failed to expand volume: set quota: boom', state: 'failed' }));
 
     expect(lines).toEqual([
-      expect.objectContaining({ kind: 'expand', level: 40, reason: 'Failed to expand volume: set quota: boom', result: 'failed', volumeName: 'data' }),
+      expect.objectContaining({
+        kind: 'expand',
+        level: 40,
+        reason: 'Failed to expand volume: set quota: boom',
+        result: 'failed',
+        volumeName: 'data',
+      }),
     ]);
-    expect(lines[0]!.msg).toBe(`expand volume ${VOLUME_ID} (data) by admin failed in 42 ms: Failed to expand volume: set quota: boom`);
+    expect(lines[0]!.msg).toBe(
+      `expand volume ${VOLUME_ID} (data) by admin failed in 42 ms: Failed to expand volume: set quota: boom`,
+    );
   });
 
   it('should still name a deleted volume it saw before, without looking for it', async () => {
@@ -109,16 +121,21 @@ describe(AuditService.name, () => {
   it('should leave the name out when it is not known, and say when the issuer is not', async () => {
     const { emit, lines } = setup();
 
-    await emit(operation({ message: 'Failed to create volume: set quota: boom', requestedBy: undefined, state: 'failed' }));
+    await emit(
+      operation({ message: 'Failed to create volume: set quota: boom', requestedBy: undefined, state: 'failed' }),
+    );
 
     expect(lines[0]).toMatchObject({ issuer: null, result: 'failed', volumeId: VOLUME_ID });
     expect(lines[0]).not.toHaveProperty('volumeName');
-    expect(lines[0]!.msg).toBe(`create volume ${VOLUME_ID} by unknown issuer failed in 42 ms: Failed to create volume: set quota: boom`);
+    expect(lines[0]!.msg).toBe(
+      `create volume ${VOLUME_ID} by unknown issuer failed in 42 ms: Failed to create volume: set quota: boom`,
+    );
   });
 
   it('should keep auditing when the name lookup fails', async () => {
     const { emit, lines } = setup();
-    (sut as unknown as { index: { visible: () => Promise<never> } }).index.visible = () => Promise.reject(new Error('backend down'));
+    (sut as unknown as { index: { visible: () => Promise<never> } }).index.visible = () =>
+      Promise.reject(new Error('backend down'));
 
     await emit(operation({ kind: 'expand' }));
 

@@ -32,7 +32,12 @@ describe(RequestLogger.name, () => {
   }
 
   /** A raw request, so the target and the headers are sent exactly as given. */
-  async function send(port: number, target: string, headers: Record<string, string> = {}, method = 'GET'): Promise<{ headers: Record<string, unknown>; status: number }> {
+  async function send(
+    port: number,
+    target: string,
+    headers: Record<string, string> = {},
+    method = 'GET',
+  ): Promise<{ headers: Record<string, unknown>; status: number }> {
     const request = httpRequest({ headers, host: '127.0.0.1', method, path: target, port });
     request.end();
     const [response] = (await once(request, 'response')) as [IncomingMessage];
@@ -69,7 +74,10 @@ describe(RequestLogger.name, () => {
 
   it('should never log a header, the Authorization header least of all', async () => {
     const port = await serve(ok);
-    await send(port, '/volumes', { Authorization: 'bearer eyJhbGciOiJIUzI1NiJ9.secret.sig', Cookie: 'session=cookie-secret' });
+    await send(port, '/volumes', {
+      Authorization: 'bearer eyJhbGciOiJIUzI1NiJ9.secret.sig',
+      Cookie: 'session=cookie-secret',
+    });
 
     expect(JSON.stringify(lines)).not.toMatch(/eyJ|cookie-secret|authorization/i);
   });
@@ -123,16 +131,22 @@ describe(RequestLogger.name, () => {
 });
 
 describe(requestIdFrom.name, () => {
-  it.each(['abc-123', '0123456789abcdef0123456789abcdef', 'f3c1e0b6-6f0e-4a0e-9d0e-3f5f2a8c1b2d', 'trace:1.2_3'])('should reuse %s', (id) => {
-    expect(requestIdFrom(id)).toBe(id);
-  });
-
-  it.each([['spaces', 'a b'], ['too long', 'x'.repeat(65)], ['empty', ''], ['a JWT', `eyJhbGciOiJIUzI1NiJ9.${'e'.repeat(60)}.${'s'.repeat(43)}`], ['quotes', '"x"']])(
-    'should replace one with %s',
-    (_why, id) => {
-      expect(requestIdFrom(id)).toMatch(UUID);
+  it.each(['abc-123', '0123456789abcdef0123456789abcdef', 'f3c1e0b6-6f0e-4a0e-9d0e-3f5f2a8c1b2d', 'trace:1.2_3'])(
+    'should reuse %s',
+    (id) => {
+      expect(requestIdFrom(id)).toBe(id);
     },
   );
+
+  it.each([
+    ['spaces', 'a b'],
+    ['too long', 'x'.repeat(65)],
+    ['empty', ''],
+    ['a JWT', `eyJhbGciOiJIUzI1NiJ9.${'e'.repeat(60)}.${'s'.repeat(43)}`],
+    ['quotes', '"x"'],
+  ])('should replace one with %s', (_why, id) => {
+    expect(requestIdFrom(id)).toMatch(UUID);
+  });
 
   it('should replace a missing or repeated header', () => {
     expect(requestIdFrom(undefined)).toMatch(UUID);

@@ -49,7 +49,9 @@ export function requestLevel(request: LoggedRequest, response: ServerResponse): 
     // Not error: a failed operation's queue poll or an unready probe is a 500/503 by design.
     return 'warn';
   }
-  return request.method === 'GET' && response.statusCode < 400 && PROBE_PATHS.has(loggedPath(request)) ? 'debug' : 'info';
+  return request.method === 'GET' && response.statusCode < 400 && PROBE_PATHS.has(loggedPath(request))
+    ? 'debug'
+    : 'info';
 }
 
 /**
@@ -84,6 +86,9 @@ export class RequestLogger {
       status: response.statusCode,
       ...(aborted ? { aborted } : {}),
     };
-    this.root[level](fields, `${request.method} ${path} ${response.statusCode} ${durationMs} ms${aborted ? ' (aborted)' : ''}`);
+    this.root[level](
+      fields,
+      `${request.method} ${path} ${response.statusCode} ${durationMs} ms${aborted ? ' (aborted)' : ''}`,
+    );
   }
 }

@@ -43,14 +43,31 @@ describe(createRootLogger.name, () => {
 
     root.info({ context: 'X' }, 'hello');
 
-    expect(lines).toEqual([{ context: 'X', hostname: expect.any(String), level: 30, msg: 'hello', pid: process.pid, time: expect.any(String) }]);
+    expect(lines).toEqual([
+      {
+        context: 'X',
+        hostname: expect.any(String),
+        level: 30,
+        msg: 'hello',
+        pid: process.pid,
+        time: expect.any(String),
+      },
+    ]);
     expect(new Date(lines[0]!.time as string).toISOString()).toBe(lines[0]!.time);
   });
 
   it('should censor keys and Authorization headers if someone ever logs them', () => {
     const { lines, root } = memory();
 
-    root.info({ auth: { adminKey: 'k1', userKey: 'k2' }, headers: { authorization: 'bearer t' }, req: { headers: { authorization: 'bearer t' } }, token: 't' }, 'oops');
+    root.info(
+      {
+        auth: { adminKey: 'k1', userKey: 'k2' },
+        headers: { authorization: 'bearer t' },
+        req: { headers: { authorization: 'bearer t' } },
+        token: 't',
+      },
+      'oops',
+    );
 
     expect(JSON.stringify(lines)).not.toMatch(/k1|k2|bearer t|"t"/);
   });

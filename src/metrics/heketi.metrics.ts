@@ -28,7 +28,10 @@ export class HeketiMetrics {
   private readonly blockVolumesCount: Gauge<(typeof CLUSTER)[number]>;
   private readonly nodesCount: Gauge<(typeof CLUSTER)[number]>;
   private readonly deviceCount: Gauge<(typeof HOST)[number]>;
-  private readonly device: Record<'size' | 'free' | 'used' | 'sizeBytes' | 'freeBytes' | 'usedBytes' | 'bricks', Gauge<(typeof DEVICE)[number]>>;
+  private readonly device: Record<
+    'size' | 'free' | 'used' | 'sizeBytes' | 'freeBytes' | 'usedBytes' | 'bricks',
+    Gauge<(typeof DEVICE)[number]>
+  >;
   private readonly operations: Record<'stale' | 'failed' | 'new' | 'total' | 'inFlight', Gauge>;
 
   constructor(main: Registry, topology: Registry) {
@@ -66,7 +69,13 @@ export class HeketiMetrics {
 
   update(view: HeketiView): void {
     this.up.set(1);
-    for (const gauge of [this.volumesCount, this.blockVolumesCount, this.nodesCount, this.deviceCount, ...Object.values(this.device)]) {
+    for (const gauge of [
+      this.volumesCount,
+      this.blockVolumesCount,
+      this.nodesCount,
+      this.deviceCount,
+      ...Object.values(this.device),
+    ]) {
       gauge.reset();
     }
     this.clusterCount.set(view.clusters.length);

@@ -20,13 +20,16 @@ export class MetricsController {
   @Public()
   @HeketiEndpoint({
     description:
-      'Prometheus text format, no token needed (as in Heketi): Heketi\'s `heketi_*` gauges with its names and labels, ' +
-      'piragua\'s own `piragua_*` metrics (quotas, gluster CLI, operations, reconciler) and the `process_*`/`nodejs_*` defaults. ' +
+      "Prometheus text format, no token needed (as in Heketi): Heketi's `heketi_*` gauges with its names and labels, " +
+      "piragua's own `piragua_*` metrics (quotas, gluster CLI, operations, reconciler) and the `process_*`/`nodejs_*` defaults. " +
       'Read from memory: a scrape never runs a gluster command.',
     public: true,
     summary: 'Prometheus metrics',
   })
-  @ApiOkResponse({ content: { 'text/plain; version=0.0.4': { example: EXAMPLE, schema: { type: 'string' } } }, description: 'The metrics' })
+  @ApiOkResponse({
+    content: { 'text/plain; version=0.0.4': { example: EXAMPLE, schema: { type: 'string' } } },
+    description: 'The metrics',
+  })
   async scrape(@Res() reply: FastifyReply): Promise<void> {
     const { body, contentType } = await this.metrics.scrape();
     void reply.header('Content-Type', contentType).send(body);

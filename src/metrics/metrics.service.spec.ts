@@ -19,7 +19,9 @@ import { VolumeIndexService } from '../volumes/volume-index.service.js';
 import { WarmPoolService } from '../volumes/warm-pool.service.js';
 import { MetricsService } from './metrics.service.js';
 
-const STORAGE_METHODS = (Object.keys(GATEWAY_METHODS) as GatewayMethod[]).filter((method) => GATEWAY_METHODS[method] === 'storage');
+const STORAGE_METHODS = (Object.keys(GATEWAY_METHODS) as GatewayMethod[]).filter(
+  (method) => GATEWAY_METHODS[method] === 'storage',
+);
 const GV0 = fakeCluster({ capacityGiB: 10 });
 const GV1 = fakeCluster({
   capacityGiB: 3,
@@ -27,15 +29,35 @@ const GV1 = fakeCluster({
   nodes: [
     {
       devices: [
-        { freeKiB: 300, id: 'd1000000d1000000d1000000d1000000', name: '/bricks/gv1a', state: 'online', totalKiB: 1000, usedKiB: 700 },
-        { freeKiB: 5, id: 'd2000000d2000000d2000000d2000000', name: '/bricks/gv1b', state: 'offline', totalKiB: 10, usedKiB: 5 },
+        {
+          freeKiB: 300,
+          id: 'd1000000d1000000d1000000d1000000',
+          name: '/bricks/gv1a',
+          state: 'online',
+          totalKiB: 1000,
+          usedKiB: 700,
+        },
+        {
+          freeKiB: 5,
+          id: 'd2000000d2000000d2000000d2000000',
+          name: '/bricks/gv1b',
+          state: 'offline',
+          totalKiB: 10,
+          usedKiB: 5,
+        },
       ],
       id: 'b0000000b0000000b0000000b0000000',
       manageHostname: 'gluster-2',
       state: 'online',
       storageAddress: '10.0.0.2',
     },
-    { devices: [], id: 'b1000000b1000000b1000000b1000000', manageHostname: 'gluster-3', state: 'offline', storageAddress: '10.0.0.3' },
+    {
+      devices: [],
+      id: 'b1000000b1000000b1000000b1000000',
+      manageHostname: 'gluster-3',
+      state: 'offline',
+      storageAddress: '10.0.0.3',
+    },
   ],
   volumeName: 'gv1',
 });
@@ -62,7 +84,9 @@ class FakeIndex {
   }
 
   async reservedGiB(clusterId: string): Promise<number> {
-    const ready = this.records.filter((record) => record.clusterId === clusterId).reduce((sum, record) => sum + record.sizeGiB, 0);
+    const ready = this.records
+      .filter((record) => record.clusterId === clusterId)
+      .reduce((sum, record) => sum + record.sizeGiB, 0);
     return ready + (this.pendingGiB.get(clusterId) ?? 0);
   }
 
@@ -72,7 +96,19 @@ class FakeIndex {
 }
 
 function ended(kind: OperationRecord['kind'], state: 'succeeded' | 'failed', durationMs: number): OperationEnded {
-  return { durationMs, record: { clusterId: GV0.id, id: 'op', incarnation: 'now', kind, owner: 'spec-1', startedAt: '', state, volumeId: ALPHA.id } };
+  return {
+    durationMs,
+    record: {
+      clusterId: GV0.id,
+      id: 'op',
+      incarnation: 'now',
+      kind,
+      owner: 'spec-1',
+      startedAt: '',
+      state,
+      volumeId: ALPHA.id,
+    },
+  };
 }
 
 describe(MetricsService.name, () => {
@@ -126,7 +162,7 @@ describe(MetricsService.name, () => {
     expect((await sut.scrape()).contentType).toBe('text/plain; version=0.0.4; charset=utf-8');
   });
 
-  it('should expose Heketi\'s cluster gauges with Heketi\'s names and labels', async () => {
+  it("should expose Heketi's cluster gauges with Heketi's names and labels", async () => {
     const metrics = await scrape();
     expect(valueOf(metrics, 'heketi_up')).toBe(1);
     expect(valueOf(metrics, 'heketi_cluster_count')).toBe(2);
@@ -137,16 +173,33 @@ describe(MetricsService.name, () => {
     expect(samplesOf(metrics, 'heketi_block_volumes_count').map((sample) => sample.value)).toEqual([0, 0]);
     expect(valueOf(metrics, 'heketi_nodes_count', { cluster: GV1.id })).toBe(2);
     expect(samplesOf(metrics, 'heketi_device_count', { cluster: GV1.id })).toEqual([
-      { labels: { cluster: GV1.id, hostname: 'gluster-2', storage_hostname: '10.0.0.2' }, name: 'heketi_device_count', value: 2 },
-      { labels: { cluster: GV1.id, hostname: 'gluster-3', storage_hostname: '10.0.0.3' }, name: 'heketi_device_count', value: 0 },
+      {
+        labels: { cluster: GV1.id, hostname: 'gluster-2', storage_hostname: '10.0.0.2' },
+        name: 'heketi_device_count',
+        value: 2,
+      },
+      {
+        labels: { cluster: GV1.id, hostname: 'gluster-3', storage_hostname: '10.0.0.3' },
+        name: 'heketi_device_count',
+        value: 0,
+      },
     ]);
     expect(metrics.help.get('heketi_up')).toBe('Is heketi running?');
   });
 
   it('should expose each device in KiB and in bytes, with no Heketi bricks on it', async () => {
     const metrics = await scrape();
-    const labels = { cluster: GV1.id, device: '/bricks/gv1a', hostname: 'gluster-2', id: 'd1000000d1000000d1000000d1000000', pv_uuid: '', storage_hostname: '10.0.0.2' };
-    expect(samplesOf(metrics, 'heketi_device_size', labels)).toEqual([{ labels, name: 'heketi_device_size', value: 1000 }]);
+    const labels = {
+      cluster: GV1.id,
+      device: '/bricks/gv1a',
+      hostname: 'gluster-2',
+      id: 'd1000000d1000000d1000000d1000000',
+      pv_uuid: '',
+      storage_hostname: '10.0.0.2',
+    };
+    expect(samplesOf(metrics, 'heketi_device_size', labels)).toEqual([
+      { labels, name: 'heketi_device_size', value: 1000 },
+    ]);
     expect(valueOf(metrics, 'heketi_device_free', labels)).toBe(300);
     expect(valueOf(metrics, 'heketi_device_used', labels)).toBe(700);
     expect(valueOf(metrics, 'heketi_device_size_bytes', labels)).toBe(1000 * 1024);
@@ -156,7 +209,7 @@ describe(MetricsService.name, () => {
     expect(samplesOf(metrics, 'heketi_device_size')).toHaveLength(3);
   });
 
-  it('should report the operations in flight under Heketi\'s names and piragua\'s', async () => {
+  it("should report the operations in flight under Heketi's names and piragua's", async () => {
     operations.inFlight = 3;
     const metrics = await scrape();
     expect(valueOf(metrics, 'heketi_operations_inFlight_count')).toBe(3);
@@ -167,7 +220,7 @@ describe(MetricsService.name, () => {
     expect(valueOf(metrics, 'piragua_operations_in_flight')).toBe(3);
   });
 
-  it('should show only heketi_up 0 of Heketi\'s gauges when the topology cannot be read', async () => {
+  it("should show only heketi_up 0 of Heketi's gauges when the topology cannot be read", async () => {
     index.failure = new Error('index broken');
     const metrics = await scrape();
     expect(valueOf(metrics, 'heketi_up')).toBe(0);
@@ -177,7 +230,7 @@ describe(MetricsService.name, () => {
     expect(valueOf(await scrape(), 'heketi_cluster_count')).toBe(2);
   });
 
-  it('should expose each visible volume\'s quota limit, usage and soft-limit flag from the last refresh', async () => {
+  it("should expose each visible volume's quota limit, usage and soft-limit flag from the last refresh", async () => {
     quota.usage = new Map([
       [ALPHA.id, { limitBytes: 2 * GIB, softLimitExceeded: true, usedBytes: 1.8 * GIB }],
       [GAMMA.id, { limitBytes: GIB, softLimitExceeded: false, usedBytes: 4096 }],
@@ -189,18 +242,29 @@ describe(MetricsService.name, () => {
     const alpha = { cluster: GV0.id, id: ALPHA.id, name: 'alpha' };
     expect(samplesOf(metrics, 'piragua_volume_quota_limit_bytes')).toEqual([
       { labels: alpha, name: 'piragua_volume_quota_limit_bytes', value: 2 * GIB },
-      { labels: { cluster: GV1.id, id: GAMMA.id, name: 'gamma' }, name: 'piragua_volume_quota_limit_bytes', value: GIB },
+      {
+        labels: { cluster: GV1.id, id: GAMMA.id, name: 'gamma' },
+        name: 'piragua_volume_quota_limit_bytes',
+        value: GIB,
+      },
     ]);
     expect(valueOf(metrics, 'piragua_volume_quota_used_bytes', alpha)).toBe(1.8 * GIB);
     expect(valueOf(metrics, 'piragua_volume_quota_soft_limit_exceeded', alpha)).toBe(1);
     expect(valueOf(metrics, 'piragua_volume_quota_soft_limit_exceeded', { id: GAMMA.id })).toBe(0);
     // BETA has no quota in the refresh yet.
     expect(samplesOf(metrics, 'piragua_volume_quota_limit_bytes', { id: BETA.id })).toEqual([]);
-    expect(valueOf(metrics, 'piragua_quota_usage_refreshed_timestamp_seconds')).toBe(Date.parse('2026-03-01T12:00:00.000Z') / 1000);
+    expect(valueOf(metrics, 'piragua_quota_usage_refreshed_timestamp_seconds')).toBe(
+      Date.parse('2026-03-01T12:00:00.000Z') / 1000,
+    );
   });
 
   it('should find the quota of a volume adopted from the Rust piragua under its dashed directory', async () => {
-    const adopted = volumeRecord({ directory: 'e5e5e5e5-e5e5-e5e5-e5e5-e5e5e5e5e5e5', id: 'e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5', name: 'legacy', sizeGiB: 3 });
+    const adopted = volumeRecord({
+      directory: 'e5e5e5e5-e5e5-e5e5-e5e5-e5e5e5e5e5e5',
+      id: 'e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5',
+      name: 'legacy',
+      sizeGiB: 3,
+    });
     index.records = [adopted];
     quota.usage = new Map([[adopted.directory!, { limitBytes: 3 * GIB, usedBytes: 7 }]]);
     const metrics = await scrape();
@@ -219,11 +283,13 @@ describe(MetricsService.name, () => {
     expect(metrics.types.get('piragua_volume_quota_soft_limit_exceeded')).toBe('gauge');
     index.records = [ALPHA];
     metrics = await scrape();
-    expect(samplesOf(metrics, 'piragua_volume_quota_limit_bytes').map((sample) => sample.labels.id)).toEqual([ALPHA.id]);
+    expect(samplesOf(metrics, 'piragua_volume_quota_limit_bytes').map((sample) => sample.labels.id)).toEqual([
+      ALPHA.id,
+    ]);
     expect(samplesOf(metrics, 'heketi_volumes_count', { cluster: GV1.id })[0]?.value).toBe(0);
   });
 
-  it('should compare each cluster\'s committed quotas with its capacity times the overcommit', async () => {
+  it("should compare each cluster's committed quotas with its capacity times the overcommit", async () => {
     index.pendingGiB.set(GV0.id, 4);
     const metrics = await scrape();
     expect(valueOf(metrics, 'piragua_cluster_capacity_bytes', { cluster: GV0.id })).toBe(10 * GIB);
@@ -234,10 +300,17 @@ describe(MetricsService.name, () => {
     expect(valueOf(metrics, 'piragua_cluster_quota_committed_bytes', { cluster: GV1.id })).toBe(GIB);
   });
 
-  it('should report the last reconciliation pass\'s findings by kind, every kind from the start', async () => {
+  it("should report the last reconciliation pass's findings by kind, every kind from the start", async () => {
     let metrics = await scrape();
     expect(samplesOf(metrics, 'piragua_reconciler_findings').map((sample) => sample.labels.kind)).toEqual(
-      expect.arrayContaining(['interrupted-create', 'interrupted-delete', 'interrupted-expand', 'missing-quota', 'orphan-name', 'stale-lock']),
+      expect.arrayContaining([
+        'interrupted-create',
+        'interrupted-delete',
+        'interrupted-expand',
+        'missing-quota',
+        'orphan-name',
+        'stale-lock',
+      ]),
     );
     expect(samplesOf(metrics, 'piragua_reconciler_findings').every((sample) => sample.value === 0)).toBe(true);
     reconciler.findingCounts = new Map([
@@ -264,7 +337,12 @@ describe(MetricsService.name, () => {
     expect(valueOf(metrics, 'piragua_gluster_command_duration_seconds_bucket', { ...ok, le: '0.25' })).toBe(1);
     expect(valueOf(metrics, 'piragua_gluster_command_duration_seconds_bucket', { ...ok, le: '5' })).toBe(2);
     expect(valueOf(metrics, 'piragua_gluster_command_duration_seconds_count', { outcome: 'lock_contention' })).toBe(1);
-    expect(valueOf(metrics, 'piragua_gluster_command_duration_seconds_count', { outcome: 'timeout', subcommand: 'volume quota list' })).toBe(1);
+    expect(
+      valueOf(metrics, 'piragua_gluster_command_duration_seconds_count', {
+        outcome: 'timeout',
+        subcommand: 'volume quota list',
+      }),
+    ).toBe(1);
     expect(metrics.types.get('piragua_gluster_lock_retries_total')).toBe('counter');
     expect(valueOf(metrics, 'piragua_gluster_lock_retries_total')).toBe(7);
     cli.stats.lockRetries = 9;
@@ -287,14 +365,28 @@ describe(MetricsService.name, () => {
   });
 
   it('should show the ready warm-pool directories per cluster and size', async () => {
-    warmPool.readyCounts = new Map([[GV0.id, new Map([[1, 7], [10, 0]])]]);
+    warmPool.readyCounts = new Map([
+      [
+        GV0.id,
+        new Map([
+          [1, 7],
+          [10, 0],
+        ]),
+      ],
+    ]);
     const metrics = await scrape();
     expect(valueOf(metrics, 'piragua_warm_pool_ready_directories', { cluster: GV0.id, size_gib: '1' })).toBe(7);
     expect(valueOf(metrics, 'piragua_warm_pool_ready_directories', { cluster: GV0.id, size_gib: '10' })).toBe(0);
   });
 
   it('should count ended operations by kind and result, with their durations', async () => {
-    expect(samplesOf(await scrape(), 'piragua_operations_total').map((sample) => [sample.labels.kind, sample.labels.result, sample.value])).toEqual([
+    expect(
+      samplesOf(await scrape(), 'piragua_operations_total').map((sample) => [
+        sample.labels.kind,
+        sample.labels.result,
+        sample.value,
+      ]),
+    ).toEqual([
       ['create', 'failed', 0],
       ['create', 'succeeded', 0],
       ['delete', 'failed', 0],
@@ -310,8 +402,12 @@ describe(MetricsService.name, () => {
     expect(valueOf(metrics, 'piragua_operations_total', { kind: 'delete', result: 'failed' })).toBe(1);
     expect(valueOf(metrics, 'piragua_operations_total', { kind: 'expand', result: 'succeeded' })).toBe(0);
     expect(valueOf(metrics, 'piragua_operation_duration_seconds_sum', { kind: 'create', result: 'succeeded' })).toBe(2);
-    expect(valueOf(metrics, 'piragua_operation_duration_seconds_bucket', { kind: 'delete', le: '30', result: 'failed' })).toBe(0);
-    expect(valueOf(metrics, 'piragua_operation_duration_seconds_bucket', { kind: 'delete', le: '60', result: 'failed' })).toBe(1);
+    expect(
+      valueOf(metrics, 'piragua_operation_duration_seconds_bucket', { kind: 'delete', le: '30', result: 'failed' }),
+    ).toBe(0);
+    expect(
+      valueOf(metrics, 'piragua_operation_duration_seconds_bucket', { kind: 'delete', le: '60', result: 'failed' }),
+    ).toBe(1);
   });
 
   it('should stop counting once the module is destroyed', async () => {

@@ -66,8 +66,18 @@ export class PiraguaMetrics {
   constructor(registry: Registry) {
     const registers = [registry];
     const volume = ['cluster', 'id', 'name'] as const;
-    this.quotaLimit = new Gauge({ help: 'Hard quota limit of the volume, as Gluster reports it', labelNames: volume, name: 'piragua_volume_quota_limit_bytes', registers });
-    this.quotaUsed = new Gauge({ help: 'Bytes used in the volume, as its quota counts them', labelNames: volume, name: 'piragua_volume_quota_used_bytes', registers });
+    this.quotaLimit = new Gauge({
+      help: 'Hard quota limit of the volume, as Gluster reports it',
+      labelNames: volume,
+      name: 'piragua_volume_quota_limit_bytes',
+      registers,
+    });
+    this.quotaUsed = new Gauge({
+      help: 'Bytes used in the volume, as its quota counts them',
+      labelNames: volume,
+      name: 'piragua_volume_quota_used_bytes',
+      registers,
+    });
     this.softLimitExceeded = new Gauge({
       help: '1 when the volume is past its soft limit (Gluster backend only)',
       labelNames: volume,
@@ -79,7 +89,12 @@ export class PiraguaMetrics {
       name: 'piragua_quota_usage_refreshed_timestamp_seconds',
       registers,
     });
-    this.clusterCapacity = new Gauge({ help: 'Usable size of the Gluster volume', labelNames: ['cluster'], name: 'piragua_cluster_capacity_bytes', registers });
+    this.clusterCapacity = new Gauge({
+      help: 'Usable size of the Gluster volume',
+      labelNames: ['cluster'],
+      name: 'piragua_cluster_capacity_bytes',
+      registers,
+    });
     this.clusterCommitted = new Gauge({
       help: 'Sum of the quotas of all volumes on the cluster, including ones being created or deleted',
       labelNames: ['cluster'],
@@ -92,7 +107,12 @@ export class PiraguaMetrics {
       name: 'piragua_cluster_quota_allowed_bytes',
       registers,
     });
-    this.findings = new Gauge({ help: 'Findings of the last reconciliation pass, by kind', labelNames: ['kind'], name: 'piragua_reconciler_findings', registers });
+    this.findings = new Gauge({
+      help: 'Findings of the last reconciliation pass, by kind',
+      labelNames: ['kind'],
+      name: 'piragua_reconciler_findings',
+      registers,
+    });
     this.commands = new Histogram({
       buckets: COMMAND_BUCKETS,
       help: 'gluster CLI calls by subcommand and outcome, lock retries included in the duration',
@@ -100,8 +120,17 @@ export class PiraguaMetrics {
       name: 'piragua_gluster_command_duration_seconds',
       registers,
     });
-    this.lockRetries = new Counter({ help: 'gluster commands retried because glusterd\'s lock was held elsewhere', name: 'piragua_gluster_lock_retries_total', registers });
-    this.operations = new Counter({ help: 'Asynchronous operations that ended, by kind and result', labelNames: ['kind', 'result'], name: 'piragua_operations_total', registers });
+    this.lockRetries = new Counter({
+      help: "gluster commands retried because glusterd's lock was held elsewhere",
+      name: 'piragua_gluster_lock_retries_total',
+      registers,
+    });
+    this.operations = new Counter({
+      help: 'Asynchronous operations that ended, by kind and result',
+      labelNames: ['kind', 'result'],
+      name: 'piragua_operations_total',
+      registers,
+    });
     this.operationSeconds = new Histogram({
       buckets: OPERATION_BUCKETS,
       help: 'Duration of asynchronous operations, by kind and result',
@@ -109,7 +138,11 @@ export class PiraguaMetrics {
       name: 'piragua_operation_duration_seconds',
       registers,
     });
-    this.inFlight = new Gauge({ help: 'Asynchronous operations running in this instance (the queue depth)', name: 'piragua_operations_in_flight', registers });
+    this.inFlight = new Gauge({
+      help: 'Asynchronous operations running in this instance (the queue depth)',
+      name: 'piragua_operations_in_flight',
+      registers,
+    });
     this.warmPool = new Gauge({
       help: 'Pre-made quota directories ready for creates of that size (PIRAGUA_WARM_POOL), as of the last refill',
       labelNames: ['cluster', 'size_gib'],
@@ -145,7 +178,15 @@ export class PiraguaMetrics {
   }
 
   update(view: PiraguaView): void {
-    for (const gauge of [this.quotaLimit, this.quotaUsed, this.softLimitExceeded, this.clusterCapacity, this.clusterCommitted, this.clusterAllowed, this.warmPool]) {
+    for (const gauge of [
+      this.quotaLimit,
+      this.quotaUsed,
+      this.softLimitExceeded,
+      this.clusterCapacity,
+      this.clusterCommitted,
+      this.clusterAllowed,
+      this.warmPool,
+    ]) {
       gauge.reset();
     }
     for (const { cluster, id, name, usage } of view.volumes) {

@@ -70,7 +70,10 @@ describe(InstancesService.name, () => {
       const theirs = operationRecord({ incarnation: 'theirs', owner: 'spec-2' });
 
       it('should count one alive while its incarnation beats within PIRAGUA_INSTANCE_TIMEOUT_SECONDS, without asking what runs here', async () => {
-        fake.heartbeats.set(`${CLUSTER}/spec-2`, heartbeat({ heartbeatAt: secondsAgo(29), incarnation: 'theirs', instanceId: 'spec-2' }));
+        fake.heartbeats.set(
+          `${CLUSTER}/spec-2`,
+          heartbeat({ heartbeatAt: secondsAgo(29), incarnation: 'theirs', instanceId: 'spec-2' }),
+        );
         const isRunningHere = runningHere();
 
         expect((await sut.liveness(CLUSTER, isRunningHere))(theirs)).toBe(true);
@@ -80,7 +83,10 @@ describe(InstancesService.name, () => {
       it.each([
         ['its heartbeat is older than the timeout', { heartbeatAt: secondsAgo(31), incarnation: 'theirs' }],
         ['its heartbeat is exactly as old as the timeout', { heartbeatAt: secondsAgo(30), incarnation: 'theirs' }],
-        ['the instance restarted (another incarnation beats)', { heartbeatAt: secondsAgo(1), incarnation: 'restarted' }],
+        [
+          'the instance restarted (another incarnation beats)',
+          { heartbeatAt: secondsAgo(1), incarnation: 'restarted' },
+        ],
         ['the heartbeat cannot be read as a time', { heartbeatAt: 'yesterday', incarnation: 'theirs' }],
       ])('should count one dead when %s', async (_case, overrides) => {
         fake.heartbeats.set(`${CLUSTER}/spec-2`, heartbeat({ ...overrides, instanceId: 'spec-2' }));
@@ -104,10 +110,16 @@ describe(InstancesService.name, () => {
 
       it('should use a 60 second timeout by default', async () => {
         sut = new InstancesService(appConfig({ PIRAGUA_INSTANCE_ID: 'spec-1' }), fake);
-        fake.heartbeats.set(`${CLUSTER}/spec-2`, heartbeat({ heartbeatAt: secondsAgo(59), incarnation: 'theirs', instanceId: 'spec-2' }));
+        fake.heartbeats.set(
+          `${CLUSTER}/spec-2`,
+          heartbeat({ heartbeatAt: secondsAgo(59), incarnation: 'theirs', instanceId: 'spec-2' }),
+        );
         expect((await sut.liveness(CLUSTER, runningHere()))(theirs)).toBe(true);
 
-        fake.heartbeats.set(`${CLUSTER}/spec-2`, heartbeat({ heartbeatAt: secondsAgo(61), incarnation: 'theirs', instanceId: 'spec-2' }));
+        fake.heartbeats.set(
+          `${CLUSTER}/spec-2`,
+          heartbeat({ heartbeatAt: secondsAgo(61), incarnation: 'theirs', instanceId: 'spec-2' }),
+        );
         expect((await sut.liveness(CLUSTER, runningHere()))(theirs)).toBe(false);
       });
     });
@@ -121,7 +133,10 @@ describe(InstancesService.name, () => {
     });
 
     it('should read the heartbeats once, and judge by the time of that read', async () => {
-      fake.heartbeats.set(`${CLUSTER}/spec-2`, heartbeat({ heartbeatAt: secondsAgo(25), incarnation: 'theirs', instanceId: 'spec-2' }));
+      fake.heartbeats.set(
+        `${CLUSTER}/spec-2`,
+        heartbeat({ heartbeatAt: secondsAgo(25), incarnation: 'theirs', instanceId: 'spec-2' }),
+      );
       const isLive = await sut.liveness(CLUSTER, runningHere());
       vi.setSystemTime(new Date(NOW.getTime() + 60_000));
 
@@ -137,7 +152,13 @@ describe(InstancesService.name, () => {
 
       await sut.onApplicationBootstrap();
 
-      const expected = { heartbeatAt: NOW.toISOString(), incarnation: config.incarnation, instanceId: 'spec-1', pid: process.pid, startedAt: NOW.toISOString() };
+      const expected = {
+        heartbeatAt: NOW.toISOString(),
+        incarnation: config.incarnation,
+        instanceId: 'spec-1',
+        pid: process.pid,
+        startedAt: NOW.toISOString(),
+      };
       expect(fake.callsTo('saveHeartbeat')).toEqual([
         [CLUSTER, expected],
         [OTHER_CLUSTER, expected],
@@ -162,7 +183,10 @@ describe(InstancesService.name, () => {
 
     it('should keep its own operations alive to another instance while it beats', async () => {
       await sut.onApplicationBootstrap();
-      const other = new InstancesService(appConfig({ PIRAGUA_INSTANCE_ID: 'spec-2', PIRAGUA_INSTANCE_TIMEOUT_SECONDS: '30' }), fake);
+      const other = new InstancesService(
+        appConfig({ PIRAGUA_INSTANCE_ID: 'spec-2', PIRAGUA_INSTANCE_TIMEOUT_SECONDS: '30' }),
+        fake,
+      );
       const mine = operationRecord({ incarnation: config.incarnation, owner: 'spec-1' });
 
       await vi.advanceTimersByTimeAsync(60_000);

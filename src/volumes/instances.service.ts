@@ -33,8 +33,13 @@ export class InstancesService implements OnApplicationBootstrap, OnModuleDestroy
    * A test for "may its owner still be running this operation?", from one read of the cluster's
    * heartbeats. This incarnation's own operations are alive exactly while it runs them.
    */
-  async liveness(clusterId: string, isRunningHere: (operationId: string) => boolean): Promise<(operation: OperationRecord) => boolean> {
-    const heartbeats = new Map((await this.gateway.loadHeartbeats(clusterId)).map((heartbeat) => [heartbeat.instanceId, heartbeat]));
+  async liveness(
+    clusterId: string,
+    isRunningHere: (operationId: string) => boolean,
+  ): Promise<(operation: OperationRecord) => boolean> {
+    const heartbeats = new Map(
+      (await this.gateway.loadHeartbeats(clusterId)).map((heartbeat) => [heartbeat.instanceId, heartbeat]),
+    );
     const now = Date.now();
     return (operation) => {
       if (operation.state !== 'pending') {
@@ -45,7 +50,10 @@ export class InstancesService implements OnApplicationBootstrap, OnModuleDestroy
         return operation.incarnation === this.config.incarnation && isRunningHere(operation.id);
       }
       const heartbeat = heartbeats.get(operation.owner);
-      return heartbeat?.incarnation === operation.incarnation && now - Date.parse(heartbeat.heartbeatAt) < this.config.instanceTimeoutMs;
+      return (
+        heartbeat?.incarnation === operation.incarnation &&
+        now - Date.parse(heartbeat.heartbeatAt) < this.config.instanceTimeoutMs
+      );
     };
   }
 

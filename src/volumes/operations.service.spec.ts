@@ -54,10 +54,21 @@ describe(OperationsService.name, () => {
   let sut: OperationsService;
 
   beforeEach(async () => {
-    fake = new FakeGlusterGateway().forbid('claimName', 'createVolumeDirectory', 'saveVolume', 'setQuota', 'removeQuota', 'trashVolumeDirectory');
+    fake = new FakeGlusterGateway().forbid(
+      'claimName',
+      'createVolumeDirectory',
+      'saveVolume',
+      'setQuota',
+      'removeQuota',
+      'trashVolumeDirectory',
+    );
     config = appConfig({ HEKETI_MAX_INFLIGHT_OPERATIONS: '2', PIRAGUA_INSTANCE_ID: 'spec-1' });
     context = await createTestingContext({
-      providers: [{ provide: AppConfig, useValue: config }, { provide: GlusterGateway, useValue: fake }, OperationsService],
+      providers: [
+        { provide: AppConfig, useValue: config },
+        { provide: GlusterGateway, useValue: fake },
+        OperationsService,
+      ],
     });
     sut = context.get(OperationsService);
   });
@@ -79,7 +90,18 @@ describe(OperationsService.name, () => {
 
       expect(id).toMatch(/^[0-9a-f]{32}$/);
       expect(fake.callsTo('saveOperation')).toEqual([
-        [{ clusterId: CLUSTER, id, incarnation: config.incarnation, kind: 'create', owner: 'spec-1', startedAt: expect.any(String), state: 'pending', volumeId: VOLUME }],
+        [
+          {
+            clusterId: CLUSTER,
+            id,
+            incarnation: config.incarnation,
+            kind: 'create',
+            owner: 'spec-1',
+            startedAt: expect.any(String),
+            state: 'pending',
+            volumeId: VOLUME,
+          },
+        ],
       ]);
       expect(ran).toBe(true);
       expect(sut.inFlight).toBe(1);
@@ -116,7 +138,9 @@ describe(OperationsService.name, () => {
         },
         UNKNOWN,
         async () => {
-          order.push(`prepare: ${fake.operations.get(`${CLUSTER}/${UNKNOWN}`)?.state} on the backend, running here: ${sut.isRunningHere(UNKNOWN)}`);
+          order.push(
+            `prepare: ${fake.operations.get(`${CLUSTER}/${UNKNOWN}`)?.state} on the backend, running here: ${sut.isRunningHere(UNKNOWN)}`,
+          );
         },
       );
       await flush();
@@ -126,7 +150,10 @@ describe(OperationsService.name, () => {
 
     it('should answer with the error of a failed prepare, remove the operation record and run nothing', async () => {
       let ran = false;
-      const refusal = new PiraguaError(ErrorCode.Failed, 'Failed to allocate volume expansion: The target exists, contains other items, or is in use.');
+      const refusal = new PiraguaError(
+        ErrorCode.Failed,
+        'Failed to allocate volume expansion: The target exists, contains other items, or is in use.',
+      );
 
       await expect(
         sut.start(
@@ -157,9 +184,19 @@ describe(OperationsService.name, () => {
       fake.failOnce('removeOperation', errnoError('EIO'));
 
       await expect(
-        sut.start('create', CLUSTER, VOLUME, async () => undefined, UNKNOWN, async () => {
-          throw new PiraguaError(ErrorCode.Failed, "Failed to allocate new volume: Volume name 'data' already in use");
-        }),
+        sut.start(
+          'create',
+          CLUSTER,
+          VOLUME,
+          async () => undefined,
+          UNKNOWN,
+          async () => {
+            throw new PiraguaError(
+              ErrorCode.Failed,
+              "Failed to allocate new volume: Volume name 'data' already in use",
+            );
+          },
+        ),
       ).rejects.toMatchObject({ message: "Failed to allocate new volume: Volume name 'data' already in use" });
 
       expect(sut.inFlight).toBe(0);
@@ -170,9 +207,16 @@ describe(OperationsService.name, () => {
       let prepared = false;
 
       await expect(
-        sut.start('create', CLUSTER, VOLUME, async () => undefined, UNKNOWN, async () => {
-          prepared = true;
-        }),
+        sut.start(
+          'create',
+          CLUSTER,
+          VOLUME,
+          async () => undefined,
+          UNKNOWN,
+          async () => {
+            prepared = true;
+          },
+        ),
       ).rejects.toMatchObject({ code: 'EROFS' });
 
       expect(prepared).toBe(false);
@@ -181,7 +225,14 @@ describe(OperationsService.name, () => {
 
     it('should count an operation against the limit while it prepares', async () => {
       const preparing = deferred();
-      const first = sut.start('create', CLUSTER, VOLUME, async () => undefined, UNKNOWN, () => preparing.promise);
+      const first = sut.start(
+        'create',
+        CLUSTER,
+        VOLUME,
+        async () => undefined,
+        UNKNOWN,
+        () => preparing.promise,
+      );
       const works = deferred();
       await sut.start('create', CLUSTER, VOLUME, () => works.promise);
 
@@ -203,7 +254,10 @@ describe(OperationsService.name, () => {
       const refused = sut.start('create', CLUSTER, VOLUME, async () => undefined);
 
       await expect(refused).rejects.toBeInstanceOf(PiraguaError);
-      await expect(refused).rejects.toMatchObject({ code: ErrorCode.Busy, message: 'Server busy. Retry operation later.' });
+      await expect(refused).rejects.toMatchObject({
+        code: ErrorCode.Busy,
+        message: 'Server busy. Retry operation later.',
+      });
       expect(() => sut.assertCapacity()).toThrow('Server busy. Retry operation later.');
       expect(fake.callsTo('saveOperation')).toEqual([]);
 
@@ -317,11 +371,23 @@ describe(OperationsService.name, () => {
 
   describe('settle', () => {
     it('should record how an operation ended for a client still polling it', async () => {
-      const record = { clusterId: CLUSTER, id: UNKNOWN, incarnation: config.incarnation, kind: 'create' as const, owner: 'spec-1', startedAt: 'then', state: 'pending' as const, volumeId: VOLUME };
+      const record = {
+        clusterId: CLUSTER,
+        id: UNKNOWN,
+        incarnation: config.incarnation,
+        kind: 'create' as const,
+        owner: 'spec-1',
+        startedAt: 'then',
+        state: 'pending' as const,
+        volumeId: VOLUME,
+      };
 
       await sut.settle(record, 'failed', 'Failed to create volume: piragua restarted');
 
-      expect(await sut.status(UNKNOWN)).toEqual({ message: 'Failed to create volume: piragua restarted', state: 'failed' });
+      expect(await sut.status(UNKNOWN)).toEqual({
+        message: 'Failed to create volume: piragua restarted',
+        state: 'failed',
+      });
     });
   });
 });

@@ -8,7 +8,8 @@ import { GlusterGateway } from '../gluster/gluster.gateway.js';
 import type { OperationKind, OperationRecord } from '../gluster/gluster.types.js';
 
 /** What `GET /queue/{id}` answers. */
-export type QueueStatus = { state: 'pending' } | { state: 'done'; location?: string } | { state: 'failed'; message: string };
+export type QueueStatus =
+  { state: 'pending' } | { state: 'done'; location?: string } | { state: 'failed'; message: string };
 
 /** An operation that ended in this process, for metrics and the audit log. */
 export interface OperationEnded {
@@ -140,7 +141,9 @@ export class OperationsService implements OnApplicationBootstrap, OnModuleDestro
     }
     finished.finishedAt = new Date().toISOString();
     // The audit line (AuditService) reports it at info level; this one is for tracing.
-    this.logger.debug(`Operation ${record.id}: ${record.kind} ${record.volumeId} ${finished.state} in ${Date.now() - started} ms`);
+    this.logger.debug(
+      `Operation ${record.id}: ${record.kind} ${record.volumeId} ${finished.state} in ${Date.now() - started} ms`,
+    );
     this.ended.next({ durationMs: Date.now() - started, record: finished });
     // Polls keep seeing "pending" until the result is on the backend, so no instance can consume it early.
     try {

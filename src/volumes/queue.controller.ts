@@ -30,7 +30,11 @@ export class QueueController {
       sendPlainError(reply, 500, status.message);
     } else if (status.location) {
       const body = `<a href="${status.location}">See Other</a>.\n\n`;
-      void reply.code(303).header('Location', status.location).header('Content-Type', 'text/html; charset=utf-8').send(body);
+      void reply
+        .code(303)
+        .header('Location', status.location)
+        .header('Content-Type', 'text/html; charset=utf-8')
+        .send(body);
     } else {
       void reply.code(204).send();
     }

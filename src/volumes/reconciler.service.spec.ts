@@ -21,7 +21,9 @@ const OPERATION = '0000000000000000000000000000000a';
 const OTHER_OPERATION = '0000000000000000000000000000000b';
 
 /** Every gateway method that changes something: what an examination must never call. */
-const MUTATING_METHODS = (Object.keys(GATEWAY_METHODS) as GatewayMethod[]).filter((method) => !READ_METHODS.has(method));
+const MUTATING_METHODS = (Object.keys(GATEWAY_METHODS) as GatewayMethod[]).filter(
+  (method) => !READ_METHODS.has(method),
+);
 
 /** Lets background work that is not waiting on anything run to its end. */
 async function flush(): Promise<void> {
@@ -52,7 +54,15 @@ describe(ReconcilerService.name, () => {
     const volumes = new VolumesService(config, fake, index, operations, new PlacementService(config, fake, index));
     usageFake = new FakeGlusterGateway();
     quotaUsage = new QuotaUsageService(config, usageFake);
-    sut = new ReconcilerService(config, fake, index, new InstancesService(config, fake), operations, quotaUsage, volumes);
+    sut = new ReconcilerService(
+      config,
+      fake,
+      index,
+      new InstancesService(config, fake),
+      operations,
+      quotaUsage,
+      volumes,
+    );
   });
 
   afterEach(() => {
@@ -62,7 +72,13 @@ describe(ReconcilerService.name, () => {
 
   /** An operation this instance started before it restarted. */
   function interrupted(overrides: Partial<OperationRecord>): OperationRecord {
-    const operation = operationRecord({ id: OPERATION, incarnation: 'earlier', owner: 'spec-1', volumeId: VOLUME, ...overrides });
+    const operation = operationRecord({
+      id: OPERATION,
+      incarnation: 'earlier',
+      owner: 'spec-1',
+      volumeId: VOLUME,
+      ...overrides,
+    });
     fake.operations.set(`${CLUSTER}/${operation.id}`, operation);
     return operation;
   }
@@ -77,7 +93,9 @@ describe(ReconcilerService.name, () => {
   async function findings(repair: boolean): Promise<Finding[]> {
     fake.resetCalls();
     const reports = await sut.reconcile(repair);
-    expect(reports.map((report) => ({ cluster: report.cluster, volume: report.volume }))).toEqual([{ cluster: CLUSTER, volume: 'gv0' }]);
+    expect(reports.map((report) => ({ cluster: report.cluster, volume: report.volume }))).toEqual([
+      { cluster: CLUSTER, volume: 'gv0' },
+    ]);
     return reports[0]!.findings;
   }
 
@@ -105,11 +123,19 @@ describe(ReconcilerService.name, () => {
       interrupted({ kind: 'create' });
       fake.seedVolume(seedRecord({ name: 'data', operationId: OPERATION, state: 'creating' }));
 
-      expect(await findings(true)).toEqual([{ detail: 'a create that did not finish; rolled back', kind: 'interrupted-create', repaired: true, volumeId: VOLUME }]);
+      expect(await findings(true)).toEqual([
+        {
+          detail: 'a create that did not finish; rolled back',
+          kind: 'interrupted-create',
+          repaired: true,
+          volumeId: VOLUME,
+        },
+      ]);
 
       expect(fake.changes()).toEqual(['trashVolumeDirectory', 'releaseName', 'removeVolume', 'saveOperation']);
       expectNothingLeftOf(VOLUME, 'data');
-      const message = 'Failed to create volume: the piragua instance running it stopped before the volume was ready; nothing was created';
+      const message =
+        'Failed to create volume: the piragua instance running it stopped before the volume was ready; nothing was created';
       expect(operationOnBackend()).toMatchObject({ finishedAt: expect.any(String), message, state: 'failed' });
       expect(await operations.status(OPERATION)).toEqual({ message, state: 'failed' });
     });
@@ -119,7 +145,9 @@ describe(ReconcilerService.name, () => {
       fake.names.set(`${CLUSTER}/data`, VOLUME);
       fake.directories.set(`${CLUSTER}/${VOLUME}`, { name: 'data' });
 
-      expect(await findings(true)).toEqual([expect.objectContaining({ kind: 'interrupted-create', repaired: true, volumeId: VOLUME })]);
+      expect(await findings(true)).toEqual([
+        expect.objectContaining({ kind: 'interrupted-create', repaired: true, volumeId: VOLUME }),
+      ]);
 
       expectNothingLeftOf(VOLUME, 'data');
       expect(operationOnBackend()).toMatchObject({ state: 'failed' });
@@ -131,7 +159,12 @@ describe(ReconcilerService.name, () => {
       fake.seedVolume(ready);
 
       expect(await findings(true)).toEqual([
-        { detail: 'created, but the result was not recorded', kind: 'interrupted-create', repaired: true, volumeId: VOLUME },
+        {
+          detail: 'created, but the result was not recorded',
+          kind: 'interrupted-create',
+          repaired: true,
+          volumeId: VOLUME,
+        },
       ]);
 
       expect(fake.changes()).toEqual(['saveOperation']);
@@ -147,10 +180,21 @@ describe(ReconcilerService.name, () => {
       fake.locks.set(`${CLUSTER}/${VOLUME}`, OPERATION);
 
       expect(await findings(true)).toEqual([
-        { detail: 'a delete that did not finish; completed', kind: 'interrupted-delete', repaired: true, volumeId: VOLUME },
+        {
+          detail: 'a delete that did not finish; completed',
+          kind: 'interrupted-delete',
+          repaired: true,
+          volumeId: VOLUME,
+        },
       ]);
 
-      expect(fake.changes()).toEqual(['trashVolumeDirectory', 'releaseName', 'removeVolume', 'unlockVolume', 'saveOperation']);
+      expect(fake.changes()).toEqual([
+        'trashVolumeDirectory',
+        'releaseName',
+        'removeVolume',
+        'unlockVolume',
+        'saveOperation',
+      ]);
       expect(fake.callsTo('unlockVolume')).toEqual([[CLUSTER, VOLUME, OPERATION]]);
       expectNothingLeftOf(VOLUME, 'seeded');
       expect(operationOnBackend()).toMatchObject({ state: 'succeeded' });
@@ -178,7 +222,12 @@ describe(ReconcilerService.name, () => {
       fake.locks.set(`${CLUSTER}/${VOLUME}`, OPERATION);
 
       expect(await findings(true)).toEqual([
-        { detail: 'an expand that did not finish; size taken from the quota', kind: 'interrupted-expand', repaired: true, volumeId: VOLUME },
+        {
+          detail: 'an expand that did not finish; size taken from the quota',
+          kind: 'interrupted-expand',
+          repaired: true,
+          volumeId: VOLUME,
+        },
       ]);
 
       expect(fake.changes()).toEqual(['readQuota', 'saveVolume', 'unlockVolume', 'saveOperation']);
@@ -197,7 +246,10 @@ describe(ReconcilerService.name, () => {
 
       expect(fake.volumes.get(`${CLUSTER}/${VOLUME}`)).toEqual(volumeRecord({ id: VOLUME, sizeGiB: 2 }));
       expect(fake.locks.size).toBe(0);
-      expect(operationOnBackend()).toMatchObject({ message: 'Failed to expand volume: the piragua instance running it stopped before the quota was raised', state: 'failed' });
+      expect(operationOnBackend()).toMatchObject({
+        message: 'Failed to expand volume: the piragua instance running it stopped before the quota was raised',
+        state: 'failed',
+      });
     });
 
     it('should settle failed an interrupted expand of a volume that no longer exists', async () => {
@@ -206,12 +258,18 @@ describe(ReconcilerService.name, () => {
       expect(await findings(true)).toEqual([expect.objectContaining({ kind: 'interrupted-expand', repaired: true })]);
 
       expect(fake.changes()).toEqual(['saveOperation']);
-      expect(operationOnBackend()).toMatchObject({ message: 'Failed to expand volume: the volume no longer exists', state: 'failed' });
+      expect(operationOnBackend()).toMatchObject({
+        message: 'Failed to expand volume: the volume no longer exists',
+        state: 'failed',
+      });
     });
 
     it('should take over the operations of another instance that stopped beating', async () => {
       interrupted({ incarnation: 'theirs', kind: 'create', owner: 'spec-2' });
-      fake.heartbeats.set(`${CLUSTER}/spec-2`, heartbeat({ heartbeatAt: new Date(Date.now() - 31_000).toISOString(), incarnation: 'theirs' }));
+      fake.heartbeats.set(
+        `${CLUSTER}/spec-2`,
+        heartbeat({ heartbeatAt: new Date(Date.now() - 31_000).toISOString(), incarnation: 'theirs' }),
+      );
       fake.seedVolume(seedRecord({ operationId: OPERATION, state: 'creating' }));
 
       expect(await findings(true)).toEqual([expect.objectContaining({ kind: 'interrupted-create', repaired: true })]);
@@ -243,7 +301,12 @@ describe(ReconcilerService.name, () => {
       fake.quotas.set(`${CLUSTER}/${VOLUME}`, 3 * GIB);
 
       expect(await findings(true)).toEqual([
-        { detail: `a quota of ${3 * GIB} bytes on a directory that does not exist`, kind: 'quota-without-directory', repaired: true, volumeId: VOLUME },
+        {
+          detail: `a quota of ${3 * GIB} bytes on a directory that does not exist`,
+          kind: 'quota-without-directory',
+          repaired: true,
+          volumeId: VOLUME,
+        },
       ]);
 
       expect(fake.changes()).toEqual(['removeQuota']);
@@ -261,7 +324,12 @@ describe(ReconcilerService.name, () => {
       fake.quotas.delete(`${CLUSTER}/${VOLUME}`);
 
       expect(await findings(true)).toEqual([
-        { detail: 'no quota on a listed volume; its recorded size is 3 GiB', kind: 'missing-quota', repaired: true, volumeId: VOLUME },
+        {
+          detail: 'no quota on a listed volume; its recorded size is 3 GiB',
+          kind: 'missing-quota',
+          repaired: true,
+          volumeId: VOLUME,
+        },
       ]);
 
       expect(fake.callsTo('setQuota')).toEqual([[CLUSTER, VOLUME, 3 * GIB]]);
@@ -269,7 +337,10 @@ describe(ReconcilerService.name, () => {
     });
 
     it('should not give a quota back to a volume whose delete began after the records were read', async () => {
-      fake.heartbeats.set(`${CLUSTER}/spec-2`, heartbeat({ heartbeatAt: new Date().toISOString(), incarnation: 'theirs' }));
+      fake.heartbeats.set(
+        `${CLUSTER}/spec-2`,
+        heartbeat({ heartbeatAt: new Date().toISOString(), incarnation: 'theirs' }),
+      );
       const record = seedRecord();
       fake.seedVolume(record);
       fake.quotas.delete(`${CLUSTER}/${VOLUME}`);
@@ -309,10 +380,12 @@ describe(ReconcilerService.name, () => {
         fake.resetCalls();
       });
 
-      it('should be taken by a light pass, which reads only the other directories\' limits', async () => {
+      it("should be taken by a light pass, which reads only the other directories' limits", async () => {
         const [report] = await sut.reconcile(true, false);
 
-        expect(report!.findings).toEqual([expect.objectContaining({ kind: 'missing-quota', repaired: true, volumeId: OTHER_VOLUME })]);
+        expect(report!.findings).toEqual([
+          expect.objectContaining({ kind: 'missing-quota', repaired: true, volumeId: OTHER_VOLUME }),
+        ]);
         expect(fake.callsTo('directoryLimits')).toEqual([[CLUSTER, [OTHER_VOLUME]]]);
         expect(fake.callsTo('quotaLimits')).toEqual([]);
       });
@@ -330,13 +403,18 @@ describe(ReconcilerService.name, () => {
       fake.seedVolume(seedRecord({ sizeGiB: 3 }));
       fake.quotas.delete(`${CLUSTER}/${VOLUME}`);
       fake.names.set(`${CLUSTER}/orphan`, OTHER_VOLUME);
-      fake.failOnce('quotaLimits', new Error('gluster --mode=script volume quota gv0 list --xml failed (exit code 1): no XML answer'));
+      fake.failOnce(
+        'quotaLimits',
+        new Error('gluster --mode=script volume quota gv0 list --xml failed (exit code 1): no XML answer'),
+      );
 
       const found = await findings(true);
 
       expect(found).toEqual([
         {
-          detail: expect.stringMatching(/^quota list failed, so quotas on directories that no longer exist were not searched for: gluster .* failed \(exit code 1\): no XML answer\. Gluster 10 fails the whole list/),
+          detail: expect.stringMatching(
+            /^quota list failed, so quotas on directories that no longer exist were not searched for: gluster .* failed \(exit code 1\): no XML answer\. Gluster 10 fails the whole list/,
+          ),
           kind: 'quota-list-failed',
           repaired: false,
         },
@@ -351,7 +429,12 @@ describe(ReconcilerService.name, () => {
       fake.names.set(`${CLUSTER}/orphan`, OTHER_VOLUME);
 
       expect(await findings(true)).toEqual([
-        { detail: "the name 'orphan' is reserved for a volume that does not exist", kind: 'orphan-name', repaired: true, volumeId: OTHER_VOLUME },
+        {
+          detail: "the name 'orphan' is reserved for a volume that does not exist",
+          kind: 'orphan-name',
+          repaired: true,
+          volumeId: OTHER_VOLUME,
+        },
       ]);
 
       expect(fake.callsTo('releaseName')).toEqual([[CLUSTER, 'orphan', OTHER_VOLUME]]);
@@ -365,11 +448,19 @@ describe(ReconcilerService.name, () => {
       fake.seedVolume(seedRecord());
       fake.locks.set(`${CLUSTER}/${VOLUME}`, OTHER_OPERATION);
       if (state) {
-        fake.operations.set(`${CLUSTER}/${OTHER_OPERATION}`, operationRecord({ id: OTHER_OPERATION, incarnation: config.incarnation, kind: 'expand', state }));
+        fake.operations.set(
+          `${CLUSTER}/${OTHER_OPERATION}`,
+          operationRecord({ id: OTHER_OPERATION, incarnation: config.incarnation, kind: 'expand', state }),
+        );
       }
 
       expect(await findings(true)).toEqual([
-        { detail: `locked by operation ${OTHER_OPERATION}, which is no longer running`, kind: 'stale-lock', repaired: true, volumeId: VOLUME },
+        {
+          detail: `locked by operation ${OTHER_OPERATION}, which is no longer running`,
+          kind: 'stale-lock',
+          repaired: true,
+          volumeId: VOLUME,
+        },
       ]);
 
       expect(fake.changes()).toEqual(['unlockVolume']);
@@ -381,7 +472,12 @@ describe(ReconcilerService.name, () => {
       fake.locks.set(`${CLUSTER}/${VOLUME}`, OTHER_OPERATION);
 
       expect(await findings(true)).toEqual([
-        { detail: `locked by operation ${OTHER_OPERATION}, which is no longer running`, kind: 'stale-lock', repaired: true, volumeId: VOLUME },
+        {
+          detail: `locked by operation ${OTHER_OPERATION}, which is no longer running`,
+          kind: 'stale-lock',
+          repaired: true,
+          volumeId: VOLUME,
+        },
       ]);
       expect(fake.locks.size).toBe(0);
     });
@@ -400,7 +496,11 @@ describe(ReconcilerService.name, () => {
       fake.failOnce('removeQuota', errnoError('EIO'));
 
       expect(await findings(true)).toEqual([
-        expect.objectContaining({ detail: `a quota of ${GIB} bytes on a directory that does not exist; repair failed: EIO: operation failed, '/srv/gluster/gv0/secret'`, kind: 'quota-without-directory', repaired: false }),
+        expect.objectContaining({
+          detail: `a quota of ${GIB} bytes on a directory that does not exist; repair failed: EIO: operation failed, '/srv/gluster/gv0/secret'`,
+          kind: 'quota-without-directory',
+          repaired: false,
+        }),
         expect.objectContaining({ kind: 'orphan-name', repaired: true }),
       ]);
     });
@@ -408,7 +508,10 @@ describe(ReconcilerService.name, () => {
 
   describe('work in progress', () => {
     it('should leave an operation of another live instance completely alone', async () => {
-      fake.heartbeats.set(`${CLUSTER}/spec-2`, heartbeat({ heartbeatAt: new Date(Date.now() - 5_000).toISOString(), incarnation: 'theirs' }));
+      fake.heartbeats.set(
+        `${CLUSTER}/spec-2`,
+        heartbeat({ heartbeatAt: new Date(Date.now() - 5_000).toISOString(), incarnation: 'theirs' }),
+      );
       // A create: its directory, name and quota exist, its record not yet.
       interrupted({ id: OPERATION, incarnation: 'theirs', kind: 'create', owner: 'spec-2', volumeId: OTHER_VOLUME });
       fake.directories.set(`${CLUSTER}/${OTHER_VOLUME}`, { name: 'new' });
@@ -430,10 +533,17 @@ describe(ReconcilerService.name, () => {
     it('should leave alone an operation this incarnation is running', async () => {
       fake.seedVolume(seedRecord());
       let finish!: () => void;
-      const operationId = await operations.start('expand', CLUSTER, VOLUME, () => new Promise<void>((resolve) => (finish = resolve)), OPERATION, async () => {
-        await fake.lockVolume(CLUSTER, VOLUME, OPERATION);
-        await fake.saveVolume(volumeRecord({ id: VOLUME, operationId: OPERATION }));
-      });
+      const operationId = await operations.start(
+        'expand',
+        CLUSTER,
+        VOLUME,
+        () => new Promise<void>((resolve) => (finish = resolve)),
+        OPERATION,
+        async () => {
+          await fake.lockVolume(CLUSTER, VOLUME, OPERATION);
+          await fake.saveVolume(volumeRecord({ id: VOLUME, operationId: OPERATION }));
+        },
+      );
 
       expect(await findings(true)).toEqual([]);
       expect(fake.changes()).toEqual([]);
@@ -487,8 +597,12 @@ describe(ReconcilerService.name, () => {
       reading.release();
 
       // The examination reports without repairing; the repair asked for meanwhile still repairs.
-      expect((await examining)[0]!.findings).toEqual([expect.objectContaining({ kind: 'quota-without-directory', repaired: false })]);
-      expect((await repairing)[0]!.findings).toEqual([expect.objectContaining({ kind: 'quota-without-directory', repaired: true })]);
+      expect((await examining)[0]!.findings).toEqual([
+        expect.objectContaining({ kind: 'quota-without-directory', repaired: false }),
+      ]);
+      expect((await repairing)[0]!.findings).toEqual([
+        expect.objectContaining({ kind: 'quota-without-directory', repaired: true }),
+      ]);
       expect(fake.callsTo('removeQuota')).toEqual([[CLUSTER, VOLUME]]);
       expect(await sut.reconcile(true)).toEqual([{ cluster: CLUSTER, findings: [], volume: 'gv0' }]);
     });
@@ -547,8 +661,20 @@ describe(ReconcilerService.name, () => {
         await nextPass();
         fake.quotas.set(`${CLUSTER}/${VOLUME}`, GIB);
 
-        expect(await sut.reconcile(false)).toEqual([{ cluster: CLUSTER, findings: [expect.objectContaining({ kind: 'quota-without-directory', repaired: false })], volume: 'gv0' }]);
-        expect(await sut.reconcile(true)).toEqual([{ cluster: CLUSTER, findings: [expect.objectContaining({ kind: 'quota-without-directory', repaired: true })], volume: 'gv0' }]);
+        expect(await sut.reconcile(false)).toEqual([
+          {
+            cluster: CLUSTER,
+            findings: [expect.objectContaining({ kind: 'quota-without-directory', repaired: false })],
+            volume: 'gv0',
+          },
+        ]);
+        expect(await sut.reconcile(true)).toEqual([
+          {
+            cluster: CLUSTER,
+            findings: [expect.objectContaining({ kind: 'quota-without-directory', repaired: true })],
+            volume: 'gv0',
+          },
+        ]);
         expect(fake.callsTo('quotaLimits')).toHaveLength(3);
       });
     });

@@ -2,7 +2,14 @@ import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@ne
 import { PeriodicTask } from '../common/periodic-task.js';
 import { AppConfig } from '../config/app-config.js';
 import { GlusterGateway } from '../gluster/gluster.gateway.js';
-import { ClusterTopology, GIB, OperationRecord, QuotaUsage, volumeDirectory, VolumeRecord } from '../gluster/gluster.types.js';
+import {
+  ClusterTopology,
+  GIB,
+  OperationRecord,
+  QuotaUsage,
+  volumeDirectory,
+  VolumeRecord,
+} from '../gluster/gluster.types.js';
 import { LEGACY_DIRECTORY } from '../gluster/volume-tree.js';
 import { InstancesService } from './instances.service.js';
 import { OperationsService } from './operations.service.js';
@@ -100,7 +107,9 @@ export class ReconcilerService implements OnApplicationBootstrap, OnModuleDestro
     this.lastCounts = new Map();
     for (const finding of findings) {
       this.lastCounts.set(finding.kind, (this.lastCounts.get(finding.kind) ?? 0) + 1);
-      this.logger.warn(`${finding.kind}${finding.volumeId ? ` ${finding.volumeId}` : ''}: ${finding.detail}${finding.repaired ? ' (repaired)' : ''}`);
+      this.logger.warn(
+        `${finding.kind}${finding.volumeId ? ` ${finding.volumeId}` : ''}: ${finding.detail}${finding.repaired ? ' (repaired)' : ''}`,
+      );
     }
     if (findings.length > 0) {
       await this.index.refresh();
@@ -111,7 +120,11 @@ export class ReconcilerService implements OnApplicationBootstrap, OnModuleDestro
     const reports: ClusterReport[] = [];
     for (const cluster of this.gateway.clusters()) {
       try {
-        reports.push({ cluster: cluster.id, findings: await this.reconcileCluster(cluster, repair, thorough), volume: cluster.volumeName });
+        reports.push({
+          cluster: cluster.id,
+          findings: await this.reconcileCluster(cluster, repair, thorough),
+          volume: cluster.volumeName,
+        });
       } catch (error) {
         this.logger.error(`Cannot reconcile ${cluster.volumeName}: ${(error as Error).message}`);
       }
@@ -121,7 +134,9 @@ export class ReconcilerService implements OnApplicationBootstrap, OnModuleDestro
 
   private async reconcileCluster(cluster: ClusterTopology, repair: boolean, thorough: boolean): Promise<Finding[]> {
     const findings: Finding[] = [];
-    const isLive = await this.instances.liveness(cluster.id, (operationId) => this.operations.isRunningHere(operationId));
+    const isLive = await this.instances.liveness(cluster.id, (operationId) =>
+      this.operations.isRunningHere(operationId),
+    );
     // Operations are read last: whatever the other reads saw was made by an operation recorded
     // before it, so a change in progress is always explained by a live operation in this list.
     const [records, directories, names] = await Promise.all([
@@ -134,11 +149,21 @@ export class ReconcilerService implements OnApplicationBootstrap, OnModuleDestro
     // last usage refresh saw as it is (one removed since is found after the next refresh), except
     // on legacy directories, whose limit becomes a size.
     const refreshed: ReadonlyMap<string, QuotaUsage> = thorough ? new Map() : this.quotaUsage.current().usage;
-    const unsure = [...new Set([...directories, ...records.map(volumeDirectory)])].filter((directory) => !refreshed.has(directory) || LEGACY_DIRECTORY.test(directory));
+    const unsure = [...new Set([...directories, ...records.map(volumeDirectory)])].filter(
+      (directory) => !refreshed.has(directory) || LEGACY_DIRECTORY.test(directory),
+    );
     const read = await this.gateway.directoryLimits(cluster.id, unsure);
     // Not alongside the reads above: those may ask quota list too, and two at once trip over glusterd's lock.
-    const listed = thorough ? await this.gateway.quotaLimits(cluster.id).then((all) => ({ all }), (error: unknown) => ({ error: error as Error })) : undefined;
-    const limits = new Map([...[...refreshed].map(([directory, quota]) => [directory, quota.limitBytes] as const), ...read]);
+    const listed = thorough
+      ? await this.gateway.quotaLimits(cluster.id).then(
+          (all) => ({ all }),
+          (error: unknown) => ({ error: error as Error }),
+        )
+      : undefined;
+    const limits = new Map([
+      ...[...refreshed].map(([directory, quota]) => [directory, quota.limitBytes] as const),
+      ...read,
+    ]);
     const operations = await this.gateway.loadOperations(cluster.id);
     // Volumes of the Rust piragua (`/<uuid-with-dashes>/<name>`) are adopted first, so that the
     // checks below see them as the volumes they are.
@@ -159,7 +184,13 @@ export class ReconcilerService implements OnApplicationBootstrap, OnModuleDestro
         if (operation?.state !== 'pending' || isLive(operation)) {
           continue;
         }
-        findings.push(await this.finishInterrupted(operation, await this.gateway.loadVolume(cluster.id, operation.volumeId), repair));
+        findings.push(
+          await this.finishInterrupted(
+            operation,
+            await this.gateway.loadVolume(cluster.id, operation.volumeId),
+            repair,
+          ),
+        );
         handled.add(operation.volumeId);
       }
     }
@@ -168,7 +199,9 @@ export class ReconcilerService implements OnApplicationBootstrap, OnModuleDestro
       if ((seen.operationId || seen.state !== 'ready') && operation?.state !== 'pending') {
         // Read again: its operation may have finished (and been collected) since the first read.
         const record = await this.gateway.loadVolume(cluster.id, seen.id);
-        const current = record?.operationId ? await this.gateway.loadOperation(cluster.id, record.operationId) : undefined;
+        const current = record?.operationId
+          ? await this.gateway.loadOperation(cluster.id, record.operationId)
+          : undefined;
         if (!record || (record.state === 'ready' && !record.operationId) || (current && isLive(current))) {
           continue;
         }
@@ -194,7 +227,15 @@ export class ReconcilerService implements OnApplicationBootstrap, OnModuleDestro
     const directoryIds = new Set(directories.map((directory) => directory.replaceAll('-', '')));
     for (const volumeId of directories.filter((id) => !handled.has(id) && !LEGACY_DIRECTORY.test(id))) {
       if (!recordsById.has(volumeId) && !live.has(volumeId) && (await orphaned(volumeId))) {
-        findings.push(await this.fix(repair, 'directory-without-record', volumeId, 'a volume directory with no record (a create interrupted before it was recorded)', () => this.discard(cluster.id, volumeId)));
+        findings.push(
+          await this.fix(
+            repair,
+            'directory-without-record',
+            volumeId,
+            'a volume directory with no record (a create interrupted before it was recorded)',
+            () => this.discard(cluster.id, volumeId),
+          ),
+        );
         handled.add(volumeId);
       }
     }
@@ -206,22 +247,64 @@ export class ReconcilerService implements OnApplicationBootstrap, OnModuleDestro
       });
     }
     for (const [volumeId, limitBytes] of listed && 'all' in listed ? listed.all : []) {
-      if (VOLUME_ID.test(volumeId) && !handled.has(volumeId) && !listedDirectories.has(volumeId) && !live.has(volumeId) && (await orphaned(volumeId))) {
-        findings.push(await this.fix(repair, 'quota-without-directory', volumeId, `a quota of ${limitBytes} bytes on a directory that does not exist`, () => this.gateway.removeQuota(cluster.id, volumeId)));
+      if (
+        VOLUME_ID.test(volumeId) &&
+        !handled.has(volumeId) &&
+        !listedDirectories.has(volumeId) &&
+        !live.has(volumeId) &&
+        (await orphaned(volumeId))
+      ) {
+        findings.push(
+          await this.fix(
+            repair,
+            'quota-without-directory',
+            volumeId,
+            `a quota of ${limitBytes} bytes on a directory that does not exist`,
+            () => this.gateway.removeQuota(cluster.id, volumeId),
+          ),
+        );
         handled.add(volumeId);
       }
     }
-    for (const seen of records.filter((candidate) => candidate.state === 'ready' && !candidate.operationId && !handled.has(candidate.id) && !limits.has(volumeDirectory(candidate)))) {
+    for (const seen of records.filter(
+      (candidate) =>
+        candidate.state === 'ready' &&
+        !candidate.operationId &&
+        !handled.has(candidate.id) &&
+        !limits.has(volumeDirectory(candidate)),
+    )) {
       // Read again: a delete that began since the first read has taken the directory, and its limit, away.
       const record = await this.gateway.loadVolume(cluster.id, seen.id);
       if (record?.state !== 'ready' || record.operationId) {
         continue;
       }
-      findings.push(await this.fix(repair, 'missing-quota', record.id, `no quota on a listed volume; its recorded size is ${record.sizeGiB} GiB`, () => this.gateway.setQuota(cluster.id, volumeDirectory(record), record.sizeGiB * GIB)));
+      findings.push(
+        await this.fix(
+          repair,
+          'missing-quota',
+          record.id,
+          `no quota on a listed volume; its recorded size is ${record.sizeGiB} GiB`,
+          () => this.gateway.setQuota(cluster.id, volumeDirectory(record), record.sizeGiB * GIB),
+        ),
+      );
     }
     for (const [name, volumeId] of names) {
-      if (!handled.has(volumeId) && !recordsById.has(volumeId) && !directoryIds.has(volumeId) && !live.has(volumeId) && (await orphaned(volumeId))) {
-        findings.push(await this.fix(repair, 'orphan-name', volumeId, `the name '${name}' is reserved for a volume that does not exist`, () => this.gateway.releaseName(cluster.id, name, volumeId)));
+      if (
+        !handled.has(volumeId) &&
+        !recordsById.has(volumeId) &&
+        !directoryIds.has(volumeId) &&
+        !live.has(volumeId) &&
+        (await orphaned(volumeId))
+      ) {
+        findings.push(
+          await this.fix(
+            repair,
+            'orphan-name',
+            volumeId,
+            `the name '${name}' is reserved for a volume that does not exist`,
+            () => this.gateway.releaseName(cluster.id, name, volumeId),
+          ),
+        );
       }
     }
     // Every lock, also one left on a volume that no longer exists at all.
@@ -232,7 +315,15 @@ export class ReconcilerService implements OnApplicationBootstrap, OnModuleDestro
       // The lock may belong to an operation that started after the operations were read.
       const operation = operationsById.get(holder) ?? (await this.gateway.loadOperation(cluster.id, holder));
       if (!(operation && isLive(operation))) {
-        findings.push(await this.fix(repair, 'stale-lock', volumeId, `locked by operation ${holder}, which is no longer running`, () => this.gateway.unlockVolume(cluster.id, volumeId, holder)));
+        findings.push(
+          await this.fix(
+            repair,
+            'stale-lock',
+            volumeId,
+            `locked by operation ${holder}, which is no longer running`,
+            () => this.gateway.unlockVolume(cluster.id, volumeId, holder),
+          ),
+        );
       }
     }
     if (repair && findings.some((finding) => finding.repaired)) {
@@ -241,21 +332,39 @@ export class ReconcilerService implements OnApplicationBootstrap, OnModuleDestro
     return findings;
   }
 
-
-  private async finishInterrupted(operation: OperationRecord, record: VolumeRecord | undefined, repair: boolean): Promise<Finding> {
+  private async finishInterrupted(
+    operation: OperationRecord,
+    record: VolumeRecord | undefined,
+    repair: boolean,
+  ): Promise<Finding> {
     const { clusterId, volumeId } = operation;
     if (operation.kind === 'create') {
       if (record?.state === 'ready' && !record.operationId) {
-        return this.fix(repair, 'interrupted-create', volumeId, 'created, but the result was not recorded', () => this.settle(operation, 'succeeded'));
+        return this.fix(repair, 'interrupted-create', volumeId, 'created, but the result was not recorded', () =>
+          this.settle(operation, 'succeeded'),
+        );
       }
       return this.fix(repair, 'interrupted-create', volumeId, 'a create that did not finish; rolled back', async () => {
         await this.discard(clusterId, volumeId, record);
-        await this.settle(operation, 'failed', 'Failed to create volume: the piragua instance running it stopped before the volume was ready; nothing was created');
+        await this.settle(
+          operation,
+          'failed',
+          'Failed to create volume: the piragua instance running it stopped before the volume was ready; nothing was created',
+        );
       });
     }
     if (operation.kind === 'delete' && record?.state === 'ready' && !record.operationId) {
-      return this.fix(repair, 'interrupted-delete', volumeId, 'a delete that stopped before it began; nothing was deleted', () =>
-        this.settle(operation, 'failed', 'Failed to delete volume: the piragua instance running it stopped before it began; nothing was deleted'),
+      return this.fix(
+        repair,
+        'interrupted-delete',
+        volumeId,
+        'a delete that stopped before it began; nothing was deleted',
+        () =>
+          this.settle(
+            operation,
+            'failed',
+            'Failed to delete volume: the piragua instance running it stopped before it began; nothing was deleted',
+          ),
       );
     }
     if (operation.kind === 'delete') {
@@ -264,20 +373,28 @@ export class ReconcilerService implements OnApplicationBootstrap, OnModuleDestro
         await this.settle(operation, 'succeeded');
       });
     }
-    return this.fix(repair, 'interrupted-expand', volumeId, 'an expand that did not finish; size taken from the quota', async () => {
-      if (!record) {
-        return this.settle(operation, 'failed', 'Failed to expand volume: the volume no longer exists');
-      }
-      const limit = await this.gateway.readQuota(clusterId, volumeDirectory(record));
-      const sizeGiB = limit !== undefined && limit >= record.sizeGiB * GIB ? Math.floor(limit / GIB) : record.sizeGiB;
-      await this.gateway.saveVolume({ ...record, operationId: undefined, sizeGiB, state: 'ready' });
-      await this.releaseLock(clusterId, volumeId);
-      await this.settle(
-        operation,
-        sizeGiB > record.sizeGiB ? 'succeeded' : 'failed',
-        sizeGiB > record.sizeGiB ? undefined : 'Failed to expand volume: the piragua instance running it stopped before the quota was raised',
-      );
-    });
+    return this.fix(
+      repair,
+      'interrupted-expand',
+      volumeId,
+      'an expand that did not finish; size taken from the quota',
+      async () => {
+        if (!record) {
+          return this.settle(operation, 'failed', 'Failed to expand volume: the volume no longer exists');
+        }
+        const limit = await this.gateway.readQuota(clusterId, volumeDirectory(record));
+        const sizeGiB = limit !== undefined && limit >= record.sizeGiB * GIB ? Math.floor(limit / GIB) : record.sizeGiB;
+        await this.gateway.saveVolume({ ...record, operationId: undefined, sizeGiB, state: 'ready' });
+        await this.releaseLock(clusterId, volumeId);
+        await this.settle(
+          operation,
+          sizeGiB > record.sizeGiB ? 'succeeded' : 'failed',
+          sizeGiB > record.sizeGiB
+            ? undefined
+            : 'Failed to expand volume: the piragua instance running it stopped before the quota was raised',
+        );
+      },
+    );
   }
 
   /** Directory (with its quota) into the trash, name and record released: the state of a volume that never was. */
@@ -316,7 +433,12 @@ export class ReconcilerService implements OnApplicationBootstrap, OnModuleDestro
       const limit = limits.get(directory);
       if (!inner || limit === undefined) {
         const why = !inner ? 'there is no volume directory below it' : 'it has no quota, so its size is unknown';
-        result.findings.push({ detail: `/${directory} looks like a Rust piragua volume but ${why}; left as it is`, kind: 'legacy-volume', repaired: false, volumeId: id });
+        result.findings.push({
+          detail: `/${directory} looks like a Rust piragua volume but ${why}; left as it is`,
+          kind: 'legacy-volume',
+          repaired: false,
+          volumeId: id,
+        });
         continue;
       }
       const record: VolumeRecord = {
@@ -332,14 +454,22 @@ export class ReconcilerService implements OnApplicationBootstrap, OnModuleDestro
         state: 'ready',
       };
       result.findings.push(
-        await this.fix(repair, 'legacy-volume', id, `/${directory}/${inner.name} (${record.sizeGiB} GiB) from the Rust piragua, adopted as it is`, async () => {
-          if (!(await this.gateway.claimName(clusterId, record.name, id))) {
-            this.logger.warn(`Adopted volume ${id} shares the name '${record.name}' with another volume; its name is not reserved`);
-          }
-          await this.gateway.saveVolume(record);
-          this.index.put(record);
-          result.records.push(record);
-        }),
+        await this.fix(
+          repair,
+          'legacy-volume',
+          id,
+          `/${directory}/${inner.name} (${record.sizeGiB} GiB) from the Rust piragua, adopted as it is`,
+          async () => {
+            if (!(await this.gateway.claimName(clusterId, record.name, id))) {
+              this.logger.warn(
+                `Adopted volume ${id} shares the name '${record.name}' with another volume; its name is not reserved`,
+              );
+            }
+            await this.gateway.saveVolume(record);
+            this.index.put(record);
+            result.records.push(record);
+          },
+        ),
       );
     }
     return result;
@@ -358,7 +488,13 @@ export class ReconcilerService implements OnApplicationBootstrap, OnModuleDestro
     }
   }
 
-  private async fix(repair: boolean, kind: FindingKind, volumeId: string, detail: string, action: () => Promise<unknown>): Promise<Finding> {
+  private async fix(
+    repair: boolean,
+    kind: FindingKind,
+    volumeId: string,
+    detail: string,
+    action: () => Promise<unknown>,
+  ): Promise<Finding> {
     if (!repair) {
       return { detail, kind, repaired: false, volumeId };
     }

@@ -40,7 +40,8 @@ export class StateController {
 
   @Get('examine/gluster')
   @HeketiEndpoint({
-    description: 'Compares records, directories, quotas, name reservations, locks and operations on every Gluster volume, and lists what does not add up. Changes nothing.',
+    description:
+      'Compares records, directories, quotas, name reservations, locks and operations on every Gluster volume, and lists what does not add up. Changes nothing.',
     summary: 'Examine the Gluster state',
   })
   @ApiOkResponse({ type: StateReportDto })
@@ -50,7 +51,8 @@ export class StateController {
 
   @Post('repair/gluster')
   @HeketiEndpoint({
-    description: 'Applies the safe fixes the examination lists: finishes or rolls back interrupted operations, removes orphans, restores missing quotas. The same pass runs at start-up and every PIRAGUA_RECONCILE_SECONDS.',
+    description:
+      'Applies the safe fixes the examination lists: finishes or rolls back interrupted operations, removes orphans, restores missing quotas. The same pass runs at start-up and every PIRAGUA_RECONCILE_SECONDS.',
     summary: 'Repair the Gluster state',
   })
   @ApiOkResponse({ type: StateReportDto })

@@ -28,7 +28,12 @@ describe(VolumeIndexService.name, () => {
   // The lists are kept between reads; these check they never outlive a change.
   it('should list the ready volumes sorted, and the same ones per cluster', async () => {
     expect(await sut.visibleIds()).toEqual([A, B]);
-    expect(await sut.idsByCluster()).toEqual(new Map([[GV0.id, [B]], [GV1.id, [A]]]));
+    expect(await sut.idsByCluster()).toEqual(
+      new Map([
+        [GV0.id, [B]],
+        [GV1.id, [A]],
+      ]),
+    );
   });
 
   it('should show a volume this instance made ready at once, and leave out one being created', async () => {

@@ -171,7 +171,6 @@ export class VolumeIndexService implements OnApplicationBootstrap, OnModuleDestr
     }
   }
 
-
   async refresh(): Promise<void> {
     const started = Date.now();
     this.touched.clear();

@@ -32,8 +32,16 @@ describe(checkCreateRequest.name, () => {
       ['name with a slash', { name: 'a/b', size: 1 }, 'validation failed: name: must be in a valid format.'],
       ['name with a dot', { name: 'a.b', size: 1 }, 'validation failed: name: must be in a valid format.'],
       ['name with a space', { name: 'a b', size: 1 }, 'validation failed: name: must be in a valid format.'],
-      ['name too long', { name: 'n'.repeat(MAX_NAME_LENGTH + 1), size: 1 }, `validation failed: name: the length must be no more than ${MAX_NAME_LENGTH}.`],
-      ['both size and name', { name: '../x', size: 0 }, 'validation failed: name: must be in a valid format; size: cannot be blank.'],
+      [
+        'name too long',
+        { name: 'n'.repeat(MAX_NAME_LENGTH + 1), size: 1 },
+        `validation failed: name: the length must be no more than ${MAX_NAME_LENGTH}.`,
+      ],
+      [
+        'both size and name',
+        { name: '../x', size: 0 },
+        'validation failed: name: must be in a valid format; size: cannot be blank.',
+      ],
       ['gid negative', { gid: -1, size: 1 }, 'Bad group id less than zero'],
       ['gid MaxInt32', { gid: 2147483647, size: 1 }, 'Bad group id equal or greater than 2**32'],
       ['gid above MaxInt32', { gid: 2 ** 32, size: 1 }, 'Bad group id equal or greater than 2**32'],
@@ -44,10 +52,26 @@ describe(checkCreateRequest.name, () => {
       ['snapshot factor above 100', { size: 1, snapshot: { enable: true, factor: 100.5 } }, 'Invalid snapshot factor'],
       ['snapshot factor negative', { size: 1, snapshot: { enable: true, factor: -1 } }, 'Invalid snapshot factor'],
       ['replica 4', { durability: { replicate: { replica: 4 }, type: 'replicate' }, size: 1 }, 'Invalid replica value'],
-      ['replica negative', { durability: { replicate: { replica: -1 }, type: 'replicate' }, size: 1 }, 'Invalid replica value'],
-      ['disperse 3+1', { durability: { disperse: { data: 3, redundancy: 1 }, type: 'disperse' }, size: 8 }, 'Invalid dispersion combination: 3+1'],
-      ['disperse 4+1', { durability: { disperse: { data: 4, redundancy: 1 }, type: 'disperse' }, size: 8 }, 'Invalid dispersion combination: 4+1'],
-      ['disperse 4 without redundancy', { durability: { disperse: { data: 4 }, type: 'disperse' }, size: 8 }, 'Invalid dispersion combination: 4+0'],
+      [
+        'replica negative',
+        { durability: { replicate: { replica: -1 }, type: 'replicate' }, size: 1 },
+        'Invalid replica value',
+      ],
+      [
+        'disperse 3+1',
+        { durability: { disperse: { data: 3, redundancy: 1 }, type: 'disperse' }, size: 8 },
+        'Invalid dispersion combination: 3+1',
+      ],
+      [
+        'disperse 4+1',
+        { durability: { disperse: { data: 4, redundancy: 1 }, type: 'disperse' }, size: 8 },
+        'Invalid dispersion combination: 4+1',
+      ],
+      [
+        'disperse 4 without redundancy',
+        { durability: { disperse: { data: 4 }, type: 'disperse' }, size: 8 },
+        'Invalid dispersion combination: 4+0',
+      ],
       [
         'disperse smaller than its data bricks',
         { durability: { disperse: { data: 8, redundancy: 3 }, type: 'disperse' }, size: 4 },
@@ -63,18 +87,34 @@ describe(checkCreateRequest.name, () => {
   describe('order of the checks (contract §6.1)', () => {
     it.each<[string, CreateVolumeDto, string]>([
       ['validation before gid', { gid: -1, size: 0 }, 'validation failed: size: cannot be blank.'],
-      ['validation before durability', { durability: { type: 'mirror' }, name: 'a/b', size: 1 }, 'validation failed: name: must be in a valid format.'],
+      [
+        'validation before durability',
+        { durability: { type: 'mirror' }, name: 'a/b', size: 1 },
+        'validation failed: name: must be in a valid format.',
+      ],
       ['gid before durability', { durability: { type: 'mirror' }, gid: -1, size: 1 }, 'Bad group id less than zero'],
       ['durability before size', { durability: { type: 'mirror' }, size: MAX_SIZE_GIB + 1 }, 'Unknown durability type'],
-      ['size before snapshot', { size: MAX_SIZE_GIB + 1, snapshot: { enable: true, factor: 500 } }, 'Invalid volume size'],
+      [
+        'size before snapshot',
+        { size: MAX_SIZE_GIB + 1, snapshot: { enable: true, factor: 500 } },
+        'Invalid volume size',
+      ],
       [
         'snapshot before replica',
-        { durability: { replicate: { replica: 9 }, type: 'replicate' }, size: 1, snapshot: { enable: true, factor: 500 } },
+        {
+          durability: { replicate: { replica: 9 }, type: 'replicate' },
+          size: 1,
+          snapshot: { enable: true, factor: 500 },
+        },
         'Invalid snapshot factor',
       ],
       [
         'snapshot before dispersion',
-        { durability: { disperse: { data: 3, redundancy: 3 }, type: 'disperse' }, size: 1, snapshot: { enable: true, factor: 500 } },
+        {
+          durability: { disperse: { data: 3, redundancy: 3 }, type: 'disperse' },
+          size: 1,
+          snapshot: { enable: true, factor: 500 },
+        },
         'Invalid snapshot factor',
       ],
       [
@@ -141,7 +181,11 @@ describe(checkCreateRequest.name, () => {
       ['an empty object', {}],
       ['an empty type', { type: '' }],
     ])('should default the durability type to none when it is %s', (_case, durability) => {
-      expect(checkCreateRequest({ durability, size: 1 }).durability).toEqual({ disperse: {}, replicate: {}, type: 'none' });
+      expect(checkCreateRequest({ durability, size: 1 }).durability).toEqual({
+        disperse: {},
+        replicate: {},
+        type: 'none',
+      });
     });
 
     it.each([
@@ -156,7 +200,9 @@ describe(checkCreateRequest.name, () => {
     });
 
     it.each([1, 2, 3])('should accept replica %i', (replica) => {
-      expect(checkCreateRequest({ durability: { replicate: { replica }, type: 'replicate' }, size: 1 }).durability.replicate).toEqual({ replica });
+      expect(
+        checkCreateRequest({ durability: { replicate: { replica }, type: 'replicate' }, size: 1 }).durability.replicate,
+      ).toEqual({ replica });
     });
 
     it.each([
@@ -165,7 +211,10 @@ describe(checkCreateRequest.name, () => {
       [8, 3],
       [8, 4],
     ])('should accept the dispersion %i+%i', (data, redundancy) => {
-      const request = checkCreateRequest({ durability: { disperse: { data, redundancy }, type: 'disperse' }, size: data });
+      const request = checkCreateRequest({
+        durability: { disperse: { data, redundancy }, type: 'disperse' },
+        size: data,
+      });
 
       expect(request.durability).toEqual({ disperse: { data, redundancy }, replicate: {}, type: 'disperse' });
     });
@@ -188,10 +237,18 @@ describe(checkCreateRequest.name, () => {
       ['the largest gid', { gid: 2147483646, size: 1 }, { gid: 2147483646 }],
       ['an empty name as the default name', { name: '', size: 1 }, { name: undefined }],
       ['a name of letters, digits, _ and -', { name: 'pvc_ns-1_X', size: 1 }, { name: 'pvc_ns-1_X' }],
-      ['a name of the maximum length', { name: 'n'.repeat(MAX_NAME_LENGTH), size: 1 }, { name: 'n'.repeat(MAX_NAME_LENGTH) }],
+      [
+        'a name of the maximum length',
+        { name: 'n'.repeat(MAX_NAME_LENGTH), size: 1 },
+        { name: 'n'.repeat(MAX_NAME_LENGTH) },
+      ],
       ['requested clusters', { clusters: ['abc'], size: 1 }, { clusters: ['abc'] }],
       ['no gluster options as undefined', { glustervolumeoptions: [], size: 1 }, { glusterVolumeOptions: undefined }],
-      ['gluster options as given', { glustervolumeoptions: [' nl-cache on'], size: 1 }, { glusterVolumeOptions: [' nl-cache on'] }],
+      [
+        'gluster options as given',
+        { glustervolumeoptions: [' nl-cache on'], size: 1 },
+        { glusterVolumeOptions: [' nl-cache on'] },
+      ],
       ['the largest size', { size: MAX_SIZE_GIB }, { sizeGiB: MAX_SIZE_GIB }],
     ])('should take %s', (_case, dto, expected) => {
       expect(checkCreateRequest(dto)).toMatchObject(expected);

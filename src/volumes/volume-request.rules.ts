@@ -51,7 +51,10 @@ function normalizeDurability(dto: CreateVolumeDto['durability']): Durability {
   return {
     type,
     replicate: replica ? { replica } : {},
-    disperse: { ...(dto?.disperse?.data ? { data: dto.disperse.data } : {}), ...(dto?.disperse?.redundancy ? { redundancy: dto.disperse.redundancy } : {}) },
+    disperse: {
+      ...(dto?.disperse?.data ? { data: dto.disperse.data } : {}),
+      ...(dto?.disperse?.redundancy ? { redundancy: dto.disperse.redundancy } : {}),
+    },
   };
 }
 
@@ -96,11 +99,17 @@ export function checkCreateRequest(dto: CreateVolumeDto): CreateRequest {
   }
   const data = durability.disperse?.data ?? 0;
   const redundancy = durability.disperse?.redundancy ?? 0;
-  if (durability.type === 'disperse' && (data !== 0 || redundancy !== 0) && !DISPERSE_PAIRS.has(`${data}+${redundancy}`)) {
+  if (
+    durability.type === 'disperse' &&
+    (data !== 0 || redundancy !== 0) &&
+    !DISPERSE_PAIRS.has(`${data}+${redundancy}`)
+  ) {
     throw invalidRequest(`Invalid dispersion combination: ${data}+${redundancy}`);
   }
   if (durability.type === 'disperse' && sizeGiB < data) {
-    throw invalidRequest(`Requested volume size (${sizeGiB} GB) is smaller than the minimum supported volume size (${data} GB)`);
+    throw invalidRequest(
+      `Requested volume size (${sizeGiB} GB) is smaller than the minimum supported volume size (${data} GB)`,
+    );
   }
   if (dto.block) {
     throw new PiraguaError(

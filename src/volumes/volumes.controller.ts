@@ -18,7 +18,10 @@ export class VolumesController {
 
   @Get()
   @UserAllowed()
-  @HeketiEndpoint({ summary: 'List volume ids', description: 'Sorted; volumes being created or deleted are left out. Allowed for the `user` issuer.' })
+  @HeketiEndpoint({
+    summary: 'List volume ids',
+    description: 'Sorted; volumes being created or deleted are left out. Allowed for the `user` issuer.',
+  })
   @ApiOkResponse({ type: VolumeListResponseDto })
   async list(): Promise<PreRendered<VolumeListResponseDto>> {
     return renderedOnce(await this.volumes.list());
@@ -40,7 +43,10 @@ export class VolumesController {
   @Get(':id')
   @HeketiEndpoint({ errors: [404], summary: 'Volume information' })
   @ApiOkResponse({ type: VolumeResponseDto })
-  async info(@Param('id', HeketiIdPipe) id: string, @Headers('referer') referer?: string): Promise<PreRendered<VolumeResponseDto>> {
+  async info(
+    @Param('id', HeketiIdPipe) id: string,
+    @Headers('referer') referer?: string,
+  ): Promise<PreRendered<VolumeResponseDto>> {
     // Go's client sends the queue URL as Referer when it follows the 303; the operation may have
     // finished on another instance, so that read must not come from this instance's cache.
     return renderedOnce(await this.volumes.info(id, referer?.includes('/queue/') ?? false));
@@ -48,8 +54,17 @@ export class VolumesController {
 
   @Post(':id/expand')
   @HttpCode(202)
-  @HeketiEndpoint({ async: 'result', description: 'Raises the quota by `expand_size` GiB.', errors: [400, 404, 422, 429, 500], summary: 'Expand a volume' })
-  async expand(@Param('id', HeketiIdPipe) id: string, @Body() dto: ExpandVolumeDto, @Issuer() issuer?: string): Promise<AsyncAccepted> {
+  @HeketiEndpoint({
+    async: 'result',
+    description: 'Raises the quota by `expand_size` GiB.',
+    errors: [400, 404, 422, 429, 500],
+    summary: 'Expand a volume',
+  })
+  async expand(
+    @Param('id', HeketiIdPipe) id: string,
+    @Body() dto: ExpandVolumeDto,
+    @Issuer() issuer?: string,
+  ): Promise<AsyncAccepted> {
     return new AsyncAccepted(await this.volumes.expand(id, dto, issuer));
   }
 
@@ -57,7 +72,8 @@ export class VolumesController {
   @HttpCode(202)
   @HeketiEndpoint({
     async: 'no-result',
-    description: 'Removes the quota and takes the directory out of the namespace at once; its data is purged in the background. An unknown id answers `404 Id not found`, which Kubernetes treats as already deleted.',
+    description:
+      'Removes the quota and takes the directory out of the namespace at once; its data is purged in the background. An unknown id answers `404 Id not found`, which Kubernetes treats as already deleted.',
     errors: [404, 409, 429, 500],
     summary: 'Delete a volume',
   })

@@ -7,4 +7,5 @@ export const expansionFailed = (reason: string) => failed(`Failed to allocate vo
 export const deleteSetupFailed = (reason: string) => failed(`Failed to set up volume delete: ${reason}`);
 export const volumeBusy = 'The target exists, contains other items, or is in use.';
 export const noClusters = () => new PiraguaError(ErrorCode.InvalidRequest, 'No clusters configured');
-export const protectedVolume = () => new PiraguaError(ErrorCode.Conflict, 'Cannot delete volume containing the Heketi database');
+export const protectedVolume = () =>
+  new PiraguaError(ErrorCode.Conflict, 'Cannot delete volume containing the Heketi database');

@@ -17,6 +17,15 @@ import { WarmPoolService } from './warm-pool.service.js';
   controllers: [BlockVolumesController, QueueController, StateController, VolumesController],
   exports: [OperationsService, QuotaUsageService, ReconcilerService, VolumeIndexService, WarmPoolService],
   imports: [GlusterModule],
-  providers: [InstancesService, OperationsService, PlacementService, QuotaUsageService, ReconcilerService, VolumeIndexService, VolumesService, WarmPoolService],
+  providers: [
+    InstancesService,
+    OperationsService,
+    PlacementService,
+    QuotaUsageService,
+    ReconcilerService,
+    VolumeIndexService,
+    VolumesService,
+    WarmPoolService,
+  ],
 })
 export class VolumesModule {}

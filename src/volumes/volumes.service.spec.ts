@@ -151,13 +151,27 @@ describe(VolumesService.name, () => {
       expect(fake.callsTo('createVolumeDirectory')).toEqual([[CLUSTER, volumeId, 'data', 2001, false]]);
       expect(fake.callsTo('setQuota')).toEqual([[CLUSTER, volumeId, 2 * GIB]]);
       expect(fake.callsTo('readQuota')).toEqual([[CLUSTER, volumeId]]);
-      expect(fake.callsTo('saveVolume')).toEqual([[expect.objectContaining({ clusterId: CLUSTER, gid: 2001, id: volumeId, name: 'data', operationId: undefined, sizeGiB: 2, state: 'ready' })]]);
+      expect(fake.callsTo('saveVolume')).toEqual([
+        [
+          expect.objectContaining({
+            clusterId: CLUSTER,
+            gid: 2001,
+            id: volumeId,
+            name: 'data',
+            operationId: undefined,
+            sizeGiB: 2,
+            state: 'ready',
+          }),
+        ],
+      ]);
       // No pool configured: not even looked at.
       expect(fake.callsTo('claimPooledDirectory')).toEqual([]);
     });
 
     describe('warm pool', () => {
-      const pooledEnv = { env: { PIRAGUA_BACKEND: 'gluster', PIRAGUA_GLUSTER_VOLUMES: 'gv0', PIRAGUA_WARM_POOL: '2:4' } };
+      const pooledEnv = {
+        env: { PIRAGUA_BACKEND: 'gluster', PIRAGUA_GLUSTER_VOLUMES: 'gv0', PIRAGUA_WARM_POOL: '2:4' },
+      };
 
       it('should claim a pooled directory of the requested size and set no quota', async () => {
         await setup(pooledEnv);
@@ -166,7 +180,16 @@ describe(VolumesService.name, () => {
         const { operationId, volumeId } = await startCreate({ gid: 2001, name: 'data', size: 2 });
 
         expect(await outcome(operationId)).toEqual({ location: `/volumes/${volumeId}`, state: 'done' });
-        expect(fake.changes()).toEqual(['saveOperation', 'claimName', 'claimPooledDirectory', 'createVolumeDirectory', 'readQuota', 'saveVolume', 'saveOperation', 'removeOperation']);
+        expect(fake.changes()).toEqual([
+          'saveOperation',
+          'claimName',
+          'claimPooledDirectory',
+          'createVolumeDirectory',
+          'readQuota',
+          'saveVolume',
+          'saveOperation',
+          'removeOperation',
+        ]);
         expect(fake.callsTo('createVolumeDirectory')).toEqual([[CLUSTER, volumeId, 'data', 2001, true]]);
         // The pooled quota is read back once instead of set.
         expect(fake.callsTo('readQuota')).toEqual([[CLUSTER, volumeId]]);
@@ -205,7 +228,10 @@ describe(VolumesService.name, () => {
 
         const { operationId, volumeId } = await startCreate({ name: 'data', size: 2 });
 
-        expect(await outcome(operationId)).toEqual({ message: 'Failed to create volume: record volume: ENOSPC', state: 'failed' });
+        expect(await outcome(operationId)).toEqual({
+          message: 'Failed to create volume: record volume: ENOSPC',
+          state: 'failed',
+        });
         expectGone(volumeId, 'data');
         expect(fake.claimedPoolDirectories.size).toBe(0);
         expect(fake.callsTo('trashVolumeDirectory')).toEqual([[CLUSTER, volumeId]]);
@@ -233,7 +259,13 @@ describe(VolumesService.name, () => {
         snapshot: { enable: true, factor: 1 },
         id: volumeId,
         cluster: CLUSTER,
-        mount: { glusterfs: { device: `10.0.0.1:gv0/${volumeId}/data`, hosts: ['10.0.0.1'], options: { 'backup-volfile-servers': '' } } },
+        mount: {
+          glusterfs: {
+            device: `10.0.0.1:gv0/${volumeId}/data`,
+            hosts: ['10.0.0.1'],
+            options: { 'backup-volfile-servers': '' },
+          },
+        },
         blockinfo: {},
         bricks: [],
       });
@@ -273,7 +305,10 @@ describe(VolumesService.name, () => {
 
       await outcome(operationId);
 
-      await expect(operations.status(operationId)).rejects.toMatchObject({ code: ErrorCode.NotFound, message: 'Id not found' });
+      await expect(operations.status(operationId)).rejects.toMatchObject({
+        code: ErrorCode.NotFound,
+        message: 'Id not found',
+      });
     });
 
     it('should refuse a name another volume holds, before starting anything', async () => {
@@ -296,11 +331,16 @@ describe(VolumesService.name, () => {
     it('should let exactly one of two concurrent creates of one name win', async () => {
       await setup();
 
-      const results = await Promise.allSettled([sut.create({ name: 'data', size: 1 }), sut.create({ name: 'data', size: 1 })]);
+      const results = await Promise.allSettled([
+        sut.create({ name: 'data', size: 1 }),
+        sut.create({ name: 'data', size: 1 }),
+      ]);
 
       expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(1);
       const refused = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
-      expect(refused?.reason).toMatchObject({ message: "Failed to allocate new volume: Volume name 'data' already in use" });
+      expect(refused?.reason).toMatchObject({
+        message: "Failed to allocate new volume: Volume name 'data' already in use",
+      });
     });
 
     it('should report a failure to reserve the name without its path', async () => {
@@ -350,7 +390,13 @@ describe(VolumesService.name, () => {
         expect(status).toEqual({ message: `Failed to create volume: ${step}: ${code}`, state: 'failed' });
         expect((status as { message: string }).message).not.toContain('/');
         const changes = fake.changes();
-        expect(changes.slice(-5)).toEqual(['trashVolumeDirectory', 'releaseName', 'removeVolume', 'saveOperation', 'removeOperation']);
+        expect(changes.slice(-5)).toEqual([
+          'trashVolumeDirectory',
+          'releaseName',
+          'removeVolume',
+          'saveOperation',
+          'removeOperation',
+        ]);
         expect(fake.callsTo('releaseName')).toEqual([[CLUSTER, 'data', volumeId]]);
         expectGone(volumeId, 'data');
         await expect(sut.info(volumeId)).rejects.toMatchObject({ message: 'Id not found' });
@@ -362,11 +408,19 @@ describe(VolumesService.name, () => {
 
       it('should show the public message of a gateway error', async () => {
         await setup();
-        fake.failOnce('setQuota', Object.assign(new Error('gluster exited 1 on /bricks/x'), { publicMessage: 'quota: Limit exceeds the volume size' }));
+        fake.failOnce(
+          'setQuota',
+          Object.assign(new Error('gluster exited 1 on /bricks/x'), {
+            publicMessage: 'quota: Limit exceeds the volume size',
+          }),
+        );
 
         const { operationId } = await startCreate({ name: 'data', size: 2 });
 
-        expect(await outcome(operationId)).toEqual({ message: 'Failed to create volume: set quota: quota: Limit exceeds the volume size', state: 'failed' });
+        expect(await outcome(operationId)).toEqual({
+          message: 'Failed to create volume: set quota: quota: Limit exceeds the volume size',
+          state: 'failed',
+        });
       });
 
       it.each([
@@ -379,7 +433,10 @@ describe(VolumesService.name, () => {
 
         const { operationId, volumeId } = await startCreate({ name: 'data', size: 2 });
 
-        expect(await outcome(operationId)).toEqual({ message: `Failed to create volume: verify quota: ${reason}`, state: 'failed' });
+        expect(await outcome(operationId)).toEqual({
+          message: `Failed to create volume: verify quota: ${reason}`,
+          state: 'failed',
+        });
         expect(fake.callsTo('readQuota').length).toBeGreaterThan(1);
         expectGone(volumeId, 'data');
       });
@@ -404,7 +461,10 @@ describe(VolumesService.name, () => {
 
         const { operationId, volumeId } = await startCreate({ name: 'data', size: 2 });
 
-        expect(await outcome(operationId)).toEqual({ message: 'Failed to create volume: set quota: EIO', state: 'failed' });
+        expect(await outcome(operationId)).toEqual({
+          message: 'Failed to create volume: set quota: EIO',
+          state: 'failed',
+        });
         expect(fake.callsTo('trashVolumeDirectory')).toEqual([[CLUSTER, volumeId]]);
         expect(fake.callsTo('releaseName')).toEqual([[CLUSTER, 'data', volumeId]]);
         await expect(sut.info(volumeId)).rejects.toMatchObject({ message: 'Id not found' });
@@ -430,7 +490,10 @@ describe(VolumesService.name, () => {
 
       const error = await rejection(sut.create({ size: 5 }));
 
-      expect({ code: error.code, message: error.message }).toEqual({ code: ErrorCode.Failed, message: 'Failed to allocate new volume: No space' });
+      expect({ code: error.code, message: error.message }).toEqual({
+        code: ErrorCode.Failed,
+        message: 'Failed to allocate new volume: No space',
+      });
       expect(fake.changes()).not.toContain('claimName');
       await createdVolume({ size: 4 });
     });
@@ -439,7 +502,9 @@ describe(VolumesService.name, () => {
       await setup({ clusters: [fakeCluster({ capacityGiB: 10 })], env: { PIRAGUA_OVERCOMMIT: '2' } });
       await createdVolume({ size: 15 });
 
-      await expect(sut.create({ size: 6 })).rejects.toMatchObject({ message: 'Failed to allocate new volume: No space' });
+      await expect(sut.create({ size: 6 })).rejects.toMatchObject({
+        message: 'Failed to allocate new volume: No space',
+      });
       await createdVolume({ size: 5 });
     });
 
@@ -448,7 +513,9 @@ describe(VolumesService.name, () => {
       const quota = fake.hold('setQuota');
       const { operationId } = await startCreate({ size: 6 });
 
-      await expect(sut.create({ size: 5 })).rejects.toMatchObject({ message: 'Failed to allocate new volume: No space' });
+      await expect(sut.create({ size: 5 })).rejects.toMatchObject({
+        message: 'Failed to allocate new volume: No space',
+      });
 
       quota.release();
       await outcome(operationId);
@@ -457,7 +524,9 @@ describe(VolumesService.name, () => {
     it('should count the volumes that were there at start-up', async () => {
       await setup({ clusters: [fakeCluster({ capacityGiB: 10 })], seed: [volumeRecord({ sizeGiB: 8 })] });
 
-      await expect(sut.create({ size: 3 })).rejects.toMatchObject({ message: 'Failed to allocate new volume: No space' });
+      await expect(sut.create({ size: 3 })).rejects.toMatchObject({
+        message: 'Failed to allocate new volume: No space',
+      });
     });
 
     it('should answer 400 for a requested cluster that does not exist', async () => {
@@ -465,18 +534,26 @@ describe(VolumesService.name, () => {
 
       const error = await rejection(sut.create({ clusters: [UNKNOWN], size: 1 }));
 
-      expect({ code: error.code, message: error.message }).toEqual({ code: ErrorCode.InvalidRequest, message: `Cluster id ${UNKNOWN} not found` });
+      expect({ code: error.code, message: error.message }).toEqual({
+        code: ErrorCode.InvalidRequest,
+        message: `Cluster id ${UNKNOWN} not found`,
+      });
       expect(fake.changes()).toEqual([]);
     });
 
     it('should answer 400 when there are no clusters', async () => {
       await setup({ clusters: [] });
 
-      await expect(sut.create({ size: 1 })).rejects.toMatchObject({ code: ErrorCode.InvalidRequest, message: 'No clusters configured' });
+      await expect(sut.create({ size: 1 })).rejects.toMatchObject({
+        code: ErrorCode.InvalidRequest,
+        message: 'No clusters configured',
+      });
     });
 
     it('should choose the cluster with the most room', async () => {
-      await setup({ clusters: [fakeCluster({ capacityGiB: 10, id: CLUSTER_A }), fakeCluster({ capacityGiB: 20, id: CLUSTER_B })] });
+      await setup({
+        clusters: [fakeCluster({ capacityGiB: 10, id: CLUSTER_A }), fakeCluster({ capacityGiB: 20, id: CLUSTER_B })],
+      });
 
       const volumeId = await createdVolume({ size: 1 });
 
@@ -494,10 +571,14 @@ describe(VolumesService.name, () => {
     });
 
     it('should keep to the requested clusters', async () => {
-      await setup({ clusters: [fakeCluster({ capacityGiB: 10, id: CLUSTER_A }), fakeCluster({ capacityGiB: 20, id: CLUSTER_B })] });
+      await setup({
+        clusters: [fakeCluster({ capacityGiB: 10, id: CLUSTER_A }), fakeCluster({ capacityGiB: 20, id: CLUSTER_B })],
+      });
 
       expect((await sut.info(await createdVolume({ clusters: [CLUSTER_A], size: 1 }))).cluster).toBe(CLUSTER_A);
-      await expect(sut.create({ clusters: [CLUSTER_A], size: 10 })).rejects.toMatchObject({ message: 'Failed to allocate new volume: No space' });
+      await expect(sut.create({ clusters: [CLUSTER_A], size: 10 })).rejects.toMatchObject({
+        message: 'Failed to allocate new volume: No space',
+      });
     });
 
     it('should refuse a cluster the gateway cannot provision on', async () => {
@@ -521,9 +602,16 @@ describe(VolumesService.name, () => {
       const { operationId } = await startCreate({ size: 1 });
       await quota.reached;
 
-      for (const attempt of [() => sut.create({ size: 1 }), () => sut.expand(SEEDED, { expand_size: 1 }), () => sut.remove(SEEDED)]) {
+      for (const attempt of [
+        () => sut.create({ size: 1 }),
+        () => sut.expand(SEEDED, { expand_size: 1 }),
+        () => sut.remove(SEEDED),
+      ]) {
         const error = await rejection(attempt());
-        expect({ code: error.code, message: error.message }).toEqual({ code: ErrorCode.Busy, message: 'Server busy. Retry operation later.' });
+        expect({ code: error.code, message: error.message }).toEqual({
+          code: ErrorCode.Busy,
+          message: 'Server busy. Retry operation later.',
+        });
       }
 
       quota.release();
@@ -584,8 +672,13 @@ describe(VolumesService.name, () => {
 
       expect((await sut.info(SEEDED)).size).toBe(2);
       expect(await sut.list()).toEqual({ volumes: [SEEDED] });
-      await expect(sut.expand(SEEDED, { expand_size: 1 })).rejects.toMatchObject({ message: `Failed to allocate volume expansion: ${BUSY}` });
-      await expect(sut.remove(SEEDED)).rejects.toMatchObject({ code: ErrorCode.Failed, message: `Failed to set up volume delete: ${BUSY}` });
+      await expect(sut.expand(SEEDED, { expand_size: 1 })).rejects.toMatchObject({
+        message: `Failed to allocate volume expansion: ${BUSY}`,
+      });
+      await expect(sut.remove(SEEDED)).rejects.toMatchObject({
+        code: ErrorCode.Failed,
+        message: `Failed to set up volume delete: ${BUSY}`,
+      });
 
       quota.release();
       await outcome(operationId);
@@ -638,8 +731,13 @@ describe(VolumesService.name, () => {
     it('should answer Id not found for an unknown volume, after checking the request', async () => {
       await setup();
 
-      await expect(sut.expand(UNKNOWN, { expand_size: 1 })).rejects.toMatchObject({ code: ErrorCode.NotFound, message: 'Id not found' });
-      await expect(sut.expand(UNKNOWN, { expand_size: 0 })).rejects.toMatchObject({ message: 'validation failed: expand_size: cannot be blank.' });
+      await expect(sut.expand(UNKNOWN, { expand_size: 1 })).rejects.toMatchObject({
+        code: ErrorCode.NotFound,
+        message: 'Id not found',
+      });
+      await expect(sut.expand(UNKNOWN, { expand_size: 0 })).rejects.toMatchObject({
+        message: 'validation failed: expand_size: cannot be blank.',
+      });
     });
 
     it('should leave the volume usable when the operation cannot be started', async () => {
@@ -698,7 +796,10 @@ describe(VolumesService.name, () => {
       await expect(sut.info(SEEDED)).rejects.toMatchObject({ message: 'Id not found' });
       expect(await sut.list()).toEqual({ volumes: [] });
       const error = await rejection(sut.remove(SEEDED));
-      expect({ code: error.code, message: error.message }).toEqual({ code: ErrorCode.Failed, message: `Failed to set up volume delete: ${BUSY}` });
+      expect({ code: error.code, message: error.message }).toEqual({
+        code: ErrorCode.Failed,
+        message: `Failed to set up volume delete: ${BUSY}`,
+      });
       await expect(sut.expand(SEEDED, { expand_size: 1 })).rejects.toMatchObject({ message: 'Id not found' });
 
       trash.release();
@@ -712,7 +813,10 @@ describe(VolumesService.name, () => {
 
       const operationId = await sut.remove(SEEDED);
 
-      expect(await outcome(operationId)).toEqual({ message: 'Failed to delete volume: remove directory: EBUSY', state: 'failed' });
+      expect(await outcome(operationId)).toEqual({
+        message: 'Failed to delete volume: remove directory: EBUSY',
+        state: 'failed',
+      });
       expect(fake.changes()).not.toContain('releaseName');
       expect(fake.directories.has(`${CLUSTER}/${SEEDED}`)).toBe(true);
       expect(fake.volumes.get(`${CLUSTER}/${SEEDED}`)).toMatchObject({ operationId: undefined, state: 'ready' });
@@ -729,7 +833,10 @@ describe(VolumesService.name, () => {
 
       const operationId = await sut.remove(SEEDED);
 
-      expect(await outcome(operationId)).toEqual({ message: 'Failed to delete volume: remove record: EIO', state: 'failed' });
+      expect(await outcome(operationId)).toEqual({
+        message: 'Failed to delete volume: remove record: EIO',
+        state: 'failed',
+      });
       await expect(sut.info(SEEDED)).rejects.toMatchObject({ message: 'Id not found' });
     });
 
@@ -798,7 +905,10 @@ describe(VolumesService.name, () => {
 
       const error = await rejection(sut.expand(SEEDED, { expand_size: 1 }));
 
-      expect({ code: error.code, message: error.message }).toEqual({ code: ErrorCode.Failed, message: `Failed to allocate volume expansion: ${BUSY}` });
+      expect({ code: error.code, message: error.message }).toEqual({
+        code: ErrorCode.Failed,
+        message: `Failed to allocate volume expansion: ${BUSY}`,
+      });
       expect(fake.changes()).toEqual(['saveOperation', 'lockVolume', 'removeOperation']);
       expectUntouched();
       expect((await sut.info(SEEDED)).size).toBe(2);
@@ -810,7 +920,10 @@ describe(VolumesService.name, () => {
 
       const error = await rejection(sut.remove(SEEDED));
 
-      expect({ code: error.code, message: error.message }).toEqual({ code: ErrorCode.Failed, message: `Failed to set up volume delete: ${BUSY}` });
+      expect({ code: error.code, message: error.message }).toEqual({
+        code: ErrorCode.Failed,
+        message: `Failed to set up volume delete: ${BUSY}`,
+      });
       expect(fake.changes()).toEqual(['saveOperation', 'lockVolume', 'removeOperation']);
       expectUntouched();
       expect(await sut.list()).toEqual({ volumes: [SEEDED] });
@@ -845,7 +958,9 @@ describe(VolumesService.name, () => {
       await setup({ seed: [volumeRecord()] });
       fake.volumes.set(`${CLUSTER}/${SEEDED}`, volumeRecord({ operationId: OTHER_OPERATION }));
 
-      await expect(sut.expand(SEEDED, { expand_size: 1 })).rejects.toMatchObject({ message: `Failed to allocate volume expansion: ${BUSY}` });
+      await expect(sut.expand(SEEDED, { expand_size: 1 })).rejects.toMatchObject({
+        message: `Failed to allocate volume expansion: ${BUSY}`,
+      });
       await expect(sut.remove(SEEDED)).rejects.toMatchObject({ message: `Failed to set up volume delete: ${BUSY}` });
 
       expect(fake.changes()).toEqual([]);
@@ -938,7 +1053,10 @@ describe(VolumesService.name, () => {
       await setup({ seed: [volumeRecord()] });
       fake.volumes.delete(`${CLUSTER}/${SEEDED}`);
 
-      await expect(sut.expand(SEEDED, { expand_size: 1 })).rejects.toMatchObject({ code: ErrorCode.NotFound, message: 'Id not found' });
+      await expect(sut.expand(SEEDED, { expand_size: 1 })).rejects.toMatchObject({
+        code: ErrorCode.NotFound,
+        message: 'Id not found',
+      });
       await expect(sut.remove(SEEDED)).rejects.toMatchObject({ code: ErrorCode.NotFound, message: 'Id not found' });
       expect(fake.changes()).toEqual([]);
       expect(await sut.list()).toEqual({ volumes: [] });

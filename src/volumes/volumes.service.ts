@@ -60,7 +60,10 @@ export class VolumesService implements OnApplicationBootstrap {
     if (!record) {
       throw idNotFound();
     }
-    return this.volumeInfo.of(record, this.gateway.clusters().find((cluster) => cluster.id === record.clusterId));
+    return this.volumeInfo.of(
+      record,
+      this.gateway.clusters().find((cluster) => cluster.id === record.clusterId),
+    );
   }
 
   async create(dto: CreateVolumeDto, issuer?: string): Promise<string> {
@@ -91,7 +94,9 @@ export class VolumesService implements OnApplicationBootstrap {
       state: 'creating',
     };
     if (request.glusterVolumeOptions) {
-      this.logger.warn(`Volume ${id}: Gluster volume options do not apply to a directory and are only recorded: ${request.glusterVolumeOptions.join(', ')}`);
+      this.logger.warn(
+        `Volume ${id}: Gluster volume options do not apply to a directory and are only recorded: ${request.glusterVolumeOptions.join(', ')}`,
+      );
     }
     // Reserved in the index first, so concurrent creates count this volume's size.
     this.index.put(record);
@@ -108,7 +113,15 @@ export class VolumesService implements OnApplicationBootstrap {
       }
     };
     try {
-      return await this.operations.start('create', cluster.id, id, () => this.provision(record), record.operationId, claimName, issuer);
+      return await this.operations.start(
+        'create',
+        cluster.id,
+        id,
+        () => this.provision(record),
+        record.operationId,
+        claimName,
+        issuer,
+      );
     } catch (error) {
       this.index.remove(id);
       throw error;
@@ -212,7 +225,9 @@ export class VolumesService implements OnApplicationBootstrap {
     try {
       await work();
     } finally {
-      await this.attempt(`unlock volume ${marked.id}`, () => this.gateway.unlockVolume(marked.clusterId, marked.id, marked.operationId!));
+      await this.attempt(`unlock volume ${marked.id}`, () =>
+        this.gateway.unlockVolume(marked.clusterId, marked.id, marked.operationId!),
+      );
     }
   }
 
@@ -222,7 +237,9 @@ export class VolumesService implements OnApplicationBootstrap {
     let step = 'create directory';
     try {
       // A pooled directory of this size already has its quota: the create then runs no gluster command.
-      const pooled = this.config.warmPool.has(record.sizeGiB) && (await this.gateway.claimPooledDirectory(clusterId, record.sizeGiB, id));
+      const pooled =
+        this.config.warmPool.has(record.sizeGiB) &&
+        (await this.gateway.claimPooledDirectory(clusterId, record.sizeGiB, id));
       await this.gateway.createVolumeDirectory(clusterId, id, record.name, record.gid, pooled);
       this.crashPoint('create:directory');
       // No record is written until the volume is ready: the operation record, saved first, is what
@@ -261,7 +278,9 @@ export class VolumesService implements OnApplicationBootstrap {
       this.index.put(grown);
     } catch (error) {
       const unchanged: VolumeRecord = { ...record, operationId: undefined };
-      await this.attempt(`restore the quota of ${id}`, () => this.gateway.setQuota(clusterId, directory, record.sizeGiB * GIB));
+      await this.attempt(`restore the quota of ${id}`, () =>
+        this.gateway.setQuota(clusterId, directory, record.sizeGiB * GIB),
+      );
       await this.attempt(`record volume ${id}`, () => this.gateway.saveVolume(unchanged));
       this.index.put(unchanged);
       throw stepFailure('Failed to expand volume', step, error);

@@ -68,7 +68,12 @@ describe(WarmPoolService.name, () => {
       [CLUSTER, 1, 'node-1'],
       [CLUSTER, 10, 'node-1'],
     ]);
-    expect(pool.readyCounts.get(CLUSTER)).toEqual(new Map([[1, 3], [10, 1]]));
+    expect(pool.readyCounts.get(CLUSTER)).toEqual(
+      new Map([
+        [1, 3],
+        [10, 1],
+      ]),
+    );
   });
 
   it('should refill after a create ends, and not for other operations', async () => {

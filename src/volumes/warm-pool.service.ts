@@ -93,7 +93,9 @@ export class WarmPoolService implements OnApplicationBootstrap, OnModuleDestroy 
           this.volumes.schedulePurge(cluster.id);
         }
       } catch (error) {
-        this.logger.warn(`Cannot clear unfinished pool directories on ${cluster.volumeName}: ${(error as Error).message}`);
+        this.logger.warn(
+          `Cannot clear unfinished pool directories on ${cluster.volumeName}: ${(error as Error).message}`,
+        );
       }
     }
   }

@@ -18,7 +18,10 @@ describe('Heketi JWT rules over HTTP (contract §3.1)', () => {
   });
 
   const call = async (path: string, authorization?: string, method = 'GET') => {
-    const response = await fetch(`${server.url}${path}`, { headers: authorization === undefined ? {} : { Authorization: authorization }, method });
+    const response = await fetch(`${server.url}${path}`, {
+      headers: authorization === undefined ? {} : { Authorization: authorization },
+      method,
+    });
     return { body: await response.text(), length: response.headers.get('content-length'), status: response.status };
   };
   const token = (overrides: Partial<TokenOptions> = {}) =>
@@ -26,21 +29,61 @@ describe('Heketi JWT rules over HTTP (contract §3.1)', () => {
 
   const failures: [string, () => string | undefined, number, string | RegExp][] = [
     ['no Authorization header', () => undefined, 401, 'Required authorization token not found'],
-    ['a header that is not "bearer <token>"', () => `Basic ${token()}`, 400, 'Authorization header format must be Bearer {token}'],
+    [
+      'a header that is not "bearer <token>"',
+      () => `Basic ${token()}`,
+      400,
+      'Authorization header format must be Bearer {token}',
+    ],
     ['three words', () => `bearer ${token()} extra`, 400, 'Authorization header format must be Bearer {token}'],
-    ['alg none', () => `bearer ${jwt.sign({ exp: Math.floor(Date.now() / 1000) + 60, iss: 'admin' }, '', { algorithm: 'none' })}`, 401, 'Invalid JWT token: Unexpected signing method: none'],
+    [
+      'alg none',
+      () => `bearer ${jwt.sign({ exp: Math.floor(Date.now() / 1000) + 60, iss: 'admin' }, '', { algorithm: 'none' })}`,
+      401,
+      'Invalid JWT token: Unexpected signing method: none',
+    ],
     ['an unknown issuer', () => `bearer ${token({ issuer: 'root' })}`, 401, 'Invalid JWT token: Unknown user'],
     ['no issuer', () => `bearer ${token({ issuer: '' })}`, 401, 'Invalid JWT token: Token missing iss claim'],
-    ['the wrong key', () => `bearer ${token({ key: 'not-the-key' })}`, 401, 'Invalid JWT token: signature is invalid (client and server secrets may not match)'],
-    ['the user key with the admin issuer', () => `bearer ${token({ key: USER_KEY })}`, 401, 'Invalid JWT token: signature is invalid (client and server secrets may not match)'],
-    ['an expired token', () => `bearer ${token({ exp: -30, iat: -330 })}`, 401, /^Invalid JWT token: Token is expired by \d+s$/],
+    [
+      'the wrong key',
+      () => `bearer ${token({ key: 'not-the-key' })}`,
+      401,
+      'Invalid JWT token: signature is invalid (client and server secrets may not match)',
+    ],
+    [
+      'the user key with the admin issuer',
+      () => `bearer ${token({ key: USER_KEY })}`,
+      401,
+      'Invalid JWT token: signature is invalid (client and server secrets may not match)',
+    ],
+    [
+      'an expired token',
+      () => `bearer ${token({ exp: -30, iat: -330 })}`,
+      401,
+      /^Invalid JWT token: Token is expired by \d+s$/,
+    ],
     ['no exp', () => `bearer ${token({ exp: null })}`, 401, 'Invalid JWT token: Token missing exp claim'],
-    ['iat beyond the leeway', () => `bearer ${token({ iat: 600, exp: 900 })}`, 401, 'Invalid JWT token: Token used before issued (client and server clocks may differ)'],
-    ['nbf in the future', () => `bearer ${token({ claims: { nbf: Math.floor(Date.now() / 1000) + 600 } })}`, 401, 'Invalid JWT token: Token is not valid yet'],
+    [
+      'iat beyond the leeway',
+      () => `bearer ${token({ iat: 600, exp: 900 })}`,
+      401,
+      'Invalid JWT token: Token used before issued (client and server clocks may differ)',
+    ],
+    [
+      'nbf in the future',
+      () => `bearer ${token({ claims: { nbf: Math.floor(Date.now() / 1000) + 600 } })}`,
+      401,
+      'Invalid JWT token: Token is not valid yet',
+    ],
     ['a wrong qsh', () => `bearer ${token({ qsh: 'deadbeef' })}`, 401, 'Invalid qsh claim in token'],
     ['a token for another path', () => `bearer ${token({ path: '/volumes' })}`, 401, 'Invalid qsh claim in token'],
     ['a token for another method', () => `bearer ${token({ method: 'POST' })}`, 401, 'Invalid qsh claim in token'],
-    ['the user issuer on an admin route', () => `bearer ${token({ issuer: 'user', key: USER_KEY })}`, 401, 'Administrator access required'],
+    [
+      'the user issuer on an admin route',
+      () => `bearer ${token({ issuer: 'user', key: USER_KEY })}`,
+      401,
+      'Administrator access required',
+    ],
   ];
 
   it.each(failures)('should refuse %s', async (_case, header, status, message) => {
@@ -76,7 +119,10 @@ describe('Heketi JWT rules over HTTP (contract §3.1)', () => {
 
   it('should authenticate before routing, like Heketi', async () => {
     expect(await call('/topology')).toMatchObject({ body: 'Required authorization token not found\n', status: 401 });
-    const known = await call('/topology', `bearer ${heketiToken({ key: ADMIN_KEY, method: 'GET', path: '/topology' })}`);
+    const known = await call(
+      '/topology',
+      `bearer ${heketiToken({ key: ADMIN_KEY, method: 'GET', path: '/topology' })}`,
+    );
     expect(known).toMatchObject({ body: 'Invalid path or request\n', status: 404 });
   });
 });

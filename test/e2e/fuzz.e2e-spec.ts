@@ -48,12 +48,21 @@ const PADDING_HEADER = 'X-Fuzz-Padding';
 function send(port: number, wire: Wire, timeoutMs = 10_000): Promise<Reply> {
   const body = Buffer.from(wire.body ?? []);
   const headers = wire.headers.flatMap(([name, value]): [string, string][] =>
-    name === PADDING_HEADER ? Array.from({ length: Number(value) }, (_, i) => [`x-fuzz-${i}`, 'v'.repeat(60)]) : [[name, value]],
+    name === PADDING_HEADER
+      ? Array.from({ length: Number(value) }, (_, i) => [`x-fuzz-${i}`, 'v'.repeat(60)])
+      : [[name, value]],
   );
   const head = Buffer.concat([
     Buffer.from(`${wire.method} ${wire.target} HTTP/1.1\r\n`, 'utf8'),
     Buffer.from(
-      [`Host: 127.0.0.1:${port}`, 'Connection: close', ...headers.map(([name, value]) => `${name}: ${value}`), `Content-Length: ${body.length}`, '', ''].join('\r\n'),
+      [
+        `Host: 127.0.0.1:${port}`,
+        'Connection: close',
+        ...headers.map(([name, value]) => `${name}: ${value}`),
+        `Content-Length: ${body.length}`,
+        '',
+        '',
+      ].join('\r\n'),
       'latin1',
     ),
   ]);
@@ -70,13 +79,21 @@ function send(port: number, wire: Wire, timeoutMs = 10_000): Promise<Reply> {
         resolve(reply);
       }
     };
-    const timer = setTimeout(() => finish({ body: '', error: 'timeout', head: received.toString('latin1'), status: 0 }), timeoutMs);
+    const timer = setTimeout(
+      () => finish({ body: '', error: 'timeout', head: received.toString('latin1'), status: 0 }),
+      timeoutMs,
+    );
     const parse = (closed: boolean) => {
       for (;;) {
         const end = received.indexOf('\r\n\r\n');
         if (end < 0) {
           if (closed) {
-            finish({ body: '', error: socketError ?? 'closed before a response', head: received.toString('latin1'), status: 0 });
+            finish({
+              body: '',
+              error: socketError ?? 'closed before a response',
+              head: received.toString('latin1'),
+              status: 0,
+            });
           }
           return;
         }
@@ -116,48 +133,78 @@ function send(port: number, wire: Wire, timeoutMs = 10_000): Promise<Reply> {
 const USER_ROUTES = new Set(['GET /volumes', 'POST /volumes']);
 
 /** Headers that would change how the exchange is framed (and could hang the client), or that the test sets itself. */
-const FRAMING_HEADERS = new Set(['connection', 'content-length', 'host', 'keep-alive', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'expect', 'proxy-connection', 'authorization']);
+const FRAMING_HEADERS = new Set([
+  'connection',
+  'content-length',
+  'host',
+  'keep-alive',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'expect',
+  'proxy-connection',
+  'authorization',
+]);
 
-const headerName = fc.stringMatching(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,40}$/).filter((name) => !FRAMING_HEADERS.has(name.toLowerCase()));
+const headerName = fc
+  .stringMatching(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,40}$/)
+  .filter((name) => !FRAMING_HEADERS.has(name.toLowerCase()));
 const headerValue = fc.oneof(
   { arbitrary: fc.string({ maxLength: 200 }), weight: 6 },
   { arbitrary: fc.string({ maxLength: 50, unit: 'binary-ascii' }), weight: 1 },
-  { arbitrary: fc.constantFrom('application/json; charset=utf-16', 'text/plain; charset=latin1', 'gzip', 'deflate', 'br', '../../etc/passwd', '${jndi:ldap://x/a}', '\u00ff'.repeat(100)), weight: 2 },
+  {
+    arbitrary: fc.constantFrom(
+      'application/json; charset=utf-16',
+      'text/plain; charset=latin1',
+      'gzip',
+      'deflate',
+      'br',
+      '../../etc/passwd',
+      '${jndi:ldap://x/a}',
+      '\u00ff'.repeat(100),
+    ),
+    weight: 2,
+  },
 );
 /** Random headers, and now and then a special one that the server must still answer with a 4xx. */
-const extraHeaders = fc.tuple(
-  fc.array(fc.tuple(headerName, headerValue), { maxLength: 8 }),
-  fc.option(
-    fc.constantFrom<[string, string]>(
-      ['Content-Encoding', 'gzip'],
-      ['Content-Encoding', 'deflate'],
-      ['Content-Encoding', 'br'],
-      ['Content-Encoding', 'x-unknown'],
-      ['Content-Type', 'application/json; charset=utf-32'],
-      ['Content-Type', 'application/json; charset=koi8-r'],
-      ['Content-Length', 'abc'],
-      ['Content-Length', '-1'],
-      ['Transfer-Encoding', 'chunked'],
-      ['Expect', 'the-unexpected'],
-      ['X-HTTP-Method-Override', 'DELETE'],
-      ['X-Forwarded-For', '127.0.0.1'],
-      ['X-Original-URL', '/volumes'],
-      ['Cookie', 'a='.repeat(3000)],
+const extraHeaders = fc
+  .tuple(
+    fc.array(fc.tuple(headerName, headerValue), { maxLength: 8 }),
+    fc.option(
+      fc.constantFrom<[string, string]>(
+        ['Content-Encoding', 'gzip'],
+        ['Content-Encoding', 'deflate'],
+        ['Content-Encoding', 'br'],
+        ['Content-Encoding', 'x-unknown'],
+        ['Content-Type', 'application/json; charset=utf-32'],
+        ['Content-Type', 'application/json; charset=koi8-r'],
+        ['Content-Length', 'abc'],
+        ['Content-Length', '-1'],
+        ['Transfer-Encoding', 'chunked'],
+        ['Expect', 'the-unexpected'],
+        ['X-HTTP-Method-Override', 'DELETE'],
+        ['X-Forwarded-For', '127.0.0.1'],
+        ['X-Original-URL', '/volumes'],
+        ['Cookie', 'a='.repeat(3000)],
+      ),
+      { nil: undefined },
     ),
-    { nil: undefined },
-  ),
-  fc.nat({ max: 20 }),
-).map(([headers, special, many]) => [
-  ...headers,
-  ...(special ? [special] : []),
-  // Now and then more header bytes than Node accepts (431).
-  ...(many === 20 ? [[PADDING_HEADER, '400'] as [string, string]] : []),
-]);
+    fc.nat({ max: 20 }),
+  )
+  .map(([headers, special, many]) => [
+    ...headers,
+    ...(special ? [special] : []),
+    // Now and then more header bytes than Node accepts (431).
+    ...(many === 20 ? [[PADDING_HEADER, '400'] as [string, string]] : []),
+  ]);
 
 /** Go's json.Unmarshal (and the body parser) match keys case-insensitively; the last duplicate wins. */
 function parseLikeTheServer(bytes: Uint8Array): unknown {
   return JSON.parse(Buffer.from(bytes).toString('utf8'), (_key, value: unknown) =>
-    value === null || typeof value !== 'object' || Array.isArray(value) ? value : Object.fromEntries(Object.entries(value).map(([key, inner]) => [key.toLowerCase(), inner])),
+    value === null || typeof value !== 'object' || Array.isArray(value)
+      ? value
+      : Object.fromEntries(Object.entries(value).map(([key, inner]) => [key.toLowerCase(), inner])),
   );
 }
 
@@ -176,7 +223,7 @@ function mightBeValid(bytes: Uint8Array, field: 'size' | 'expand_size'): boolean
   return typeof size === 'number' && Number.isInteger(size) && size >= 1 && size <= MAX_SIZE_GIB;
 }
 
-const encode = (value: unknown) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value) ?? 'null');
+const encode = (value: unknown) => Buffer.from(typeof value === 'string' ? value : (JSON.stringify(value) ?? 'null'));
 
 /** A request body that fast-check prints as a short preview: counterexamples of 60 KiB are unreadable. */
 class Body {
@@ -190,30 +237,95 @@ class Body {
 
 /** Sizes that are never a valid request: wrong types, fractions, zero, negatives, and integers past 8 PiB. */
 const invalidSize = fc.oneof(
-  fc.constantFrom<unknown>(0, -1, -0, 0.5, 1.5, 1e15, 1e300, 2 ** 53, 2 ** 63, -1e308, '1', '', ' 1', 'NaN', '1e3', null, true, false, [], [1], {}, { value: 1 }),
+  fc.constantFrom<unknown>(
+    0,
+    -1,
+    -0,
+    0.5,
+    1.5,
+    1e15,
+    1e300,
+    2 ** 53,
+    2 ** 63,
+    -1e308,
+    '1',
+    '',
+    ' 1',
+    'NaN',
+    '1e3',
+    null,
+    true,
+    false,
+    [],
+    [1],
+    {},
+    { value: 1 },
+  ),
   fc.double({ noNaN: true }).filter((d) => !Number.isInteger(d) || d < 1 || d > MAX_SIZE_GIB),
   fc.integer({ max: 0 }),
   fc.string(),
 );
 /** Keys that have hurt JavaScript services before, plus Heketi's own in odd cases. */
-const suspiciousKey = fc.constantFrom('__proto__', 'constructor', 'prototype', 'SIZE', 'Size', 'Expand_Size', 'toString', 'valueOf', 'hasOwnProperty', 'then', 'length', '');
+const suspiciousKey = fc.constantFrom(
+  '__proto__',
+  'constructor',
+  'prototype',
+  'SIZE',
+  'Size',
+  'Expand_Size',
+  'toString',
+  'valueOf',
+  'hasOwnProperty',
+  'then',
+  'length',
+  '',
+);
 const junkValue = fc.jsonValue({ maxDepth: 4 });
 const junkFields = fc.dictionary(fc.oneof(suspiciousKey, fc.string({ maxLength: 20 })), junkValue, { maxKeys: 5 });
 const nameValue = fc.oneof(
   fc.string({ maxLength: 60, unit: 'binary' }),
-  fc.constantFrom('..', '../../etc', '/etc/passwd', 'a/b', '.', '', '%2e%2e', 'vol\u0000x', 'heketidbstorage', 'a'.repeat(201), '\u202etxt.exe', 'CON', 'x'.repeat(5000)),
+  fc.constantFrom(
+    '..',
+    '../../etc',
+    '/etc/passwd',
+    'a/b',
+    '.',
+    '',
+    '%2e%2e',
+    'vol\u0000x',
+    'heketidbstorage',
+    'a'.repeat(201),
+    '\u202etxt.exe',
+    'CON',
+    'x'.repeat(5000),
+  ),
 );
 const createFields = fc.record(
   {
-    clusters: fc.oneof(fc.array(fc.oneof(fc.string(), fc.constantFrom('00000000000000000000000000000000', '../..'), junkValue), { maxLength: 4 }), junkValue),
+    clusters: fc.oneof(
+      fc.array(fc.oneof(fc.string(), fc.constantFrom('00000000000000000000000000000000', '../..'), junkValue), {
+        maxLength: 4,
+      }),
+      junkValue,
+    ),
     durability: fc.oneof(
       junkValue,
-      fc.record({ type: fc.oneof(fc.constantFrom('none', 'replicate', 'disperse', 'mirror', ''), junkValue), replicate: fc.oneof(junkValue, fc.record({ replica: junkValue })), disperse: fc.oneof(junkValue, fc.record({ data: junkValue, redundancy: junkValue })) }, { requiredKeys: [] }),
+      fc.record(
+        {
+          type: fc.oneof(fc.constantFrom('none', 'replicate', 'disperse', 'mirror', ''), junkValue),
+          replicate: fc.oneof(junkValue, fc.record({ replica: junkValue })),
+          disperse: fc.oneof(junkValue, fc.record({ data: junkValue, redundancy: junkValue })),
+        },
+        { requiredKeys: [] },
+      ),
     ),
     gid: fc.oneof(fc.integer(), fc.constantFrom(-1, 2 ** 31, 2 ** 32, 1e20, 0.5), junkValue),
     glustervolumeoptions: fc.oneof(fc.array(fc.string(), { maxLength: 3 }), junkValue),
     name: nameValue,
-    snapshot: fc.oneof(junkValue, fc.record({ enable: junkValue, factor: fc.oneof(fc.double(), junkValue) }, { requiredKeys: [] })),
+    snapshot: fc.oneof(
+      junkValue,
+      fc.record({ enable: junkValue, factor: fc.oneof(fc.double(), junkValue) }, { requiredKeys: [] }),
+    ),
     block: fc.oneof(fc.boolean(), junkValue),
   },
   { requiredKeys: [] },
@@ -223,8 +335,20 @@ const createFields = fc.record(
 function garbageBody(field: 'size' | 'expand_size'): fc.Arbitrary<Body> {
   // A huge but well-typed size passes the type checks, so the other rules (name, gid, durability…) run too.
   const objectBody = fc
-    .tuple(fc.option(fc.oneof({ arbitrary: invalidSize, weight: 3 }, { arbitrary: fc.constantFrom(1e15, 2 ** 53, MAX_SIZE_GIB + 1), weight: 2 }), { nil: undefined }), createFields, junkFields)
-    .map(([size, fields, extra]) => encode({ ...extra, ...(field === 'size' ? fields : {}), ...(size === undefined ? {} : { [field]: size }) }));
+    .tuple(
+      fc.option(
+        fc.oneof(
+          { arbitrary: invalidSize, weight: 3 },
+          { arbitrary: fc.constantFrom(1e15, 2 ** 53, MAX_SIZE_GIB + 1), weight: 2 },
+        ),
+        { nil: undefined },
+      ),
+      createFields,
+      junkFields,
+    )
+    .map(([size, fields, extra]) =>
+      encode({ ...extra, ...(field === 'size' ? fields : {}), ...(size === undefined ? {} : { [field]: size }) }),
+    );
   const deepNesting = fc
     .tuple(fc.integer({ min: 1, max: 9000 }), fc.constantFrom('[', '{"a":', '{"__proto__":'), fc.boolean())
     .map(([depth, open, wrapped]) => {
@@ -233,10 +357,39 @@ function garbageBody(field: 'size' | 'expand_size'): fc.Arbitrary<Body> {
       return encode(wrapped ? `{"${field}":-1,"durability":${deep}}` : deep);
     });
   const hugeNumbers = fc
-    .constantFrom('1e999', '-1e999', '123456789012345678901234567890', '0.0000000000000000000000001', '-0', '1e-400', '9007199254740993', '0x10', '1_000', 'Infinity', 'NaN')
+    .constantFrom(
+      '1e999',
+      '-1e999',
+      '123456789012345678901234567890',
+      '0.0000000000000000000000001',
+      '-0',
+      '1e-400',
+      '9007199254740993',
+      '0x10',
+      '1_000',
+      'Infinity',
+      'NaN',
+    )
     .map((number) => encode(`{"${field}":${number}}`));
   const invalidUtf8 = fc
-    .tuple(objectBody, fc.array(fc.tuple(fc.nat(), fc.constantFrom([0xff], [0xfe, 0xff], [0xc0, 0xaf], [0xed, 0xa0, 0x80], [0xf4, 0x90, 0x80, 0x80], [0x80], [0xe2, 0x82])), { minLength: 1, maxLength: 4 }))
+    .tuple(
+      objectBody,
+      fc.array(
+        fc.tuple(
+          fc.nat(),
+          fc.constantFrom(
+            [0xff],
+            [0xfe, 0xff],
+            [0xc0, 0xaf],
+            [0xed, 0xa0, 0x80],
+            [0xf4, 0x90, 0x80, 0x80],
+            [0x80],
+            [0xe2, 0x82],
+          ),
+        ),
+        { minLength: 1, maxLength: 4 },
+      ),
+    )
     .map(([text, injections]) => {
       const bytes = [...text];
       for (const [position, sequence] of injections) {
@@ -253,12 +406,27 @@ function garbageBody(field: 'size' | 'expand_size'): fc.Arbitrary<Body> {
       { arbitrary: deepNesting, weight: 1 },
       { arbitrary: hugeNumbers, weight: 1 },
       { arbitrary: invalidUtf8, weight: 2 },
-      { arbitrary: fc.integer({ min: 65 * 1024, max: 200 * 1024 }).map((n) => encode(`{"${field}":-1,"pad":"${'x'.repeat(n)}"}`)), weight: 1 },
-      { arbitrary: fc.constantFrom('', ' ', 'null', '[]', '""', '{', '}', '{"size":1', '\u0000', '\ufeff{}').map(encode), weight: 1 },
+      {
+        arbitrary: fc
+          .integer({ min: 65 * 1024, max: 200 * 1024 })
+          .map((n) => encode(`{"${field}":-1,"pad":"${'x'.repeat(n)}"}`)),
+        weight: 1,
+      },
+      {
+        arbitrary: fc
+          .constantFrom('', ' ', 'null', '[]', '""', '{', '}', '{"size":1', '\u0000', '\ufeff{}')
+          .map(encode),
+        weight: 1,
+      },
       // Prototype pollution: Go ignores these keys, so none of them may supply a size.
       {
         arbitrary: fc
-          .constantFrom(`{"__proto__":{"${field}":1}}`, `{"constructor":{"prototype":{"${field}":1}}}`, `{"${field}":-1,"__proto__":{"polluted":true}}`, `{"durability":{"__proto__":{"type":"replicate"}},"${field}":0}`)
+          .constantFrom(
+            `{"__proto__":{"${field}":1}}`,
+            `{"constructor":{"prototype":{"${field}":1}}}`,
+            `{"${field}":-1,"__proto__":{"polluted":true}}`,
+            `{"durability":{"__proto__":{"type":"replicate"}},"${field}":0}`,
+          )
           .map(encode),
         weight: 1,
       },
@@ -297,37 +465,135 @@ type Forgery =
   | { kind: 'duplicate-header' };
 
 const forgery: fc.Arbitrary<Forgery> = fc.oneof(
-  fc.record({ kind: fc.constant('alg-none' as const), alg: fc.constantFrom('none', 'None', 'NONE', 'nOnE', ''), signature: fc.constantFrom('', 'e30', 'AAAA') }),
-  fc.record({ kind: fc.constant('asymmetric' as const), alg: fc.constantFrom('RS256' as const, 'PS256' as const, 'ES256' as const) }),
-  fc.record({ kind: fc.constant('hmac-with-public-key' as const), alg: fc.constantFrom('HS256' as const, 'RS256' as const) }),
-  fc.record({ kind: fc.constant('wrong-key' as const), alg: fc.constantFrom('HS256' as const, 'HS384' as const, 'HS512' as const), key: fc.oneof(fc.string(), fc.constantFrom('', 'admin', 'secret', `${ADMIN_KEY} `, ADMIN_KEY.toUpperCase())) }).filter((f) => f.key !== ADMIN_KEY),
+  fc.record({
+    kind: fc.constant('alg-none' as const),
+    alg: fc.constantFrom('none', 'None', 'NONE', 'nOnE', ''),
+    signature: fc.constantFrom('', 'e30', 'AAAA'),
+  }),
+  fc.record({
+    kind: fc.constant('asymmetric' as const),
+    alg: fc.constantFrom('RS256' as const, 'PS256' as const, 'ES256' as const),
+  }),
+  fc.record({
+    kind: fc.constant('hmac-with-public-key' as const),
+    alg: fc.constantFrom('HS256' as const, 'RS256' as const),
+  }),
+  fc
+    .record({
+      kind: fc.constant('wrong-key' as const),
+      alg: fc.constantFrom('HS256' as const, 'HS384' as const, 'HS512' as const),
+      key: fc.oneof(fc.string(), fc.constantFrom('', 'admin', 'secret', `${ADMIN_KEY} `, ADMIN_KEY.toUpperCase())),
+    })
+    .filter((f) => f.key !== ADMIN_KEY),
   fc.record({ kind: fc.constant('swapped-key' as const), issuer: fc.constantFrom('admin' as const, 'user' as const) }),
-  fc.record({ kind: fc.constant('bad-exp' as const), exp: fc.oneof(fc.constant('missing'), fc.integer({ min: 1, max: 2e9 }).map((s) => ({ secondsAgo: s })), fc.constantFrom<unknown>('9999999999', null, true, [], {}, '')) }),
-  fc.record({ kind: fc.constant('future-iat' as const), iat: fc.oneof(fc.integer({ min: 125, max: 2e9 }).map((s) => ({ secondsAhead: s })), fc.constantFrom<unknown>('0', null, true, [], {})) }),
+  fc.record({
+    kind: fc.constant('bad-exp' as const),
+    exp: fc.oneof(
+      fc.constant('missing'),
+      fc.integer({ min: 1, max: 2e9 }).map((s) => ({ secondsAgo: s })),
+      fc.constantFrom<unknown>('9999999999', null, true, [], {}, ''),
+    ),
+  }),
+  fc.record({
+    kind: fc.constant('future-iat' as const),
+    iat: fc.oneof(
+      fc.integer({ min: 125, max: 2e9 }).map((s) => ({ secondsAhead: s })),
+      fc.constantFrom<unknown>('0', null, true, [], {}),
+    ),
+  }),
   fc.record({ kind: fc.constant('future-nbf' as const), seconds: fc.integer({ min: 5, max: 2e9 }) }),
-  fc.record({ kind: fc.constant('bad-qsh' as const), qsh: fc.oneof(fc.constantFrom<unknown>('missing', 'upper-case', 'with-query', '', null, 0, [], {}), fc.stringMatching(/^[0-9a-f]{64}$/), fc.string()) }),
-  fc.record({ kind: fc.constant('other-request' as const), method: fc.constantFrom('GET', 'POST', 'DELETE', 'PUT', 'get'), path: fc.constantFrom('/volumes', '/clusters', '/volumes/', '/Volumes', '/hello', '/queue/0123456789abcdef0123456789abcdef') }),
+  fc.record({
+    kind: fc.constant('bad-qsh' as const),
+    qsh: fc.oneof(
+      fc.constantFrom<unknown>('missing', 'upper-case', 'with-query', '', null, 0, [], {}),
+      fc.stringMatching(/^[0-9a-f]{64}$/),
+      fc.string(),
+    ),
+  }),
+  fc.record({
+    kind: fc.constant('other-request' as const),
+    method: fc.constantFrom('GET', 'POST', 'DELETE', 'PUT', 'get'),
+    path: fc.constantFrom(
+      '/volumes',
+      '/clusters',
+      '/volumes/',
+      '/Volumes',
+      '/hello',
+      '/queue/0123456789abcdef0123456789abcdef',
+    ),
+  }),
   fc.record({ kind: fc.constant('oversize' as const), bytes: fc.integer({ min: 8 * 1024, max: 120 * 1024 }) }),
   fc.record({
     kind: fc.constant('garbage' as const),
     token: fc.oneof(
       fc.base64String({ maxLength: 400 }),
-      fc.array(fc.base64String({ maxLength: 80 }), { maxLength: 5 }).map((parts) => parts.join('.').replace(/[+/=]/g, '_')),
+      fc
+        .array(fc.base64String({ maxLength: 80 }), { maxLength: 5 })
+        .map((parts) => parts.join('.').replace(/[+/=]/g, '_')),
       fc.string({ maxLength: 200 }),
-      fc.constantFrom('.', '..', '...', 'a.b.c', 'e30.e30.', 'eyJhbGciOiJIUzI1NiJ9..', '%00', 'null', 'undefined', '\u00ff\u00fe'),
+      fc.constantFrom(
+        '.',
+        '..',
+        '...',
+        'a.b.c',
+        'e30.e30.',
+        'eyJhbGciOiJIUzI1NiJ9..',
+        '%00',
+        'null',
+        'undefined',
+        '\u00ff\u00fe',
+      ),
     ),
   }),
   fc.constant({ kind: 'user-on-admin-route' as const }),
-  fc.record({ kind: fc.constant('bad-issuer' as const), iss: fc.constantFrom<unknown>('Admin', 'ADMIN', 'admin ', ' admin', 'root', 'user\u0000', ['admin'], { admin: true }, 1, true, null) }),
-  fc.record({ kind: fc.constant('tampered' as const), part: fc.constantFrom('header' as const, 'payload' as const, 'signature' as const) }),
-  fc.record({ kind: fc.constant('bad-scheme' as const), template: fc.constantFrom('Basic {t}', 'bearer {t} extra', 'Token {t}', 'bearer', 'Bearer ', 'bearer{t}', 'Bearer: {t}', 'JWT {t}', '{t}', 'bearer {t} {t}') }),
+  fc.record({
+    kind: fc.constant('bad-issuer' as const),
+    iss: fc.constantFrom<unknown>(
+      'Admin',
+      'ADMIN',
+      'admin ',
+      ' admin',
+      'root',
+      'user\u0000',
+      ['admin'],
+      { admin: true },
+      1,
+      true,
+      null,
+    ),
+  }),
+  fc.record({
+    kind: fc.constant('tampered' as const),
+    part: fc.constantFrom('header' as const, 'payload' as const, 'signature' as const),
+  }),
+  fc.record({
+    kind: fc.constant('bad-scheme' as const),
+    template: fc.constantFrom(
+      'Basic {t}',
+      'bearer {t} extra',
+      'Token {t}',
+      'bearer',
+      'Bearer ',
+      'bearer{t}',
+      'Bearer: {t}',
+      'JWT {t}',
+      '{t}',
+      'bearer {t} {t}',
+    ),
+  }),
   fc.constant({ kind: 'duplicate-header' as const }),
 );
 
-const b64 = (value: unknown) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
+const b64 = (value: unknown) =>
+  Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
 
 /** HS-signs whatever header and claims it is given; jsonwebtoken's sign() refuses most of these. */
-function signRaw(header: Record<string, unknown>, claims: Record<string, unknown>, key: string | Buffer, hash = 'sha256'): string {
+function signRaw(
+  header: Record<string, unknown>,
+  claims: Record<string, unknown>,
+  key: string | Buffer,
+  hash = 'sha256',
+): string {
   const unsigned = `${b64(header)}.${b64(claims)}`;
   return `${unsigned}.${createHmac(hash, key).update(unsigned).digest('base64url')}`;
 }
@@ -347,20 +613,34 @@ function forge(attack: Forgery, target: Target): string[] {
     case 'alg-none':
       return [`bearer ${b64({ alg: attack.alg, typ: 'JWT' })}.${b64(good())}.${attack.signature}`];
     case 'asymmetric':
-      return [`bearer ${jwt.sign(good(), attack.alg === 'ES256' ? ec.privateKey : rsa.privateKey, { algorithm: attack.alg, noTimestamp: true })}`];
+      return [
+        `bearer ${jwt.sign(good(), attack.alg === 'ES256' ? ec.privateKey : rsa.privateKey, { algorithm: attack.alg, noTimestamp: true })}`,
+      ];
     case 'hmac-with-public-key':
       return [`bearer ${signRaw({ alg: attack.alg, typ: 'JWT' }, good(), rsaPublicPem)}`];
     case 'wrong-key':
-      return [`bearer ${signRaw({ alg: attack.alg, typ: 'JWT', kid: '../../../dev/null' }, good(), attack.key, `sha${attack.alg.slice(2)}`)}`];
+      return [
+        `bearer ${signRaw({ alg: attack.alg, typ: 'JWT', kid: '../../../dev/null' }, good(), attack.key, `sha${attack.alg.slice(2)}`)}`,
+      ];
     case 'swapped-key':
-      return [`bearer ${heketiToken({ issuer: attack.issuer, key: attack.issuer === 'admin' ? USER_KEY : ADMIN_KEY, method: target.method, path: qshPath })}`];
+      return [
+        `bearer ${heketiToken({ issuer: attack.issuer, key: attack.issuer === 'admin' ? USER_KEY : ADMIN_KEY, method: target.method, path: qshPath })}`,
+      ];
     case 'bad-exp': {
       const { exp: _drop, ...claims } = good();
-      const exp = attack.exp === 'missing' ? undefined : typeof attack.exp === 'object' && attack.exp !== null && 'secondsAgo' in attack.exp ? now - (attack.exp.secondsAgo as number) : attack.exp;
+      const exp =
+        attack.exp === 'missing'
+          ? undefined
+          : typeof attack.exp === 'object' && attack.exp !== null && 'secondsAgo' in attack.exp
+            ? now - (attack.exp.secondsAgo as number)
+            : attack.exp;
       return [`bearer ${signRaw(hs256, exp === undefined ? claims : { ...claims, exp }, ADMIN_KEY)}`];
     }
     case 'future-iat': {
-      const iat = typeof attack.iat === 'object' && attack.iat !== null && 'secondsAhead' in attack.iat ? now + (attack.iat.secondsAhead as number) : attack.iat;
+      const iat =
+        typeof attack.iat === 'object' && attack.iat !== null && 'secondsAhead' in attack.iat
+          ? now + (attack.iat.secondsAhead as number)
+          : attack.iat;
       return [`bearer ${signRaw(hs256, { ...good(), iat }, ADMIN_KEY)}`];
     }
     case 'future-nbf':
@@ -368,7 +648,13 @@ function forge(attack: Forgery, target: Target): string[] {
     case 'bad-qsh': {
       const right = computeQsh(target.method, qshPath);
       const qsh =
-        attack.qsh === 'upper-case' ? right.toUpperCase() : attack.qsh === 'with-query' ? computeQsh(target.method, `${qshPath}?x=1`) : attack.qsh === right ? `${right}0` : attack.qsh;
+        attack.qsh === 'upper-case'
+          ? right.toUpperCase()
+          : attack.qsh === 'with-query'
+            ? computeQsh(target.method, `${qshPath}?x=1`)
+            : attack.qsh === right
+              ? `${right}0`
+              : attack.qsh;
       const { qsh: _drop, ...claims } = good();
       return [`bearer ${signRaw(hs256, qsh === 'missing' ? claims : { ...claims, qsh }, ADMIN_KEY)}`];
     }
@@ -392,7 +678,9 @@ function forge(attack: Forgery, target: Target): string[] {
       }
       // Change a middle character: the last one of a base64url signature may only carry padding bits.
       const middle = Math.floor(signature.length / 2);
-      return [`bearer ${header}.${payload}.${signature.slice(0, middle)}${signature[middle] === 'A' ? 'B' : 'A'}${signature.slice(middle + 1)}`];
+      return [
+        `bearer ${header}.${payload}.${signature.slice(0, middle)}${signature[middle] === 'A' ? 'B' : 'A'}${signature.slice(middle + 1)}`,
+      ];
     }
     case 'bad-scheme':
       return [attack.template.replace('{t}', valid())];
@@ -429,7 +717,8 @@ describe('Fuzzing the built service with hostile input (fast-check)', () => {
   const sentTokens = new Set<string>();
 
   /** Heartbeat records are rewritten every few seconds by design; everything else must stay as it was. */
-  const snapshot = () => treeSnapshot(dataDir).filter((line) => !line.startsWith(join('local', '.piragua', 'instances')));
+  const snapshot = () =>
+    treeSnapshot(dataDir).filter((line) => !line.startsWith(join('local', '.piragua', 'instances')));
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'piragua-fuzz-'));
@@ -471,7 +760,11 @@ describe('Fuzzing the built service with hostile input (fast-check)', () => {
   }
 
   /** Runs one seeded property; returns the statuses seen, so each test can show it reached past Node's parser. */
-  async function run<T>(name: string, arbitrary: fc.Arbitrary<T>, check: (value: T) => Promise<Reply>): Promise<Set<number>> {
+  async function run<T>(
+    name: string,
+    arbitrary: fc.Arbitrary<T>,
+    check: (value: T) => Promise<Reply>,
+  ): Promise<Set<number>> {
     let runs = 0;
     const statuses = new Set<number>();
     await fc.assert(
@@ -488,15 +781,99 @@ describe('Fuzzing the built service with hostile input (fast-check)', () => {
   }
 
   it('should answer random methods, paths and headers with a 4xx', async () => {
-    const words = ['volumes', 'clusters', 'nodes', 'devices', 'queue', 'blockvolumes', 'expand', 'clone', 'block-restriction', 'flags', 'state', 'tags', 'resync', 'hello', 'health', 'live', 'ready', 'operations', 'pending', 'cleanup', 'admin', 'db', 'dump', 'backup', 'metrics', 'docs-json', 'bricks', 'to-evict', 'internal', 'logging'];
+    const words = [
+      'volumes',
+      'clusters',
+      'nodes',
+      'devices',
+      'queue',
+      'blockvolumes',
+      'expand',
+      'clone',
+      'block-restriction',
+      'flags',
+      'state',
+      'tags',
+      'resync',
+      'hello',
+      'health',
+      'live',
+      'ready',
+      'operations',
+      'pending',
+      'cleanup',
+      'admin',
+      'db',
+      'dump',
+      'backup',
+      'metrics',
+      'docs-json',
+      'bricks',
+      'to-evict',
+      'internal',
+      'logging',
+    ];
     const ids = [existingId, existingId.toUpperCase(), clusterId, '0123456789abcdef0123456789abcdef', 'abc', ''];
-    const segment = fc.oneof(fc.mixedCase(fc.constantFrom(...words)), fc.constantFrom(...ids), fc.string({ maxLength: 12 }), fc.string({ maxLength: 8, unit: 'grapheme' }));
+    const segment = fc.oneof(
+      fc.mixedCase(fc.constantFrom(...words)),
+      fc.constantFrom(...ids),
+      fc.string({ maxLength: 12 }),
+      fc.string({ maxLength: 8, unit: 'grapheme' }),
+    );
     // The one segment no route or id can match: it always holds a character outside [A-Za-z0-9].
     const junk = fc
-      .tuple(fc.string({ maxLength: 6 }), fc.constantFrom('..', '.', '%2e%2e', '%2E%2e%2F', '%00', '%ff', '%', '%zz', '~', ';', ',', '@', ':', '!', '*', "'", '$', '+', '=', '&', '%2f', '\\', 'é', '💥', '\u202e', '\u0000', ' ', '\t', '%20', '"', '<', '>', '{', '}', '|', '^', '`'), fc.string({ maxLength: 6 }))
+      .tuple(
+        fc.string({ maxLength: 6 }),
+        fc.constantFrom(
+          '..',
+          '.',
+          '%2e%2e',
+          '%2E%2e%2F',
+          '%00',
+          '%ff',
+          '%',
+          '%zz',
+          '~',
+          ';',
+          ',',
+          '@',
+          ':',
+          '!',
+          '*',
+          "'",
+          '$',
+          '+',
+          '=',
+          '&',
+          '%2f',
+          '\\',
+          'é',
+          '💥',
+          '\u202e',
+          '\u0000',
+          ' ',
+          '\t',
+          '%20',
+          '"',
+          '<',
+          '>',
+          '{',
+          '}',
+          '|',
+          '^',
+          '`',
+        ),
+        fc.string({ maxLength: 6 }),
+      )
       .map((parts) => parts.join('').replace(/[?#]/g, '.'));
     const path = fc
-      .tuple(fc.array(segment, { maxLength: 6 }), junk, fc.nat(), fc.option(fc.string({ maxLength: 40 }), { nil: undefined }), fc.nat({ max: 30 }))
+      .tuple(
+        fc.array(segment, { maxLength: 6 }),
+        junk,
+        fc.nat(),
+        fc.option(fc.string({ maxLength: 40 }), { nil: undefined }),
+        fc.nat({ max: 30 }),
+      )
       .map(([segments, bad, at, query, long]) => {
         const parts = segments.map((s) => s.replace(/[?#]/g, '_'));
         parts.splice(at % (parts.length + 1), 0, bad);
@@ -504,38 +881,68 @@ describe('Fuzzing the built service with hostile input (fast-check)', () => {
         if ((parts[0] ?? '').toLowerCase().startsWith('docs')) {
           parts[0] = `x${parts[0]}`;
         }
-        const padded = long === 30 ? [...parts, 'a'.repeat(20_000)] : long === 29 ? [...parts, ...Array<string>(2000).fill('..')] : parts;
+        const padded =
+          long === 30
+            ? [...parts, 'a'.repeat(20_000)]
+            : long === 29
+              ? [...parts, ...Array<string>(2000).fill('..')]
+              : parts;
         return `/${padded.join('/')}${query === undefined ? '' : `?${query.replace(/#/g, '')}`}`;
       });
     const method = fc.oneof(
       { arbitrary: fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS', 'TRACE'), weight: 8 },
-      { arbitrary: fc.constantFrom('PROPFIND', 'MKCOL', 'COPY', 'MOVE', 'LOCK', 'SEARCH', 'PURGE', 'REPORT', 'get', 'Get', 'G\u00c9T', 'GET\u0000', '-', 'X'.repeat(100)), weight: 2 },
+      {
+        arbitrary: fc.constantFrom(
+          'PROPFIND',
+          'MKCOL',
+          'COPY',
+          'MOVE',
+          'LOCK',
+          'SEARCH',
+          'PURGE',
+          'REPORT',
+          'get',
+          'Get',
+          'G\u00c9T',
+          'GET\u0000',
+          '-',
+          'X'.repeat(100),
+        ),
+        weight: 2,
+      },
       { arbitrary: fc.stringMatching(/^[A-Z]{1,10}$/).filter((m) => m !== 'CONNECT' && m !== 'PRI'), weight: 1 },
     );
     const auth = fc.constantFrom('none', 'admin', 'user', 'garbage');
-    const request = fc.record({ auth, body: fc.option(fc.uint8Array({ maxLength: 200 }), { nil: undefined }), headers: extraHeaders, method, path });
+    const request = fc.record({
+      auth,
+      body: fc.option(fc.uint8Array({ maxLength: 200 }), { nil: undefined }),
+      headers: extraHeaders,
+      method,
+      path,
+    });
 
-    const statuses = await run(
-      'paths',
-      request,
-      async ({ auth, body, headers, method, path }) => {
-        const qshPath = requestPathForQsh(Buffer.from(path, 'utf8').toString('latin1'));
-        const authorization =
-          auth === 'admin'
-            ? `bearer ${heketiToken({ key: ADMIN_KEY, method, path: qshPath })}`
-            : auth === 'user'
-              ? `bearer ${heketiToken({ issuer: 'user', key: USER_KEY, method, path: qshPath })}`
-              : auth === 'garbage'
-                ? 'bearer not.a.token'
-                : undefined;
-        if (authorization) {
-          remember(authorization);
-        }
-        const reply = await send(port, { body, headers: [...(authorization ? [['Authorization', authorization] as [string, string]] : []), ...headers], method, target: path });
-        expectRefused(reply);
-        return reply;
-      },
-    );
+    const statuses = await run('paths', request, async ({ auth, body, headers, method, path }) => {
+      const qshPath = requestPathForQsh(Buffer.from(path, 'utf8').toString('latin1'));
+      const authorization =
+        auth === 'admin'
+          ? `bearer ${heketiToken({ key: ADMIN_KEY, method, path: qshPath })}`
+          : auth === 'user'
+            ? `bearer ${heketiToken({ issuer: 'user', key: USER_KEY, method, path: qshPath })}`
+            : auth === 'garbage'
+              ? 'bearer not.a.token'
+              : undefined;
+      if (authorization) {
+        remember(authorization);
+      }
+      const reply = await send(port, {
+        body,
+        headers: [...(authorization ? [['Authorization', authorization] as [string, string]] : []), ...headers],
+        method,
+        target: path,
+      });
+      expectRefused(reply);
+      return reply;
+    });
     // Node's own 400 and 431, the anonymous 401, and the app's 404 for paths no route or id matches.
     expect([...statuses].sort()).toEqual(expect.arrayContaining([400, 401, 404, 431]));
   });
@@ -547,34 +954,51 @@ describe('Fuzzing the built service with hostile input (fast-check)', () => {
       { field: 'expand_size' as const, issuer: 'admin', path: `/volumes/${existingId}/expand` },
       { field: 'expand_size' as const, issuer: 'admin', path: '/volumes/0123456789abcdef0123456789abcdef/expand' },
     ];
-    const request = fc
-      .constantFrom(...routes)
-      .chain((route) => fc.record({ body: garbageBody(route.field), headers: extraHeaders, method: fc.constant('POST'), route: fc.constant(route) }));
-
-    const statuses = await run(
-      'bodies',
-      request,
-      async ({ body, headers, method, route }) => {
-        const authorization = `bearer ${heketiToken({ issuer: route.issuer, key: route.issuer === 'admin' ? ADMIN_KEY : USER_KEY, method, path: route.path })}`;
-        remember(authorization);
-        const reply = await send(port, { body: body.bytes, headers: [['Authorization', authorization], ...headers], method, target: route.path });
-        expectRefused(reply);
-        return reply;
-      },
+    const request = fc.constantFrom(...routes).chain((route) =>
+      fc.record({
+        body: garbageBody(route.field),
+        headers: extraHeaders,
+        method: fc.constant('POST'),
+        route: fc.constant(route),
+      }),
     );
+
+    const statuses = await run('bodies', request, async ({ body, headers, method, route }) => {
+      const authorization = `bearer ${heketiToken({ issuer: route.issuer, key: route.issuer === 'admin' ? ADMIN_KEY : USER_KEY, method, path: route.path })}`;
+      remember(authorization);
+      const reply = await send(port, {
+        body: body.bytes,
+        headers: [['Authorization', authorization], ...headers],
+        method,
+        target: route.path,
+      });
+      expectRefused(reply);
+      return reply;
+    });
     // Heketi's validation 400, the 413 of a body too large and the 422 of one that does not parse.
     expect([...statuses].sort()).toEqual(expect.arrayContaining([400, 413, 422]));
   });
 
-  it.each([1200, 2000, 2800, 9000])('should answer a body nested %i levels deep with 422, not a stack overflow', async (depth) => {
-    const authorization = `bearer ${heketiToken({ key: ADMIN_KEY, method: 'POST', path: '/volumes' })}`;
-    for (const deep of [`${'['.repeat(depth)}1${']'.repeat(depth)}`, `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`]) {
-      const reply = await send(port, { body: encode(`{"size":1,"name":"deep","x":${deep}}`), headers: [['Authorization', authorization]], method: 'POST', target: '/volumes' });
-      expectRefused(reply, [422]);
-      expect(reply.body).toBe('request unable to be parsed\n');
-    }
-    expect(snapshot()).toEqual(before);
-  });
+  it.each([1200, 2000, 2800, 9000])(
+    'should answer a body nested %i levels deep with 422, not a stack overflow',
+    async (depth) => {
+      const authorization = `bearer ${heketiToken({ key: ADMIN_KEY, method: 'POST', path: '/volumes' })}`;
+      for (const deep of [
+        `${'['.repeat(depth)}1${']'.repeat(depth)}`,
+        `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`,
+      ]) {
+        const reply = await send(port, {
+          body: encode(`{"size":1,"name":"deep","x":${deep}}`),
+          headers: [['Authorization', authorization]],
+          method: 'POST',
+          target: '/volumes',
+        });
+        expectRefused(reply, [422]);
+        expect(reply.body).toBe('request unable to be parsed\n');
+      }
+      expect(snapshot()).toEqual(before);
+    },
+  );
 
   it('should refuse every forged, stale, misdirected or malformed JWT', async () => {
     const targets: Target[] = [
@@ -595,37 +1019,54 @@ describe('Fuzzing the built service with hostile input (fast-check)', () => {
         forgery,
         // Only headers that reach the guard: Node itself refuses control characters (400) and too many header
         // bytes (431; the oversize forgery covers that), and a body that fails to decode may be refused first.
-        extraHeaders.map((headers) => headers.filter(([name, value]) => !/^(content-|transfer-encoding$|expect$|x-fuzz-padding$)/i.test(name) && !/[\x00-\x08\x0a-\x1f\x7f]/.test(value))),
+        extraHeaders.map((headers) =>
+          headers.filter(
+            ([name, value]) =>
+              !/^(content-|transfer-encoding$|expect$|x-fuzz-padding$)/i.test(name) &&
+              !/[\x00-\x08\x0a-\x1f\x7f]/.test(value),
+          ),
+        ),
       )
       .filter(([target, attack]) => {
         if (attack.kind === 'user-on-admin-route') {
           return !USER_ROUTES.has(`${target.method} ${target.path}`);
         }
-        return attack.kind !== 'other-request' || `${attack.method} ${attack.path}` !== `${target.method} ${target.path}`;
+        return (
+          attack.kind !== 'other-request' || `${attack.method} ${attack.path}` !== `${target.method} ${target.path}`
+        );
       });
 
-    const statuses = await run(
-      'tokens',
-      request,
-      async ([target, attack, headers]) => {
-        const authorizations = forge(attack, target);
-        authorizations.forEach(remember);
-        const reply = await send(port, {
-          body: target.body === undefined ? undefined : encode(target.body),
-          // Random headers go after the credentials, so none of them can cut the request short before them.
-          headers: [...authorizations.map((value): [string, string] => ['Authorization', value]), ['Content-Type', 'application/json'], ...headers],
-          method: target.method,
-          target: target.path,
-        });
-        expectRefused(reply, expectedStatuses(attack));
-        return reply;
-      },
-    );
+    const statuses = await run('tokens', request, async ([target, attack, headers]) => {
+      const authorizations = forge(attack, target);
+      authorizations.forEach(remember);
+      const reply = await send(port, {
+        body: target.body === undefined ? undefined : encode(target.body),
+        // Random headers go after the credentials, so none of them can cut the request short before them.
+        headers: [
+          ...authorizations.map((value): [string, string] => ['Authorization', value]),
+          ['Content-Type', 'application/json'],
+          ...headers,
+        ],
+        method: target.method,
+        target: target.path,
+      });
+      expectRefused(reply, expectedStatuses(attack));
+      return reply;
+    });
     expect([...statuses].sort()).toEqual([400, 401, 431]);
   });
 
   it('should not serve files outside the Swagger UI directory', async () => {
-    const targets = ['/docs/../package.json', '/docs/..%2f..%2fpackage.json', '/docs/%2e%2e/%2e%2e/package.json', '/docs/..%5c..%5cpackage.json', '/docs/....//....//package.json', `/docs/${'..%2f'.repeat(12)}etc/passwd`, '/docs/%00', '/docs/index.html%00.js'];
+    const targets = [
+      '/docs/../package.json',
+      '/docs/..%2f..%2fpackage.json',
+      '/docs/%2e%2e/%2e%2e/package.json',
+      '/docs/..%5c..%5cpackage.json',
+      '/docs/....//....//package.json',
+      `/docs/${'..%2f'.repeat(12)}etc/passwd`,
+      '/docs/%00',
+      '/docs/index.html%00.js',
+    ];
     for (const target of targets) {
       const reply = await send(port, { headers: [], method: 'GET', target });
       expectRefused(reply);

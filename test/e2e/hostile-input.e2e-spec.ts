@@ -41,15 +41,40 @@ describe('Bad input gets a clear 4xx and changes nothing', () => {
     ['a name with ..', { size: 1, name: '..' }, 400, 'validation failed: name: must be in a valid format.'],
     ['a name with spaces', { size: 1, name: 'my volume' }, 400, 'validation failed: name: must be in a valid format.'],
     ['a unicode name', { size: 1, name: 'volumen_ñ' }, 400, 'validation failed: name: must be in a valid format.'],
-    ['a name of 10,000 characters', { size: 1, name: 'a'.repeat(10_000) }, 400, 'validation failed: name: the length must be no more than 200.'],
-    ['two bad fields', { size: -1, name: 'a b' }, 400, 'validation failed: name: must be in a valid format; size: must be no less than 1.'],
+    [
+      'a name of 10,000 characters',
+      { size: 1, name: 'a'.repeat(10_000) },
+      400,
+      'validation failed: name: the length must be no more than 200.',
+    ],
+    [
+      'two bad fields',
+      { size: -1, name: 'a b' },
+      400,
+      'validation failed: name: must be in a valid format; size: must be no less than 1.',
+    ],
     ['a negative gid', { size: 1, gid: -1 }, 400, 'Bad group id less than zero'],
     ['a gid too large', { size: 1, gid: 2147483647 }, 400, 'Bad group id equal or greater than 2**32'],
     ['an unknown durability', { size: 1, durability: { type: 'mirror' } }, 400, 'Unknown durability type'],
     ['a snapshot factor of 200', { size: 1, snapshot: { enable: true, factor: 200 } }, 400, 'Invalid snapshot factor'],
-    ['replica 4', { size: 1, durability: { type: 'replicate', replicate: { replica: 4 } } }, 400, 'Invalid replica value'],
-    ['disperse 3+1', { size: 3, durability: { type: 'disperse', disperse: { data: 3, redundancy: 1 } } }, 400, 'Invalid dispersion combination: 3+1'],
-    ['an unknown cluster', { size: 1, clusters: ['00000000000000000000000000000000'] }, 400, 'Cluster id 00000000000000000000000000000000 not found'],
+    [
+      'replica 4',
+      { size: 1, durability: { type: 'replicate', replicate: { replica: 4 } } },
+      400,
+      'Invalid replica value',
+    ],
+    [
+      'disperse 3+1',
+      { size: 3, durability: { type: 'disperse', disperse: { data: 3, redundancy: 1 } } },
+      400,
+      'Invalid dispersion combination: 3+1',
+    ],
+    [
+      'an unknown cluster',
+      { size: 1, clusters: ['00000000000000000000000000000000'] },
+      400,
+      'Cluster id 00000000000000000000000000000000 not found',
+    ],
     ['a body over 64 KiB', JSON.stringify({ size: 1, name: 'x'.repeat(70_000) }), 413, 'request body too large'],
   ];
 
@@ -115,7 +140,10 @@ describe('Bad input gets a clear 4xx and changes nothing', () => {
       ['GET', `/nodes/${missing}`],
       ['GET', `/devices/${missing}`],
     ]) {
-      expect(await admin.request(method!, path!), `${method} ${path}`).toMatchObject({ body: 'Id not found\n', status: 404 });
+      expect(await admin.request(method!, path!), `${method} ${path}`).toMatchObject({
+        body: 'Id not found\n',
+        status: 404,
+      });
     }
   });
 

@@ -32,9 +32,20 @@ describe('Structured logs (LOG_FORMAT=json) and the audit trail', () => {
   /** Every token this spec sends itself; HeketiClient's are caught by JWT_SHAPE. */
   const sentTokens: string[] = [];
 
-  const send = async (method: string, path: string, token: string, body?: string, headers: Record<string, string> = {}) => {
+  const send = async (
+    method: string,
+    path: string,
+    token: string,
+    body?: string,
+    headers: Record<string, string> = {},
+  ) => {
     sentTokens.push(token);
-    return fetch(`${server.url}${path}`, { body, headers: { Authorization: `bearer ${token}`, 'Content-Type': 'application/json', ...headers }, method, redirect: 'manual' });
+    return fetch(`${server.url}${path}`, {
+      body,
+      headers: { Authorization: `bearer ${token}`, 'Content-Type': 'application/json', ...headers },
+      method,
+      redirect: 'manual',
+    });
   };
 
   beforeAll(async () => {
@@ -47,12 +58,21 @@ describe('Structured logs (LOG_FORMAT=json) and the audit trail', () => {
   });
 
   it('should log one JSON line per request, with the request id it returns, and never the query string', async () => {
-    const reused = await fetch(`${server.url}/hello?secret=do-not-log-me`, { headers: { 'X-Request-Id': 'e2e-hello-1' } });
+    const reused = await fetch(`${server.url}/hello?secret=do-not-log-me`, {
+      headers: { 'X-Request-Id': 'e2e-hello-1' },
+    });
     expect(reused.status).toBe(200);
     expect(reused.headers.get('x-request-id')).toBe('e2e-hello-1');
 
     const line = await eventually(() => requestLines(server.logs).find((entry) => entry.reqId === 'e2e-hello-1'));
-    expect(line).toMatchObject({ context: 'HTTP', level: LEVEL.info, method: 'GET', path: '/hello', reqId: 'e2e-hello-1', status: 200 });
+    expect(line).toMatchObject({
+      context: 'HTTP',
+      level: LEVEL.info,
+      method: 'GET',
+      path: '/hello',
+      reqId: 'e2e-hello-1',
+      status: 200,
+    });
     expect(line.durationMs).toEqual(expect.any(Number));
     expect(line.msg).toMatch(/^GET \/hello 200 \d+ ms$/);
     expect(new Date(line.time).toISOString()).toBe(line.time);
@@ -95,7 +115,15 @@ describe('Structured logs (LOG_FORMAT=json) and the audit trail', () => {
       [trail[1], expanded.accepted],
       [trail[2], deleted.accepted],
     ] as const) {
-      expect(line).toMatchObject({ audit: true, context: 'AuditService', issuer: 'admin', level: LEVEL.info, result: 'succeeded', volumeId: id, volumeName: 'audited' });
+      expect(line).toMatchObject({
+        audit: true,
+        context: 'AuditService',
+        issuer: 'admin',
+        level: LEVEL.info,
+        result: 'succeeded',
+        volumeId: id,
+        volumeName: 'audited',
+      });
       expect(line.durationMs).toEqual(expect.any(Number));
       expect(line.operationId).toBe(accepted.headers.get('location')!.split('/').pop());
       // The audit line carries the id of the request that asked for the change.
@@ -112,7 +140,12 @@ describe('Structured logs (LOG_FORMAT=json) and the audit trail', () => {
   it('should not audit a create refused before it started (a duplicate name), and log its request line', async () => {
     const first = await admin.async('POST', '/volumes', { name: 'twice', size: 1 });
     expect(first.final.status).toBe(200);
-    const again = await admin.request('POST', '/volumes', { name: 'twice', size: 1 }, { 'X-Request-Id': 'e2e-duplicate' });
+    const again = await admin.request(
+      'POST',
+      '/volumes',
+      { name: 'twice', size: 1 },
+      { 'X-Request-Id': 'e2e-duplicate' },
+    );
     expect(again.status).toBeGreaterThanOrEqual(400);
 
     const line = await eventually(() => requestLines(server.logs).find((entry) => entry.reqId === 'e2e-duplicate'));
@@ -128,17 +161,30 @@ describe('Structured logs (LOG_FORMAT=json) and the audit trail', () => {
       ['GET', '/volumes', heketiToken({ key: 'not-the-key', method: 'GET', path: '/volumes' })],
       ['GET', '/volumes', heketiToken({ exp: -600, key: ADMIN_KEY, method: 'GET', path: '/volumes' })],
       ['GET', '/volumes', heketiToken({ key: ADMIN_KEY, method: 'GET', path: '/clusters' })],
-      ['DELETE', '/volumes/0123456789abcdef0123456789abcdef', heketiToken({ issuer: 'user', key: USER_KEY, method: 'DELETE', path: '/volumes/0123456789abcdef0123456789abcdef' })],
+      [
+        'DELETE',
+        '/volumes/0123456789abcdef0123456789abcdef',
+        heketiToken({
+          issuer: 'user',
+          key: USER_KEY,
+          method: 'DELETE',
+          path: '/volumes/0123456789abcdef0123456789abcdef',
+        }),
+      ],
       ['GET', '/volumes', `${heketiToken({ key: ADMIN_KEY, method: 'GET', path: '/volumes' })}garbage`],
       ['GET', '/clusters', heketiToken({ issuer: 'user', key: USER_KEY, method: 'GET', path: '/clusters' })],
     ];
     for (const [index, [method, path, token]] of attempts.entries()) {
-      expect((await send(method, path, token, undefined, { 'X-Request-Id': `e2e-token-${index}` })).status).toBeGreaterThanOrEqual(400);
+      expect(
+        (await send(method, path, token, undefined, { 'X-Request-Id': `e2e-token-${index}` })).status,
+      ).toBeGreaterThanOrEqual(400);
     }
     const accepted = heketiToken({ key: ADMIN_KEY, method: 'GET', path: '/volumes' });
     expect((await send('GET', '/volumes', accepted, undefined, { 'X-Request-Id': 'e2e-token-ok' })).status).toBe(200);
     const ids = [...attempts.keys()].map((index) => `e2e-token-${index}`).concat('e2e-token-ok');
-    await eventually(() => (ids.every((id) => requestLines(server.logs).some((line) => line.reqId === id)) ? true : undefined));
+    await eventually(() =>
+      ids.every((id) => requestLines(server.logs).some((line) => line.reqId === id)) ? true : undefined,
+    );
 
     const logs = server.logs;
     expect(logs).not.toContain(ADMIN_KEY);
@@ -149,8 +195,18 @@ describe('Structured logs (LOG_FORMAT=json) and the audit trail', () => {
     expect(logs.replaceAll('Bearer {token}', '')).not.toMatch(/bearer\s/i);
     // A request line names the issuer only when its token was verified: not for a forged or stale one,
     // but for the user issuer's valid token on an admin route.
-    const issuers = ids.map((id) => requestLines(logs).find((line) => line.reqId === id)!).map((line) => [line.status, line.issuer ?? null]);
-    expect(issuers).toEqual([[401, null], [401, null], [401, null], [401, 'user'], [401, null], [401, 'user'], [200, 'admin']]);
+    const issuers = ids
+      .map((id) => requestLines(logs).find((line) => line.reqId === id)!)
+      .map((line) => [line.status, line.issuer ?? null]);
+    expect(issuers).toEqual([
+      [401, null],
+      [401, null],
+      [401, null],
+      [401, 'user'],
+      [401, null],
+      [401, 'user'],
+      [200, 'admin'],
+    ]);
   });
 
   it('should write nothing but JSON objects, each with a level, a time and (for Nest loggers) a context', () => {
@@ -161,7 +217,9 @@ describe('Structured logs (LOG_FORMAT=json) and the audit trail', () => {
       expect(line.time).toEqual(expect.any(String));
       expect(line.context).toEqual(expect.any(String));
     }
-    expect(lines.some((line) => line.context === 'Bootstrap' && /listening on 127\.0\.0\.1:\d+$/.test(line.msg ?? ''))).toBe(true);
+    expect(
+      lines.some((line) => line.context === 'Bootstrap' && /listening on 127\.0\.0\.1:\d+$/.test(line.msg ?? '')),
+    ).toBe(true);
     expect(lines.filter((line) => line.level >= LEVEL.error)).toEqual([]);
   });
 });
@@ -179,20 +237,28 @@ describe('Log levels and formats', () => {
       const lines = parseLogLines(server.logs);
       expect(requestLines(server.logs)).toEqual([]);
       expect(lines.filter((line: LogLine) => line.level < LEVEL.warn && line.audit !== true)).toEqual([]);
-      expect(auditLines(server.logs)).toEqual([expect.objectContaining({ issuer: 'admin', kind: 'create', result: 'succeeded', volumeName: 'quiet' })]);
+      expect(auditLines(server.logs)).toEqual([
+        expect.objectContaining({ issuer: 'admin', kind: 'create', result: 'succeeded', volumeName: 'quiet' }),
+      ]);
     } finally {
       await server.stop();
     }
   });
 
   it('should write one readable line per entry with LOG_FORMAT=text, and the generated key once, marked', async () => {
-    const server = await PiraguaProcess.start({ HEKETI_ADMIN_KEY: '', LOG_FORMAT: 'text', PIRAGUA_DATA_DIR: dataDir() });
+    const server = await PiraguaProcess.start({
+      HEKETI_ADMIN_KEY: '',
+      LOG_FORMAT: 'text',
+      PIRAGUA_DATA_DIR: dataDir(),
+    });
     try {
       expect((await fetch(`${server.url}/hello`, { headers: { 'X-Request-Id': 'e2e-text' } })).status).toBe(200);
       await eventually(() => (server.logs.includes('e2e-text') ? true : undefined));
       const lines = server.logs.split('\n').filter(Boolean);
       expect(lines.every((line) => /^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}\] [A-Z]+: /.test(line))).toBe(true);
-      expect(lines.find((line) => line.includes('e2e-text'))).toMatch(/ INFO: \[HTTP\] GET \/hello 200 \d+ ms \{"reqId":"e2e-text"\}$/);
+      expect(lines.find((line) => line.includes('e2e-text'))).toMatch(
+        / INFO: \[HTTP\] GET \/hello 200 \d+ ms \{"reqId":"e2e-text"\}$/,
+      );
       const keyLines = lines.filter((line) => line.includes('admin key: '));
       expect(keyLines).toHaveLength(1);
       expect(keyLines[0]).toMatch(/ WARN: \[Bootstrap\] .*"sensitive":true/);

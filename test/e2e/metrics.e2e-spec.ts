@@ -6,7 +6,19 @@ import { HeketiClient } from '../heketi-client.js';
 import { ADMIN_KEY, PiraguaProcess } from '../piragua-process.js';
 import { exposedNames, parsePrometheusText, ParsedMetrics, valueOf } from '../prometheus-text.js';
 
-const PROMQL_KEYWORDS = new Set(['and', 'bool', 'by', 'group_left', 'group_right', 'ignoring', 'offset', 'on', 'or', 'unless', 'without']);
+const PROMQL_KEYWORDS = new Set([
+  'and',
+  'bool',
+  'by',
+  'group_left',
+  'group_right',
+  'ignoring',
+  'offset',
+  'on',
+  'or',
+  'unless',
+  'without',
+]);
 
 /**
  * The metric names a PromQL expression (or a Grafana `label_values(...)` query) reads: what is
@@ -70,7 +82,9 @@ describe('GET /metrics on the local backend', () => {
   });
 
   it('should describe the route in the OpenAPI document as public', async () => {
-    const document = (await (await fetch(`${server.url}/docs-json`)).json()) as { paths: Record<string, { get?: { security?: unknown; summary?: string } }> };
+    const document = (await (await fetch(`${server.url}/docs-json`)).json()) as {
+      paths: Record<string, { get?: { security?: unknown; summary?: string } }>;
+    };
     expect(document.paths['/metrics']?.get?.summary).toBe('Prometheus metrics');
     expect(document.paths['/metrics']?.get?.security).toBeUndefined();
   });
@@ -96,7 +110,9 @@ describe('GET /metrics on the local backend', () => {
     expect((await admin.async('DELETE', `/volumes/${volume.id}`)).final.status).toBe(204);
     metrics = await scrape();
     expect(valueOf(metrics, 'heketi_volumes_count', { cluster })).toBe(0);
-    expect(valueOf(metrics, 'piragua_operations_total', deleted)).toBe(valueOf(before, 'piragua_operations_total', deleted)! + 1);
+    expect(valueOf(metrics, 'piragua_operations_total', deleted)).toBe(
+      valueOf(before, 'piragua_operations_total', deleted)! + 1,
+    );
     expect(valueOf(metrics, 'piragua_cluster_quota_committed_bytes', { cluster })).toBe(0);
   });
 
@@ -109,7 +125,9 @@ describe('GET /metrics on the local backend', () => {
     };
     expect(dashboard.schemaVersion).toBeGreaterThanOrEqual(36);
     expect(dashboard.__inputs).toEqual([expect.objectContaining({ name: 'DS_PROMETHEUS', pluginId: 'prometheus' })]);
-    const panels = dashboard.panels.flatMap((panel) => [panel, ...(panel.panels ?? [])]).filter((panel) => panel.type !== 'row');
+    const panels = dashboard.panels
+      .flatMap((panel) => [panel, ...(panel.panels ?? [])])
+      .filter((panel) => panel.type !== 'row');
     const queries = [
       ...panels.flatMap((panel) => (panel.targets ?? []).map((target) => target.expr ?? '')),
       ...dashboard.templating.list.map((variable) => variable.definition ?? ''),
@@ -139,7 +157,11 @@ describe('GET /metrics on the local backend', () => {
   });
 
   it('should find the metric names in PromQL, and nothing else', () => {
-    expect(metricNamesIn('histogram_quantile(0.95, sum by (le, subcommand) (rate(a_bucket{cluster=~"$cluster"}[$__rate_interval])))')).toEqual(['a_bucket']);
+    expect(
+      metricNamesIn(
+        'histogram_quantile(0.95, sum by (le, subcommand) (rate(a_bucket{cluster=~"$cluster"}[$__rate_interval])))',
+      ),
+    ).toEqual(['a_bucket']);
     expect(metricNamesIn('time() - min(b_seconds > 0) or vector(1e3)')).toEqual(['b_seconds']);
     expect(metricNamesIn('count(max by (cluster, id) (c{x="by (y)"}) == 1) and on (cluster) d')).toEqual(['c', 'd']);
     expect(metricNamesIn('label_values(heketi_volumes_count, cluster)')).toEqual(['heketi_volumes_count']);

@@ -47,7 +47,18 @@ describe('Kubernetes provisioner and heketi-cli against the local backend', () =
     expect(volume.snapshot).toEqual({ enable: true, factor: 1 });
     expect(volume.blockinfo).toEqual({});
     expect(volume.bricks).toEqual([]);
-    expect(Object.keys(volume)).toEqual(['size', 'name', 'durability', 'gid', 'snapshot', 'id', 'cluster', 'mount', 'blockinfo', 'bricks']);
+    expect(Object.keys(volume)).toEqual([
+      'size',
+      'name',
+      'durability',
+      'gid',
+      'snapshot',
+      'id',
+      'cluster',
+      'mount',
+      'blockinfo',
+      'bricks',
+    ]);
     expect(volume.mount.glusterfs.device).toBe(`${volume.mount.glusterfs.hosts[0]}:${volume.name}`);
     expect(volume.mount.glusterfs.options).toEqual({ 'backup-volfile-servers': '' });
 

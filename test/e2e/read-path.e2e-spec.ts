@@ -19,7 +19,9 @@ describe('Read paths never wait on storage', () => {
   const requestCalls = async (): Promise<Map<string, number>> => {
     const metrics = parsePrometheusText(await (await fetch(`${server.url}/metrics`)).text());
     const calls = new Map<string, number>();
-    for (const sample of metrics.samples.filter((candidate) => candidate.name === 'piragua_backend_calls_total' && candidate.labels.origin === 'request')) {
+    for (const sample of metrics.samples.filter(
+      (candidate) => candidate.name === 'piragua_backend_calls_total' && candidate.labels.origin === 'request',
+    )) {
       calls.set(sample.labels.method!, sample.value);
     }
     return calls;
@@ -64,10 +66,12 @@ describe('Read paths never wait on storage', () => {
     expect((await client.request('GET', '/volumes')).body).toBe(before);
   });
 
-  it('should count the read a client following the queue\'s redirect causes', async () => {
+  it("should count the read a client following the queue's redirect causes", async () => {
     const before = (await requestCalls()).get('loadVolume') ?? 0;
 
-    const followed = await client.request('GET', `/volumes/${volumeId}`, undefined, { Referer: `${server.url}/queue/0123456789abcdef0123456789abcdef` });
+    const followed = await client.request('GET', `/volumes/${volumeId}`, undefined, {
+      Referer: `${server.url}/queue/0123456789abcdef0123456789abcdef`,
+    });
 
     expect(followed.status).toBe(200);
     expect((await requestCalls()).get('loadVolume')).toBe(before + 1);

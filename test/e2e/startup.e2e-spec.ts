@@ -34,7 +34,11 @@ describe('Start-up, configuration and health', () => {
   });
 
   it('should not run open without an admin key: a generated key, printed once, on 127.0.0.1 only', async () => {
-    const server = await PiraguaProcess.start({ HEKETI_ADMIN_KEY: '', PIRAGUA_DATA_DIR: dataDir(), PIRAGUA_LISTEN_ADDRESS: '0.0.0.0' });
+    const server = await PiraguaProcess.start({
+      HEKETI_ADMIN_KEY: '',
+      PIRAGUA_DATA_DIR: dataDir(),
+      PIRAGUA_LISTEN_ADDRESS: '0.0.0.0',
+    });
     try {
       const key = /admin key: (\S+)/.exec(server.logs)?.[1];
       expect(key).toBeDefined();
@@ -56,7 +60,10 @@ describe('Start-up, configuration and health', () => {
       writeFileSync(join(dir, 'local', '.piragua'), 'not a directory');
       const ready = await fetch(`${server.url}/health/ready`);
       expect(ready.status).toBe(503);
-      expect(await ready.json()).toMatchObject({ details: { backend: { message: expect.stringContaining('not writable'), status: 'down' } }, status: 'error' });
+      expect(await ready.json()).toMatchObject({
+        details: { backend: { message: expect.stringContaining('not writable'), status: 'down' } },
+        status: 'error',
+      });
       expect((await fetch(`${server.url}/health/live`)).status).toBe(200);
     } finally {
       await server.stop();

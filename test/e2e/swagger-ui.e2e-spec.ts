@@ -28,7 +28,9 @@ describe('Swagger UI: Try it out with per-request Heketi tokens', () => {
 
   beforeAll(async () => {
     if (!existsSync(CHROMIUM)) {
-      throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium; scripts/test-all.sh does)`);
+      throw new Error(
+        `${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium; scripts/test-all.sh does)`,
+      );
     }
     dataDir = mkdtempSync(join(tmpdir(), 'piragua-swagger-'));
     profileDir = mkdtempSync(join(tmpdir(), 'piragua-chromium-'));
@@ -92,7 +94,11 @@ describe('Swagger UI: Try it out with per-request Heketi tokens', () => {
   }
 
   /** Expands an operation, presses Try it out (optionally sets the body) and Execute; returns the live response. */
-  async function tryItOut(page: Page, operationId: string, body?: string): Promise<{ headers: string; status: string; text: string }> {
+  async function tryItOut(
+    page: Page,
+    operationId: string,
+    body?: string,
+  ): Promise<{ headers: string; status: string; text: string }> {
     const operation = page.locator(`#operations-${operationId}`);
     await operation.locator('.opblock-summary-control').click();
     await operation.locator('button.try-out__btn').click();
@@ -124,9 +130,16 @@ describe('Swagger UI: Try it out with per-request Heketi tokens', () => {
       expect(created.headers).toMatch(/location: \/queue\/[0-9a-f]{32}/);
 
       // What went over the wire: a bearer JWT, distinct per request and bound to its method and path; never the key.
-      expect(sent.map(({ method, url }) => `${method} ${new URL(url).pathname}`)).toEqual(['GET /clusters', 'POST /volumes']);
-      const tokens = sent.map(({ authorization }) => /^bearer ([\w-]+)\.([\w-]+)\.([\w-]+)$/.exec(authorization ?? '')?.[2]);
-      const claims = tokens.map((segment) => JSON.parse(Buffer.from(segment ?? '', 'base64url').toString()) as Record<string, unknown>);
+      expect(sent.map(({ method, url }) => `${method} ${new URL(url).pathname}`)).toEqual([
+        'GET /clusters',
+        'POST /volumes',
+      ]);
+      const tokens = sent.map(
+        ({ authorization }) => /^bearer ([\w-]+)\.([\w-]+)\.([\w-]+)$/.exec(authorization ?? '')?.[2],
+      );
+      const claims = tokens.map(
+        (segment) => JSON.parse(Buffer.from(segment ?? '', 'base64url').toString()) as Record<string, unknown>,
+      );
       expect(claims.map(({ iss }) => iss)).toEqual(['admin', 'admin']);
       expect(claims[0]!.qsh).not.toBe(claims[1]!.qsh);
       expect(JSON.stringify(sent)).not.toContain(Buffer.from(`admin:${ADMIN_KEY}`).toString('base64'));
@@ -140,7 +153,12 @@ describe('Swagger UI: Try it out with per-request Heketi tokens', () => {
       const bottom = (await operation.locator('.live-responses-table').boundingBox())!;
       const scroll = await page.evaluate(() => (globalThis as unknown as { scrollY: number }).scrollY);
       await page.screenshot({
-        clip: { height: bottom.y + bottom.height - top.y + 8, width: top.width + 16, x: Math.max(top.x - 8, 0), y: top.y + scroll - 8 },
+        clip: {
+          height: bottom.y + bottom.height - top.y + 8,
+          width: top.width + 16,
+          x: Math.max(top.x - 8, 0),
+          y: top.y + scroll - 8,
+        },
         fullPage: true,
         path: 'test-results/swagger-ui.png',
       });
@@ -149,13 +167,15 @@ describe('Swagger UI: Try it out with per-request Heketi tokens', () => {
     }
   });
 
-  it('should show the server\'s 401 when the key is wrong', async () => {
+  it("should show the server's 401 when the key is wrong", async () => {
     const { page } = await openDocs();
     try {
       await authorize(page, 'admin', 'not-the-key');
       const clusters = await tryItOut(page, 'clusters-clustersList');
       expect(clusters.status).toMatch(/^401\b/);
-      expect(clusters.text).toContain('Invalid JWT token: signature is invalid (client and server secrets may not match)');
+      expect(clusters.text).toContain(
+        'Invalid JWT token: signature is invalid (client and server secrets may not match)',
+      );
     } finally {
       await page.close();
     }

@@ -38,12 +38,31 @@ describe('HTTPS with PIRAGUA_TLS_CERT and PIRAGUA_TLS_KEY', () => {
     keyFile = join(dir, 'key.pem');
     execFileSync(
       'openssl',
-      ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-days', '1', '-keyout', keyFile, '-out', certFile],
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+        '-days',
+        '1',
+        '-keyout',
+        keyFile,
+        '-out',
+        certFile,
+      ],
       { stdio: 'ignore' },
     );
     // Self-signed: the certificate is its own CA.
     ca = readFileSync(certFile);
-    server = await PiraguaProcess.start({ PIRAGUA_DATA_DIR: join(dir, 'data'), PIRAGUA_TLS_CERT: certFile, PIRAGUA_TLS_KEY: keyFile }, { tls: { ca } });
+    server = await PiraguaProcess.start(
+      { PIRAGUA_DATA_DIR: join(dir, 'data'), PIRAGUA_TLS_CERT: certFile, PIRAGUA_TLS_KEY: keyFile },
+      { tls: { ca } },
+    );
   });
 
   afterAll(async () => {
@@ -62,7 +81,10 @@ describe('HTTPS with PIRAGUA_TLS_CERT and PIRAGUA_TLS_KEY', () => {
   });
 
   it('should still authenticate over HTTPS', async () => {
-    expect(await httpsCall(`${server.url}/clusters`, ca)).toEqual({ body: 'Required authorization token not found\n', status: 401 });
+    expect(await httpsCall(`${server.url}/clusters`, ca)).toEqual({
+      body: 'Required authorization token not found\n',
+      status: 401,
+    });
   });
 
   it('should not answer plain HTTP on the HTTPS port', async () => {
@@ -72,7 +94,9 @@ describe('HTTPS with PIRAGUA_TLS_CERT and PIRAGUA_TLS_KEY', () => {
   });
 
   it('should present its certificate: a client with only the system CAs does not trust it', async () => {
-    await expect(httpsCall(`${server.url}/hello`, undefined)).rejects.toMatchObject({ code: 'DEPTH_ZERO_SELF_SIGNED_CERT' });
+    await expect(httpsCall(`${server.url}/hello`, undefined)).rejects.toMatchObject({
+      code: 'DEPTH_ZERO_SELF_SIGNED_CERT',
+    });
     expect(await httpsCall(`${server.url}/hello`, ca)).toEqual({ body: 'Hello from Heketi', status: 200 });
   });
 
@@ -89,7 +113,9 @@ describe('HTTPS with PIRAGUA_TLS_CERT and PIRAGUA_TLS_KEY', () => {
     const result = startWith({ PIRAGUA_TLS_CERT: certFile, PIRAGUA_TLS_KEY: missing });
 
     expect(result.status).toBe(2);
-    expect(result.stderr).toBe(`piragua: PIRAGUA_TLS_KEY: cannot read ${missing} (ENOENT: no such file or directory)\n`);
+    expect(result.stderr).toBe(
+      `piragua: PIRAGUA_TLS_KEY: cannot read ${missing} (ENOENT: no such file or directory)\n`,
+    );
   });
 
   it('should stop with exit code 2 when the files are not a certificate and its key', () => {
@@ -99,6 +125,8 @@ describe('HTTPS with PIRAGUA_TLS_CERT and PIRAGUA_TLS_KEY', () => {
     const result = startWith({ PIRAGUA_TLS_CERT: certFile, PIRAGUA_TLS_KEY: garbage });
 
     expect(result.status).toBe(2);
-    expect(result.stderr).toMatch(/^piragua: PIRAGUA_TLS_CERT and PIRAGUA_TLS_KEY: not a usable certificate and key \(.+\)\n$/);
+    expect(result.stderr).toMatch(
+      /^piragua: PIRAGUA_TLS_CERT and PIRAGUA_TLS_KEY: not a usable certificate and key \(.+\)\n$/,
+    );
   });
 });

@@ -22,8 +22,13 @@ export function createTestingContext(metadata: ModuleMetadata): Promise<INestApp
 }
 
 /** Builds an HTTP app from `metadata` on the service's own HTTP adapter and listens on an ephemeral loopback port. */
-export async function listenTestingApp(metadata: ModuleMetadata): Promise<{ app: NestFastifyApplication; baseUrl: string }> {
-  const app = await NestFactory.create<NestFastifyApplication>(specModule(metadata), createHttpAdapter(), { ...OPTIONS, bodyParser: false });
+export async function listenTestingApp(
+  metadata: ModuleMetadata,
+): Promise<{ app: NestFastifyApplication; baseUrl: string }> {
+  const app = await NestFactory.create<NestFastifyApplication>(specModule(metadata), createHttpAdapter(), {
+    ...OPTIONS,
+    bodyParser: false,
+  });
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as AddressInfo;
   return { app, baseUrl: `http://127.0.0.1:${port}` };

@@ -1,5 +1,13 @@
 import { type GatewayMethod, GlusterGateway } from '../../src/gluster/gluster.gateway.js';
-import { GIB, type ClusterTopology, type Heartbeat, type OperationRecord, type ProbeResult, type QuotaUsage, type VolumeRecord } from '../../src/gluster/gluster.types.js';
+import {
+  GIB,
+  type ClusterTopology,
+  type Heartbeat,
+  type OperationRecord,
+  type ProbeResult,
+  type QuotaUsage,
+  type VolumeRecord,
+} from '../../src/gluster/gluster.types.js';
 
 export interface GatewayCall {
   args: unknown[];
@@ -100,7 +108,10 @@ export class FakeGlusterGateway extends GlusterGateway {
 
   /** The next call of `method` returns what `implementation` returns instead of the in-memory result. */
   answerOnce<K extends GatewayMethod>(method: K, implementation: GlusterGateway[K]): this {
-    this.overrides.set(method, [...(this.overrides.get(method) ?? []), implementation as (...args: never[]) => unknown]);
+    this.overrides.set(method, [
+      ...(this.overrides.get(method) ?? []),
+      implementation as (...args: never[]) => unknown,
+    ]);
     return this;
   }
 
@@ -126,7 +137,9 @@ export class FakeGlusterGateway extends GlusterGateway {
 
   /** Method names in call order, reads (and the background purge) left out. */
   changes(): GatewayMethod[] {
-    return this.calls.map((call) => call.method).filter((method) => !READ_METHODS.has(method) && method !== 'purgeTrash');
+    return this.calls
+      .map((call) => call.method)
+      .filter((method) => !READ_METHODS.has(method) && method !== 'purgeTrash');
   }
 
   resetCalls(): void {
@@ -232,7 +245,9 @@ export class FakeGlusterGateway extends GlusterGateway {
 
   loadHeartbeats(clusterId: string): Promise<Heartbeat[]> {
     return this.run('loadHeartbeats', [clusterId], () =>
-      [...this.heartbeats.entries()].filter(([key]) => key.startsWith(`${clusterId}/`)).map(([, heartbeat]) => structuredClone(heartbeat)),
+      [...this.heartbeats.entries()]
+        .filter(([key]) => key.startsWith(`${clusterId}/`))
+        .map(([, heartbeat]) => structuredClone(heartbeat)),
     );
   }
 
@@ -250,11 +265,19 @@ export class FakeGlusterGateway extends GlusterGateway {
 
   listVolumeDirectories(clusterId: string): Promise<string[]> {
     return this.run('listVolumeDirectories', [clusterId], () =>
-      [...this.directories.keys()].filter((key) => key.startsWith(`${clusterId}/`)).map((key) => key.slice(clusterId.length + 1)),
+      [...this.directories.keys()]
+        .filter((key) => key.startsWith(`${clusterId}/`))
+        .map((key) => key.slice(clusterId.length + 1)),
     );
   }
 
-  createVolumeDirectory(clusterId: string, volumeId: string, name: string, gid?: number, pooled = false): Promise<void> {
+  createVolumeDirectory(
+    clusterId: string,
+    volumeId: string,
+    name: string,
+    gid?: number,
+    pooled = false,
+  ): Promise<void> {
     return this.run('createVolumeDirectory', [clusterId, volumeId, name, gid, pooled], () => {
       const key = `${clusterId}/${volumeId}`;
       if (this.directories.has(key) || pooled !== this.claimedPoolDirectories.has(key)) {
@@ -280,7 +303,10 @@ export class FakeGlusterGateway extends GlusterGateway {
     });
   }
 
-  inspectVolumeDirectory(clusterId: string, directory: string): Promise<{ createdAt: string; gid: number; name: string } | undefined> {
+  inspectVolumeDirectory(
+    clusterId: string,
+    directory: string,
+  ): Promise<{ createdAt: string; gid: number; name: string } | undefined> {
     return this.run('inspectVolumeDirectory', [clusterId, directory], () => {
       const found = this.directories.get(`${clusterId}/${directory}`);
       return found ? { createdAt: '2026-01-01T00:00:00.000Z', gid: found.gid ?? 0, name: found.name } : undefined;
@@ -369,16 +395,23 @@ export class FakeGlusterGateway extends GlusterGateway {
 
   /** Announces a change the way the tree does: one name per millisecond and volume. */
   announceChange(clusterId: string, volumeId: string): void {
-    this.volumeChangeLog.set(clusterId, (this.volumeChangeLog.get(clusterId) ?? new Set()).add(`${Date.now()}-${volumeId}`));
+    this.volumeChangeLog.set(
+      clusterId,
+      (this.volumeChangeLog.get(clusterId) ?? new Set()).add(`${Date.now()}-${volumeId}`),
+    );
   }
 
   loadVolume(clusterId: string, volumeId: string): Promise<VolumeRecord | undefined> {
-    return this.run('loadVolume', [clusterId, volumeId], () => structuredClone(this.volumes.get(`${clusterId}/${volumeId}`)));
+    return this.run('loadVolume', [clusterId, volumeId], () =>
+      structuredClone(this.volumes.get(`${clusterId}/${volumeId}`)),
+    );
   }
 
   loadVolumes(clusterId: string): Promise<VolumeRecord[]> {
     return this.run('loadVolumes', [clusterId], () =>
-      [...this.volumes.values()].filter((record) => record.clusterId === clusterId).map((record) => structuredClone(record)),
+      [...this.volumes.values()]
+        .filter((record) => record.clusterId === clusterId)
+        .map((record) => structuredClone(record)),
     );
   }
 
@@ -399,7 +432,14 @@ export class FakeGlusterGateway extends GlusterGateway {
   }
 
   quotaUsage(clusterId: string): Promise<Map<string, QuotaUsage>> {
-    return this.run('quotaUsage', [clusterId], () => new Map([...this.limitsOf(clusterId)].map(([volumeId, limitBytes]) => [volumeId, { limitBytes, usedBytes: 0 }])));
+    return this.run(
+      'quotaUsage',
+      [clusterId],
+      () =>
+        new Map(
+          [...this.limitsOf(clusterId)].map(([volumeId, limitBytes]) => [volumeId, { limitBytes, usedBytes: 0 }]),
+        ),
+    );
   }
 
   /** Like statfs of each directory: a limit whose directory is gone is not seen. */
@@ -427,7 +467,9 @@ export class FakeGlusterGateway extends GlusterGateway {
   }
 
   loadOperation(clusterId: string, operationId: string): Promise<OperationRecord | undefined> {
-    return this.run('loadOperation', [clusterId, operationId], () => structuredClone(this.operations.get(`${clusterId}/${operationId}`)));
+    return this.run('loadOperation', [clusterId, operationId], () =>
+      structuredClone(this.operations.get(`${clusterId}/${operationId}`)),
+    );
   }
 
   removeOperation(clusterId: string, operationId: string): Promise<void> {
@@ -438,7 +480,9 @@ export class FakeGlusterGateway extends GlusterGateway {
 
   loadOperations(clusterId: string): Promise<OperationRecord[]> {
     return this.run('loadOperations', [clusterId], () =>
-      [...this.operations.values()].filter((record) => record.clusterId === clusterId).map((record) => structuredClone(record)),
+      [...this.operations.values()]
+        .filter((record) => record.clusterId === clusterId)
+        .map((record) => structuredClone(record)),
     );
   }
 
@@ -454,7 +498,9 @@ export class FakeGlusterGateway extends GlusterGateway {
   }
 
   private directoryExists(clusterId: string, directory: string): boolean {
-    return this.directories.has(`${clusterId}/${directory}`) || this.claimedPoolDirectories.has(`${clusterId}/${directory}`);
+    return (
+      this.directories.has(`${clusterId}/${directory}`) || this.claimedPoolDirectories.has(`${clusterId}/${directory}`)
+    );
   }
 
   private record(method: GatewayMethod, args: unknown[]): void {
@@ -495,7 +541,16 @@ export function fakeCluster(overrides: Partial<ClusterTopology> & { capacityGiB?
     id: 'c0ffee00c0ffee00c0ffee00c0ffee00',
     nodes: [
       {
-        devices: [{ freeKiB: 0, id: 'd0000000d0000000d0000000d0000000', name: '/bricks/b1', state: 'online', totalKiB: 0, usedKiB: 0 }],
+        devices: [
+          {
+            freeKiB: 0,
+            id: 'd0000000d0000000d0000000d0000000',
+            name: '/bricks/b1',
+            state: 'online',
+            totalKiB: 0,
+            usedKiB: 0,
+          },
+        ],
         id: 'a0000000a0000000a0000000a0000000',
         manageHostname: 'gluster-1',
         state: 'online',

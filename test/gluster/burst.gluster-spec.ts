@@ -68,7 +68,9 @@ describe('Bursts and backpressure on a real glusterd', () => {
     const client = new HeketiClient(url, ADMIN_KEY);
     const [creates, reads] = await Promise.all([
       Promise.all(Array.from({ length: 12 }, () => client.request('POST', '/volumes', { size: 1 }))),
-      Promise.all(Array.from({ length: 40 }, (_, index) => client.request('GET', index % 2 ? '/volumes' : '/clusters'))),
+      Promise.all(
+        Array.from({ length: 40 }, (_, index) => client.request('GET', index % 2 ? '/volumes' : '/clusters')),
+      ),
     ]);
     const throttled = creates.filter((response) => response.status === 429);
     expect(throttled.length).toBeGreaterThan(0);
@@ -76,7 +78,9 @@ describe('Bursts and backpressure on a real glusterd', () => {
       expect(response.body).toBe('Server busy. Retry operation later.\n');
       expect(response.headers.get('retry-after')).toMatch(/^\d+$/);
     }
-    expect(creates.filter((response) => response.status !== 429).every((response) => response.status === 202)).toBe(true);
+    expect(creates.filter((response) => response.status !== 429).every((response) => response.status === 202)).toBe(
+      true,
+    );
     expect(reads.every((response) => response.status === 200)).toBe(true);
   });
 });

@@ -69,11 +69,21 @@ describe('Gluster backend against a real glusterd', () => {
     expect(node.devices[0].storage.total).toBeGreaterThan(0);
     const ready = await fetch(`${server.url}/health/ready`);
     expect(ready.status).toBe(200);
-    expect(Object.keys(((await ready.json()) as { details: object }).details)).toEqual(['glusterd', `${gluster.volume}:started`, `${gluster.volume}:quota`, `${gluster.volume}:mount`]);
+    expect(Object.keys(((await ready.json()) as { details: object }).details)).toEqual([
+      'glusterd',
+      `${gluster.volume}:started`,
+      `${gluster.volume}:quota`,
+      `${gluster.volume}:mount`,
+    ]);
   });
 
   it('should create, enforce, expand and delete a quota-limited volume mounted as kubelet does', async () => {
-    const volume = await create({ size: 1, gid: 2001, durability: { type: 'replicate', replicate: { replica: 3 } }, snapshot: { enable: true, factor: 1 } });
+    const volume = await create({
+      size: 1,
+      gid: 2001,
+      durability: { type: 'replicate', replicate: { replica: 3 } },
+      snapshot: { enable: true, factor: 1 },
+    });
     expect(volume.name).toBe(`${gluster.volume}/${volume.id}/vol_${volume.id}`);
     expect(volume.mount.glusterfs.device).toBe(`127.0.0.2:${volume.name}`);
 
@@ -103,7 +113,11 @@ describe('Gluster backend against a real glusterd', () => {
     expect(existsSync(join(volumeRoot(), volume.id))).toBe(false);
     expect((await quotaLimits(gluster.volume)).has(`/${volume.id}`)).toBe(false);
     expect((await admin.request('GET', `/volumes/${volume.id}`)).status).toBe(404);
-    await eventually(async () => ![...(await quotaLimits(gluster.volume)).keys()].some((path) => path.includes(volume.id)), 30_000, 'the trashed quota to be removed');
+    await eventually(
+      async () => ![...(await quotaLimits(gluster.volume)).keys()].some((path) => path.includes(volume.id)),
+      30_000,
+      'the trashed quota to be removed',
+    );
   });
 
   it('should purge a deleted directory of thousands of files in the background', async () => {
@@ -118,12 +132,18 @@ describe('Gluster backend against a real glusterd', () => {
     const deleted = await admin.async('DELETE', `/volumes/${volume.id}`);
     expect(deleted.final.status).toBe(204);
     expect(existsSync(join(volumeRoot(), volume.id))).toBe(false);
-    await eventually(() => readdirSync(join(volumeRoot(), '.piragua', 'trash')).length === 0, 120_000, 'the trash to be purged');
+    await eventually(
+      () => readdirSync(join(volumeRoot(), '.piragua', 'trash')).length === 0,
+      120_000,
+      'the trash to be purged',
+    );
     expect([...(await quotaLimits(gluster.volume)).keys()].filter((path) => path.startsWith('/.piragua/'))).toEqual([]);
   });
 
   it('should create ten volumes at once without leaking glusterd lock errors', async () => {
-    const results = await Promise.all(Array.from({ length: 10 }, (_, index) => admin.async('POST', '/volumes', { size: 1, name: `burst_${index}` })));
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, index) => admin.async('POST', '/volumes', { size: 1, name: `burst_${index}` })),
+    );
     for (const result of results) {
       expect(result.final.status, result.final.body).toBe(200);
     }
@@ -155,7 +175,10 @@ describe('Gluster backend against a real glusterd', () => {
     );
     expect(existsSync(join(volumeRoot(), strayId))).toBe(true);
 
-    const user = await new HeketiClient(server.url, 'e2e-user-secret', 'user').request('POST', '/internal/state/repair/gluster');
+    const user = await new HeketiClient(server.url, 'e2e-user-secret', 'user').request(
+      'POST',
+      '/internal/state/repair/gluster',
+    );
     expect(user.status).toBe(401);
     const repaired = await admin.request('POST', '/internal/state/repair/gluster');
     expect(repaired.json().clusters[0].findings.every((finding: { repaired: boolean }) => finding.repaired)).toBe(true);
@@ -167,9 +190,15 @@ describe('Gluster backend against a real glusterd', () => {
   describe('after kill -9 in the middle of an operation', () => {
     const consistent = async () => {
       // Deleted volumes' quotas go with their directories into the trash until the purge.
-      await eventually(() => readdirSync(join(volumeRoot(), '.piragua', 'trash')).length === 0, 60_000, 'the trash to be purged');
+      await eventually(
+        () => readdirSync(join(volumeRoot(), '.piragua', 'trash')).length === 0,
+        60_000,
+        'the trash to be purged',
+      );
       const listed: string[] = (await admin.request('GET', '/volumes')).json().volumes;
-      const directories = readdirSync(volumeRoot()).filter((name) => /^[0-9a-f]{32}$/.test(name)).sort();
+      const directories = readdirSync(volumeRoot())
+        .filter((name) => /^[0-9a-f]{32}$/.test(name))
+        .sort();
       const quotas = [...(await quotaLimits(gluster.volume)).keys()].map((path) => path.slice(1)).sort();
       expect(directories).toEqual([...listed].sort());
       expect(quotas).toEqual([...listed].sort());
@@ -188,43 +217,54 @@ describe('Gluster backend against a real glusterd', () => {
       return accepted;
     };
 
-    it.each(['create:operation', 'create:directory', 'create:quota', 'create:ready'])('should leave no half-made volume when killed after %s', async (step) => {
-      const accepted = await crashDuring(step, 'POST', '/volumes', { size: 1, name: `crash_${step.replace(':', '_')}` });
-      const listed = await consistent();
-      if (step === 'create:operation') {
-        expect(accepted).toBeUndefined();
-        // Nothing was acknowledged, and the name is free again.
-        expect((await admin.async('POST', '/volumes', { size: 1, name: 'crash_create_operation' })).final.status).toBe(200);
-        return;
-      }
-      expect(accepted?.status).toBe(202);
-      const poll = await admin.request('GET', accepted!.headers.get('location')!);
-      if (step === 'create:ready') {
-        // Acknowledged as ready on the backend: kept, and the client still gets its volume.
-        expect(poll.status).toBe(303);
-        expect(listed).toContain(poll.headers.get('location')!.split('/').pop());
-      } else {
-        expect(poll.status).toBe(500);
-        expect(poll.body).toMatch(/^Failed to create volume: the piragua instance running it stopped/);
-      }
-    });
+    it.each(['create:operation', 'create:directory', 'create:quota', 'create:ready'])(
+      'should leave no half-made volume when killed after %s',
+      async (step) => {
+        const accepted = await crashDuring(step, 'POST', '/volumes', {
+          size: 1,
+          name: `crash_${step.replace(':', '_')}`,
+        });
+        const listed = await consistent();
+        if (step === 'create:operation') {
+          expect(accepted).toBeUndefined();
+          // Nothing was acknowledged, and the name is free again.
+          expect(
+            (await admin.async('POST', '/volumes', { size: 1, name: 'crash_create_operation' })).final.status,
+          ).toBe(200);
+          return;
+        }
+        expect(accepted?.status).toBe(202);
+        const poll = await admin.request('GET', accepted!.headers.get('location')!);
+        if (step === 'create:ready') {
+          // Acknowledged as ready on the backend: kept, and the client still gets its volume.
+          expect(poll.status).toBe(303);
+          expect(listed).toContain(poll.headers.get('location')!.split('/').pop());
+        } else {
+          expect(poll.status).toBe(500);
+          expect(poll.body).toMatch(/^Failed to create volume: the piragua instance running it stopped/);
+        }
+      },
+    );
 
-    it.each(['expand:marked', 'expand:quota'])('should settle an expand killed after %s to what gluster enforces', async (step) => {
-      const volume = await create({ size: 1, name: `grown_${step.replace(':', '_')}` });
-      const accepted = await crashDuring(step, 'POST', `/volumes/${volume.id}/expand`, { expand_size: 2 });
-      await consistent();
-      const limit = (await quotaLimits(gluster.volume)).get(`/${volume.id}`)!.hardLimitBytes;
-      expect((await admin.request('GET', `/volumes/${volume.id}`)).json().size * GIB).toBe(limit);
-      if (step === 'expand:quota') {
-        expect(limit).toBe(3 * GIB);
-        expect((await admin.request('GET', accepted!.headers.get('location')!)).status).toBe(303);
-      } else {
-        expect(accepted).toBeUndefined();
-        expect(limit).toBe(GIB);
-      }
-      // The volume is not left locked: it can be changed again.
-      expect((await admin.async('POST', `/volumes/${volume.id}/expand`, { expand_size: 1 })).final.status).toBe(200);
-    });
+    it.each(['expand:marked', 'expand:quota'])(
+      'should settle an expand killed after %s to what gluster enforces',
+      async (step) => {
+        const volume = await create({ size: 1, name: `grown_${step.replace(':', '_')}` });
+        const accepted = await crashDuring(step, 'POST', `/volumes/${volume.id}/expand`, { expand_size: 2 });
+        await consistent();
+        const limit = (await quotaLimits(gluster.volume)).get(`/${volume.id}`)!.hardLimitBytes;
+        expect((await admin.request('GET', `/volumes/${volume.id}`)).json().size * GIB).toBe(limit);
+        if (step === 'expand:quota') {
+          expect(limit).toBe(3 * GIB);
+          expect((await admin.request('GET', accepted!.headers.get('location')!)).status).toBe(303);
+        } else {
+          expect(accepted).toBeUndefined();
+          expect(limit).toBe(GIB);
+        }
+        // The volume is not left locked: it can be changed again.
+        expect((await admin.async('POST', `/volumes/${volume.id}/expand`, { expand_size: 1 })).final.status).toBe(200);
+      },
+    );
 
     it.each(['delete:marked', 'delete:trash'])('should finish a delete killed after %s', async (step) => {
       const volume = await create({ size: 1, name: `doomed_${step.replace(':', '_')}` });

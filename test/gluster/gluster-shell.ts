@@ -11,7 +11,11 @@ export async function sh(command: string, args: string[]): Promise<{ code: numbe
     return { code: 0, stderr, stdout };
   } catch (error) {
     const failure = error as { code?: number; stderr?: string; stdout?: string };
-    return { code: typeof failure.code === 'number' ? failure.code : 1, stderr: failure.stderr ?? '', stdout: failure.stdout ?? '' };
+    return {
+      code: typeof failure.code === 'number' ? failure.code : 1,
+      stderr: failure.stderr ?? '',
+      stdout: failure.stdout ?? '',
+    };
   }
 }
 
@@ -23,7 +27,14 @@ export async function quotaLimits(volume: string): Promise<Map<string, QuotaLimi
 
 /** Mounts like kubelet does for a glusterfs PV: `<ip>:<path>` with backup volfile servers. */
 export async function kubeletMount(device: string, backupServers: string, target: string): Promise<void> {
-  const { code, stderr } = await sh('mount', ['-t', 'glusterfs', '-o', `backup-volfile-servers=${backupServers},log-level=ERROR`, device, target]);
+  const { code, stderr } = await sh('mount', [
+    '-t',
+    'glusterfs',
+    '-o',
+    `backup-volfile-servers=${backupServers},log-level=ERROR`,
+    device,
+    target,
+  ]);
   if (code !== 0) {
     throw new Error(`mount ${device} failed: ${stderr}`);
   }
@@ -36,7 +47,11 @@ export async function unmount(target: string): Promise<void> {
 }
 
 /** Polls `check` every 250 ms until it holds; fails naming `what` after `timeoutMs`. */
-export async function eventually(check: () => Promise<boolean> | boolean, timeoutMs: number, what: string): Promise<void> {
+export async function eventually(
+  check: () => Promise<boolean> | boolean,
+  timeoutMs: number,
+  what: string,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) {

@@ -10,7 +10,10 @@ const gluster = (...args: string[]) => {
   const result = spawnSync('gluster', ['--mode=script', ...args], { encoding: 'utf8' });
   return `${result.stdout}${result.stderr}`;
 };
-const mounted = (target: string) => readFileSync('/proc/mounts', 'utf8').split('\n').some((line) => line.split(' ')[1] === target);
+const mounted = (target: string) =>
+  readFileSync('/proc/mounts', 'utf8')
+    .split('\n')
+    .some((line) => line.split(' ')[1] === target);
 
 describe(createGlusterTestVolume.name, () => {
   const volumes: GlusterTestVolume[] = [];
@@ -51,7 +54,9 @@ describe(createGlusterTestVolume.name, () => {
   it('should unmount the helper mount a failed quota remove leaves behind', async () => {
     const test = await createGlusterTestVolume();
     volumes.push(test);
-    expect(gluster('volume', 'quota', test.volume, 'remove', '/missing', '--xml')).toContain('No such file or directory');
+    expect(gluster('volume', 'quota', test.volume, 'remove', '/missing', '--xml')).toContain(
+      'No such file or directory',
+    );
     const helper = `/run/gluster/${test.volume}_quota_limit`;
     expect(mounted(helper)).toBe(true);
 

@@ -26,12 +26,21 @@ const SERVER = '127.0.0.2';
 /** glusterd's cluster lock, held by another command for this volume (or any, for create). */
 const LOCK_ERROR = /another transaction (is|could be) in progress|locking failed/i;
 
-function run(file: string, args: string[], options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<Run> {
+function run(
+  file: string,
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(file, args, { env: options.env ?? process.env, maxBuffer: 16 * 1024 * 1024, timeout: options.timeoutMs ?? 120_000 }, (error, stdout, stderr) => {
-      const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
-      resolve({ code, stderr: `${stderr}${error && code === -1 ? error.message : ''}`, stdout });
-    });
+    execFile(
+      file,
+      args,
+      { env: options.env ?? process.env, maxBuffer: 16 * 1024 * 1024, timeout: options.timeoutMs ?? 120_000 },
+      (error, stdout, stderr) => {
+        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
+        resolve({ code, stderr: `${stderr}${error && code === -1 ? error.message : ''}`, stdout });
+      },
+    );
   });
 }
 
@@ -96,7 +105,9 @@ export async function createGlusterTestVolume(prefix = 'piragua_test'): Promise<
     }
     tornDown = true;
     await unmountVolume(volume);
-    await gluster(['volume', 'stop', volume, 'force'], { okIf: /does not exist|is not in the started state|not started/i });
+    await gluster(['volume', 'stop', volume, 'force'], {
+      okIf: /does not exist|is not in the started state|not started/i,
+    });
     await gluster(['volume', 'delete', volume], { okIf: /does not exist/i });
     await rm(tempDir, { force: true, recursive: true });
   };

@@ -9,7 +9,10 @@ import { listedLimit, quotaLimits, sh, unmount } from './gluster-shell.js';
 
 const readiness = async (server: PiraguaProcess) => {
   const response = await fetch(`${server.url}/health/ready`);
-  return { body: (await response.json()) as { details: Record<string, { message?: string; status: string }> }, status: response.status };
+  return {
+    body: (await response.json()) as { details: Record<string, { message?: string; status: string }> },
+    status: response.status,
+  };
 };
 
 describe('Several Gluster volumes, quota switched off, a stale mount', () => {
@@ -70,7 +73,12 @@ describe('Several Gluster volumes, quota switched off, a stale mount', () => {
 
   it('should refuse what exceeds capacity times PIRAGUA_OVERCOMMIT', async () => {
     const admin = await start([first, second], { PIRAGUA_OVERCOMMIT: '0.1' });
-    const capacityGiB = Math.floor(((await sh('df', ['-B1', '--output=size', join(mountDir, first.volume)])).stdout.trim().split('\n')[1] as unknown as number) / 1024 ** 3);
+    const capacityGiB = Math.floor(
+      ((await sh('df', ['-B1', '--output=size', join(mountDir, first.volume)])).stdout
+        .trim()
+        .split('\n')[1] as unknown as number) /
+        1024 ** 3,
+    );
     const tooBig = Math.ceil(capacityGiB * 0.1) + 1;
     const refused = await admin.request('POST', '/volumes', { size: tooBig });
     expect(refused).toMatchObject({ body: 'Failed to allocate new volume: No space\n', status: 500 });
@@ -101,7 +109,9 @@ describe('Several Gluster volumes, quota switched off, a stale mount', () => {
     const down = await readiness(server!);
     expect(down.status).toBe(503);
     expect(down.body.details[`${second.volume}:quota`]).toMatchObject({ status: 'down' });
-    expect(down.body.details[`${second.volume}:quota`]?.message).toContain(`gluster volume quota ${second.volume} enable`);
+    expect(down.body.details[`${second.volume}:quota`]?.message).toContain(
+      `gluster volume quota ${second.volume} enable`,
+    );
 
     const refused = await admin.request('POST', '/volumes', { size: 1 });
     expect(refused.status).toBe(500);

@@ -17,7 +17,10 @@ describe('Quota changes through the gluster shell, on a real glusterd', () => {
   let admin: HeketiClient;
 
   /** The gluster shells piragua runs now. */
-  const shells = async () => (await sh('pgrep', ['-P', String(server.child.pid), '-f', '^gluster --mode=script --xml$'])).stdout.split('\n').filter(Boolean);
+  const shells = async () =>
+    (await sh('pgrep', ['-P', String(server.child.pid), '-f', '^gluster --mode=script --xml$'])).stdout
+      .split('\n')
+      .filter(Boolean);
   const glusterdAnswers = async () => (await sh('gluster', ['--mode=script', 'peer', 'status'])).code === 0;
   const stopGlusterd = async () => {
     await sh('pkill', ['-x', 'glusterd']);
@@ -91,10 +94,16 @@ describe('Quota changes through the gluster shell, on a real glusterd', () => {
     expect(failed.status).toBe(500);
     expect(failed.body).toMatch(/^Failed to create volume: set quota: /);
     const listed = (await admin.request('GET', '/volumes')).json().volumes as string[];
-    const names = await Promise.all(listed.map(async (id) => (await admin.request('GET', `/volumes/${id}`)).json().name as string));
+    const names = await Promise.all(
+      listed.map(async (id) => (await admin.request('GET', `/volumes/${id}`)).json().name as string),
+    );
     expect(names).not.toContain('while-down');
     // Its directory went to the trash with the rollback: every volume directory left is a listed volume.
-    expect(readdirSync(join(mountDir, gluster.volume)).filter((entry) => /^[0-9a-f]{32}$/.test(entry)).sort()).toEqual([...listed].sort());
+    expect(
+      readdirSync(join(mountDir, gluster.volume))
+        .filter((entry) => /^[0-9a-f]{32}$/.test(entry))
+        .sort(),
+    ).toEqual([...listed].sort());
     const again = await create('while-down');
     expect(again.status, again.body).toBe(200);
     expect(existsSync(join(mountDir, gluster.volume, again.json().id, 'while-down'))).toBe(true);

@@ -18,7 +18,8 @@ describe('Metrics against a real glusterd', () => {
   let admin: HeketiClient;
   const kubeletMounts: string[] = [];
 
-  const scrape = async (): Promise<ParsedMetrics> => parsePrometheusText(await (await fetch(`${server.url}/metrics`)).text());
+  const scrape = async (): Promise<ParsedMetrics> =>
+    parsePrometheusText(await (await fetch(`${server.url}/metrics`)).text());
 
   /** Scrapes until `check` holds: quota usage reaches the metrics with the next background refresh. */
   const scrapeUntil = async (check: (metrics: ParsedMetrics) => boolean, what: string): Promise<ParsedMetrics> => {
@@ -57,18 +58,20 @@ describe('Metrics against a real glusterd', () => {
     await gluster?.teardown();
   });
 
-  it('should expose the topology under Heketi\'s names', async () => {
+  it("should expose the topology under Heketi's names", async () => {
     const metrics = await scrape();
     const cluster = (await admin.request('GET', '/clusters')).json().clusters[0] as string;
     expect(valueOf(metrics, 'heketi_up')).toBe(1);
     expect(valueOf(metrics, 'heketi_cluster_count')).toBe(1);
     expect(valueOf(metrics, 'heketi_nodes_count', { cluster })).toBe(1);
     const device = { cluster, device: gluster.brickDir, storage_hostname: '127.0.0.2' };
-    expect(valueOf(metrics, 'heketi_device_size_bytes', device)).toBe(valueOf(metrics, 'heketi_device_size', device)! * 1024);
+    expect(valueOf(metrics, 'heketi_device_size_bytes', device)).toBe(
+      valueOf(metrics, 'heketi_device_size', device)! * 1024,
+    );
     expect(valueOf(metrics, 'heketi_device_size', device)).toBeGreaterThan(0);
   });
 
-  it('should report a volume\'s quota limit and what was written into it, and the gluster commands that set it', async () => {
+  it("should report a volume's quota limit and what was written into it, and the gluster commands that set it", async () => {
     const created = await admin.async('POST', '/volumes', { size: 1, name: 'metered' });
     expect(created.final.status, created.final.body).toBe(200);
     const volume = created.final.json();
@@ -82,7 +85,10 @@ describe('Metrics against a real glusterd', () => {
     expect(written.code, written.stderr).toBe(0);
     let usedByGluster = 0;
     const deadline = Date.now() + 60_000;
-    while ((usedByGluster = (await quotaLimits(gluster.volume)).get(`/${volume.id}`)?.usedBytes ?? 0) < 6 * MIB && Date.now() < deadline) {
+    while (
+      (usedByGluster = (await quotaLimits(gluster.volume)).get(`/${volume.id}`)?.usedBytes ?? 0) < 6 * MIB &&
+      Date.now() < deadline
+    ) {
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
     expect(usedByGluster).toBeGreaterThanOrEqual(6 * MIB);

@@ -47,14 +47,23 @@ describe('Several piragua instances on one Gluster volume', () => {
    * quotas leave with the background purge of the trash, hence the waits.
    */
   const assertConsistent = async (client: HeketiClient) => {
-    for (const deadline = Date.now() + 60_000; readdirSync(join(volumeRoot(), '.piragua', 'trash')).length > 0 && Date.now() < deadline; ) {
+    for (
+      const deadline = Date.now() + 60_000;
+      readdirSync(join(volumeRoot(), '.piragua', 'trash')).length > 0 && Date.now() < deadline;
+    ) {
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
-    const directories = readdirSync(volumeRoot()).filter((name) => /^[0-9a-f]{32}$/.test(name)).sort();
+    const directories = readdirSync(volumeRoot())
+      .filter((name) => /^[0-9a-f]{32}$/.test(name))
+      .sort();
     const quotas = [...(await quotaLimits(gluster.volume)).keys()].map((path) => path.slice(1)).sort();
     expect(quotas).toEqual(directories);
     let listed: string[] = [];
-    for (const deadline = Date.now() + 5000; Date.now() < deadline; await new Promise((resolve) => setTimeout(resolve, 200))) {
+    for (
+      const deadline = Date.now() + 5000;
+      Date.now() < deadline;
+      await new Promise((resolve) => setTimeout(resolve, 200))
+    ) {
       listed = [...(await client.request('GET', '/volumes')).json().volumes].sort();
       if (JSON.stringify(listed) === JSON.stringify(directories)) {
         break;
@@ -110,7 +119,9 @@ describe('Several piragua instances on one Gluster volume', () => {
     expect(await listedLimit(gluster.volume, `/${id}`, 3 * GIB)).toBe(3 * GIB);
     // Kubernetes' expand: read the size, expand by a delta, read it again, each on another instance.
     for (const url of urls('a', 'b', 'c')) {
-      const info = await new HeketiClient(url, ADMIN_KEY).request('GET', `/volumes/${id}`, undefined, { Referer: `${url}/queue/x` });
+      const info = await new HeketiClient(url, ADMIN_KEY).request('GET', `/volumes/${id}`, undefined, {
+        Referer: `${url}/queue/x`,
+      });
       expect(info.json().size, url).toBe(3);
     }
 
@@ -122,7 +133,11 @@ describe('Several piragua instances on one Gluster volume', () => {
     // Other instances learn of the delete through the change feed, within a few seconds.
     for (const url of urls('a', 'b', 'c')) {
       let status = 0;
-      for (const deadline = Date.now() + 5000; Date.now() < deadline; await new Promise((resolve) => setTimeout(resolve, 200))) {
+      for (
+        const deadline = Date.now() + 5000;
+        Date.now() < deadline;
+        await new Promise((resolve) => setTimeout(resolve, 200))
+      ) {
         status = (await new HeketiClient(url, ADMIN_KEY).request('GET', `/volumes/${id}`)).status;
         if (status === 404) {
           break;
@@ -136,7 +151,9 @@ describe('Several piragua instances on one Gluster volume', () => {
   it('should let exactly one of two instances creating the same name at the same moment succeed', async () => {
     for (let round = 0; round < Number(process.env.RACE_ROUNDS ?? 5); round += 1) {
       const [first, second] = await Promise.all(
-        urls('a', 'b').map((url) => new HeketiClient(url, ADMIN_KEY).async('POST', '/volumes', { size: 1, name: `race_${round}` })),
+        urls('a', 'b').map((url) =>
+          new HeketiClient(url, ADMIN_KEY).async('POST', '/volumes', { size: 1, name: `race_${round}` }),
+        ),
       );
       const outcomes = [first!, second!].map((result) => result.final.status).sort();
       expect(outcomes, `round ${round}: ${first!.final.body} / ${second!.final.body}`).toEqual([200, 500]);
@@ -148,12 +165,22 @@ describe('Several piragua instances on one Gluster volume', () => {
 
   it('should refuse a second change of a volume that another instance is changing', async () => {
     const id = (await new HeketiClient(urls('a'), ADMIN_KEY).async('POST', '/volumes', { size: 1 })).final.json().id;
-    const [onA, onB] = await Promise.all(urls('a', 'b').map((url) => new HeketiClient(url, ADMIN_KEY).request('POST', `/volumes/${id}/expand`, { expand_size: 1 })));
+    const [onA, onB] = await Promise.all(
+      urls('a', 'b').map((url) =>
+        new HeketiClient(url, ADMIN_KEY).request('POST', `/volumes/${id}/expand`, { expand_size: 1 }),
+      ),
+    );
     const statuses = [onA!.status, onB!.status].sort();
     if (statuses[0] === 202 && statuses[1] === 202) {
       // The first finished before the second began: both applied, one after the other.
       await new Promise((resolve) => setTimeout(resolve, 3000));
-      expect((await new HeketiClient(urls('c'), ADMIN_KEY).request('GET', `/volumes/${id}`, undefined, { Referer: '/queue/' })).json().size).toBe(3);
+      expect(
+        (
+          await new HeketiClient(urls('c'), ADMIN_KEY).request('GET', `/volumes/${id}`, undefined, {
+            Referer: '/queue/',
+          })
+        ).json().size,
+      ).toBe(3);
     } else {
       expect(statuses).toEqual([202, 500]);
       expect([onA!, onB!].find((response) => response.status === 500)!.body).toBe(
@@ -164,7 +191,10 @@ describe('Several piragua instances on one Gluster volume', () => {
 
   it('should finish the work of an instance that died, from another instance', async () => {
     await start('a', { PIRAGUA_TEST_CRASH_AT: 'create:quota' });
-    const accepted = await new HeketiClient(urls('a'), ADMIN_KEY).request('POST', '/volumes', { size: 1, name: 'orphaned_by_a_crash' });
+    const accepted = await new HeketiClient(urls('a'), ADMIN_KEY).request('POST', '/volumes', {
+      size: 1,
+      name: 'orphaned_by_a_crash',
+    });
     expect(accepted.status).toBe(202);
     const onB = new HeketiClient(urls('b'), ADMIN_KEY);
     let poll = await onB.request('GET', accepted.headers.get('location')!);

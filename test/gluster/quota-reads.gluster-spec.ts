@@ -30,7 +30,13 @@ describe('Quota limits and usage read through statfs, against a real glusterd', 
 
     /** Writes `count` blocks of `blockBytes`. */
     const write = (directory: string, file: string, blockBytes: number, count: number) =>
-      sh('dd', ['if=/dev/zero', `of=${join(mountDir, gluster.volume, directory, 'data', file)}`, `bs=${blockBytes}`, `count=${count}`, 'conv=fsync']);
+      sh('dd', [
+        'if=/dev/zero',
+        `of=${join(mountDir, gluster.volume, directory, 'data', file)}`,
+        `bs=${blockBytes}`,
+        `count=${count}`,
+        'conv=fsync',
+      ]);
 
     beforeAll(async () => {
       Logger.overrideLogger(false);
@@ -66,12 +72,17 @@ describe('Quota limits and usage read through statfs, against a real glusterd', 
       await write(FULL, 'twelve', MIB, 12);
       // A limit on a directory that is not a volume's.
       mkdirSync(join(mountDir, gluster.volume, 'elsewhere'));
-      expect((await sh('gluster', ['--mode=script', 'volume', 'quota', gluster.volume, 'limit-usage', '/elsewhere', '2GB'])).code).toBe(0);
+      expect(
+        (await sh('gluster', ['--mode=script', 'volume', 'quota', gluster.volume, 'limit-usage', '/elsewhere', '2GB']))
+          .code,
+      ).toBe(0);
       await eventually(
         async () => {
           const listed = await quotaLimits(gluster.volume);
           const used = (directory: string) => listed.get(`/${directory}`)?.usedBytes ?? 0;
-          return used(ROOMY) > 6 * MIB && used(NEARLY_FULL) >= 9 * MIB && used(FULL) >= 10 * MIB && listed.has('/elsewhere');
+          return (
+            used(ROOMY) > 6 * MIB && used(NEARLY_FULL) >= 9 * MIB && used(FULL) >= 10 * MIB && listed.has('/elsewhere')
+          );
         },
         60_000,
         'quota list to count what was written',
@@ -100,7 +111,10 @@ describe('Quota limits and usage read through statfs, against a real glusterd', 
       expect([...usage.keys()].sort()).toEqual([ROOMY, NEARLY_FULL, FULL]);
       for (const directory of [ROOMY, NEARLY_FULL]) {
         const reference = listed.get(`/${directory}`)!;
-        expect(usage.get(directory)).toMatchObject({ limitBytes: reference.hardLimitBytes, softLimitExceeded: reference.softLimitExceeded });
+        expect(usage.get(directory)).toMatchObject({
+          limitBytes: reference.hardLimitBytes,
+          softLimitExceeded: reference.softLimitExceeded,
+        });
         // statfs counts whole blocks.
         expect(usage.get(directory)!.usedBytes).toBeLessThanOrEqual(reference.usedBytes);
         expect(usage.get(directory)!.usedBytes).toBeGreaterThan(reference.usedBytes - bsize);
@@ -110,7 +124,9 @@ describe('Quota limits and usage read through statfs, against a real glusterd', 
       // At its limit statfs stops counting; quota list has the usage past it.
       const full = listed.get(`/${FULL}`)!;
       expect(usage.get(FULL)).toEqual({ limitBytes: 10 * MIB, softLimitExceeded: true, usedBytes: full.usedBytes });
-      expect(asked.mock.calls.flatMap(([volume, paths]) => [paths].flat().map((path) => `${volume}:${path}`)).sort()).toEqual([`${gluster.volume}:/${FULL}`, `${gluster.volume}:/${BARE}`].sort());
+      expect(
+        asked.mock.calls.flatMap(([volume, paths]) => [paths].flat().map((path) => `${volume}:${path}`)).sort(),
+      ).toEqual([`${gluster.volume}:/${FULL}`, `${gluster.volume}:/${BARE}`].sort());
     });
 
     it('should read the limits of given directories, leaving out the one without a limit after asking quota list about it alone', async () => {
@@ -148,14 +164,19 @@ describe('Quota limits and usage read through statfs, against a real glusterd', 
 
     const volumeRoot = () => join(mountDir, gluster.volume);
     /** `quota list` of the whole volume, as piragua ran it (through the recording wrapper). */
-    const fullQuotaLists = () => readFileSync(glusterCalls, 'utf8').split('\n').filter((line) => line === `--mode=script volume quota ${gluster.volume} list --xml`).length;
+    const fullQuotaLists = () =>
+      readFileSync(glusterCalls, 'utf8')
+        .split('\n')
+        .filter((line) => line === `--mode=script volume quota ${gluster.volume} list --xml`).length;
     const create = async (name: string) => {
       const result = await admin.async('POST', '/volumes', { name, size: 1 });
       expect(result.final.status, result.final.body).toBe(200);
       return result.final.json() as { cluster: string; id: string };
     };
     const removeQuotaByHand = async (volumeId: string) => {
-      expect((await sh('gluster', ['--mode=script', 'volume', 'quota', gluster.volume, 'remove', `/${volumeId}`])).code).toBe(0);
+      expect(
+        (await sh('gluster', ['--mode=script', 'volume', 'quota', gluster.volume, 'remove', `/${volumeId}`])).code,
+      ).toBe(0);
     };
     const limitSeenByStatfs = async (volumeId: string) => {
       const fs = await statfs(join(volumeRoot(), volumeId));
@@ -207,11 +228,19 @@ describe('Quota limits and usage read through statfs, against a real glusterd', 
       await removeQuotaByHand(volume.id);
       expect(await limitSeenByStatfs(volume.id)).not.toBe(GIB);
 
-      await eventually(async () => (await limitSeenByStatfs(volume.id)) === GIB, 30_000, 'the periodic pass to set the limit again');
+      await eventually(
+        async () => (await limitSeenByStatfs(volume.id)) === GIB,
+        30_000,
+        'the periodic pass to set the limit again',
+      );
       // The pass logs its findings once it is over, and log lines are written asynchronously.
-      const repaired = new RegExp(`missing-quota ${volume.id}: no quota on a listed volume; its recorded size is 1 GiB \\(repaired\\)`);
+      const repaired = new RegExp(
+        `missing-quota ${volume.id}: no quota on a listed volume; its recorded size is 1 GiB \\(repaired\\)`,
+      );
       await eventually(() => repaired.test(server.logs), 10_000, 'the repair in the log');
-      expect(readFileSync(glusterCalls, 'utf8')).toContain(`--mode=script volume quota ${gluster.volume} list /${volume.id} --xml`);
+      expect(readFileSync(glusterCalls, 'utf8')).toContain(
+        `--mode=script volume quota ${gluster.volume} list /${volume.id} --xml`,
+      );
       expect(fullQuotaLists()).toBe(1);
     });
 
@@ -222,11 +251,16 @@ describe('Quota limits and usage read through statfs, against a real glusterd', 
       writeFileSync(join(volumeRoot(), metered.id, 'metered', 'data'), Buffer.alloc(MIB));
       const unlimited = await create('unlimited_too');
       mkdirSync(join(volumeRoot(), 'by-hand'));
-      expect((await sh('gluster', ['--mode=script', 'volume', 'quota', gluster.volume, 'limit-usage', '/by-hand', '1GB'])).code).toBe(0);
+      expect(
+        (await sh('gluster', ['--mode=script', 'volume', 'quota', gluster.volume, 'limit-usage', '/by-hand', '1GB']))
+          .code,
+      ).toBe(0);
       rmSync(join(volumeRoot(), 'by-hand'), { recursive: true });
       await removeQuotaByHand(unlimited.id);
       // Gluster 10 cannot list any limit now: it fails on the one whose directory is gone.
-      expect((await sh('gluster', ['--mode=script', 'volume', 'quota', gluster.volume, 'list', '--xml'])).code).not.toBe(0);
+      expect(
+        (await sh('gluster', ['--mode=script', 'volume', 'quota', gluster.volume, 'list', '--xml'])).code,
+      ).not.toBe(0);
       const before = fullQuotaLists();
 
       const examined = await admin.request('GET', '/internal/state/examine/gluster');
@@ -236,7 +270,11 @@ describe('Quota limits and usage read through statfs, against a real glusterd', 
         {
           cluster: metered.cluster,
           findings: expect.arrayContaining([
-            expect.objectContaining({ detail: expect.stringContaining('quota list failed'), kind: 'quota-list-failed', repaired: false }),
+            expect.objectContaining({
+              detail: expect.stringContaining('quota list failed'),
+              kind: 'quota-list-failed',
+              repaired: false,
+            }),
             expect.objectContaining({ kind: 'missing-quota', repaired: false, volumeId: unlimited.id }),
           ]),
           volume: gluster.volume,
@@ -247,7 +285,12 @@ describe('Quota limits and usage read through statfs, against a real glusterd', 
       // Usage still comes in, by statfs.
       const labels = { cluster: metered.cluster, id: metered.id, name: 'metered' };
       await eventually(
-        async () => (valueOf(parsePrometheusText(await (await fetch(`${server.url}/metrics`)).text()), 'piragua_volume_quota_used_bytes', labels) ?? 0) >= MIB,
+        async () =>
+          (valueOf(
+            parsePrometheusText(await (await fetch(`${server.url}/metrics`)).text()),
+            'piragua_volume_quota_used_bytes',
+            labels,
+          ) ?? 0) >= MIB,
         30_000,
         'the written MiB to show in piragua_volume_quota_used_bytes',
       );

@@ -70,9 +70,16 @@ describe('Upgrading from the Rust piragua', () => {
     expect((await client.request('GET', '/volumes')).json().volumes).toContain(LEGACY_ID);
     const info = await client.request('GET', `/volumes/${LEGACY_ID}`);
     expect(info.status).toBe(200);
-    expect(info.json()).toMatchObject({ gid: 2005, id: LEGACY_ID, name: `${gluster.volume}/${LEGACY_UUID}/pvc-legacy`, size: 2 });
+    expect(info.json()).toMatchObject({
+      gid: 2005,
+      id: LEGACY_ID,
+      name: `${gluster.volume}/${LEGACY_UUID}/pvc-legacy`,
+      size: 2,
+    });
     // Nothing was moved or renamed: the PV's path still holds the data.
-    expect(readFileSync(join(stagingMount, LEGACY_UUID, 'pvc-legacy', 'precious.txt'), 'utf8')).toBe('user data written before the upgrade\n');
+    expect(readFileSync(join(stagingMount, LEGACY_UUID, 'pvc-legacy', 'precious.txt'), 'utf8')).toBe(
+      'user data written before the upgrade\n',
+    );
     expect(output).toMatch(/legacy-volume/);
   });
 

@@ -20,7 +20,8 @@ describe('The warm pool on a real glusterd', () => {
   const kubeletMounts: string[] = [];
 
   const volumeRoot = () => join(mountDir, gluster.volume);
-  const pooledQuotas = async () => [...(await quotaLimits(gluster.volume)).entries()].filter(([path]) => path.startsWith('/.piragua/pool/1/'));
+  const pooledQuotas = async () =>
+    [...(await quotaLimits(gluster.volume)).entries()].filter(([path]) => path.startsWith('/.piragua/pool/1/'));
   const restart = async (extra: Record<string, string> = {}) => {
     await server?.stop();
     server = await PiraguaProcess.start({
@@ -55,10 +56,14 @@ describe('The warm pool on a real glusterd', () => {
     await eventually(async () => (await pooledQuotas()).length === 3, 60_000, 'three pooled directories');
     expect((await pooledQuotas()).map(([, limit]) => limit.hardLimitBytes)).toEqual([GIB, GIB, GIB]);
     expect(readdirSync(join(volumeRoot(), '.piragua', 'pool', '1'))).toHaveLength(3);
-    await eventually(async () => {
-      const metrics = parsePrometheusText(await (await fetch(`${server!.url}/metrics`)).text());
-      return valueOf(metrics, 'piragua_warm_pool_ready_directories', { size_gib: '1' }) === 3;
-    }, 10_000, 'the metric to show three ready directories');
+    await eventually(
+      async () => {
+        const metrics = parsePrometheusText(await (await fetch(`${server!.url}/metrics`)).text());
+        return valueOf(metrics, 'piragua_warm_pool_ready_directories', { size_gib: '1' }) === 3;
+      },
+      10_000,
+      'the metric to show three ready directories',
+    );
   });
 
   it('should give a create a pooled directory whose quota followed it and is enforced, then refill', async () => {
@@ -107,27 +112,51 @@ describe('The warm pool on a real glusterd', () => {
     const poll = await admin.request('GET', accepted.headers.get('location')!);
     expect(poll.status).toBe(500);
     const listed: string[] = (await admin.request('GET', '/volumes')).json().volumes;
-    await eventually(() => readdirSync(join(volumeRoot(), '.piragua', 'trash')).length === 0, 60_000, 'the trash to be purged');
-    const volumePaths = [...(await quotaLimits(gluster.volume)).keys()].filter((path) => /^\/[0-9a-f]{32}$/.test(path)).map((path) => path.slice(1));
+    await eventually(
+      () => readdirSync(join(volumeRoot(), '.piragua', 'trash')).length === 0,
+      60_000,
+      'the trash to be purged',
+    );
+    const volumePaths = [...(await quotaLimits(gluster.volume)).keys()]
+      .filter((path) => /^\/[0-9a-f]{32}$/.test(path))
+      .map((path) => path.slice(1));
     expect(volumePaths.sort()).toEqual([...listed].sort());
-    expect(readdirSync(volumeRoot()).filter((name) => /^[0-9a-f]{32}$/.test(name)).sort()).toEqual([...listed].sort());
+    expect(
+      readdirSync(volumeRoot())
+        .filter((name) => /^[0-9a-f]{32}$/.test(name))
+        .sort(),
+    ).toEqual([...listed].sort());
   });
 
   it('should trash, on restart, a pooled directory it was making when it stopped, quota and all', async () => {
     const leftover = `${INSTANCE}@00000000deadbeef`;
     await server!.stop();
     mkdirSync(join(volumeRoot(), '.piragua', 'pool-new', leftover));
-    const limited = await sh('gluster', ['--mode=script', 'volume', 'quota', gluster.volume, 'limit-usage', `/.piragua/pool-new/${leftover}`, '1GB']);
+    const limited = await sh('gluster', [
+      '--mode=script',
+      'volume',
+      'quota',
+      gluster.volume,
+      'limit-usage',
+      `/.piragua/pool-new/${leftover}`,
+      '1GB',
+    ]);
     expect(limited.code, limited.stderr).toBe(0);
 
     await restart();
 
     await eventually(
-      async () => readdirSync(join(volumeRoot(), '.piragua', 'pool-new')).length === 0 && ![...(await quotaLimits(gluster.volume)).keys()].some((path) => path.includes(leftover)),
+      async () =>
+        readdirSync(join(volumeRoot(), '.piragua', 'pool-new')).length === 0 &&
+        ![...(await quotaLimits(gluster.volume)).keys()].some((path) => path.includes(leftover)),
       60_000,
       'the unfinished directory and its quota to be gone',
     );
-    await eventually(() => readdirSync(join(volumeRoot(), '.piragua', 'trash')).length === 0, 60_000, 'the trash to be purged');
+    await eventually(
+      () => readdirSync(join(volumeRoot(), '.piragua', 'trash')).length === 0,
+      60_000,
+      'the trash to be purged',
+    );
   });
 
   it('should leave no quota behind when the pooled volume is deleted', async () => {
@@ -138,6 +167,10 @@ describe('The warm pool on a real glusterd', () => {
     for (const id of volumes) {
       expect((await admin.async('DELETE', `/volumes/${id}`)).final.status).toBe(204);
     }
-    await eventually(async () => [...(await quotaLimits(gluster.volume)).keys()].every((path) => path.startsWith('/.piragua/pool/')), 60_000, 'only pooled quotas to remain');
+    await eventually(
+      async () => [...(await quotaLimits(gluster.volume)).keys()].every((path) => path.startsWith('/.piragua/pool/')),
+      60_000,
+      'only pooled quotas to remain',
+    );
   });
 });

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseCliOutput, parseCliResult } from './cli-output.parser.js';
 
-const fixture = (name: string) => readFileSync(new URL(`../../../test/fixtures/gluster/${name}.xml`, import.meta.url), 'utf8');
+const fixture = (name: string) =>
+  readFileSync(new URL(`../../../test/fixtures/gluster/${name}.xml`, import.meta.url), 'utf8');
 
 describe(parseCliResult.name, () => {
   it('should read a success envelope with an empty opErrstr', () => {
@@ -26,12 +27,17 @@ describe(parseCliResult.name, () => {
   });
 
   it('should read the envelope of a read command that failed', () => {
-    expect(parseCliResult(fixture('volume-info-missing'))).toEqual({ opErrno: 30806, opErrstr: 'Volume does not exist', opRet: -1 });
+    expect(parseCliResult(fixture('volume-info-missing'))).toEqual({
+      opErrno: 30806,
+      opErrstr: 'Volume does not exist',
+      opRet: -1,
+    });
     expect(parseCliResult(fixture('quota-list-disabled')).opErrstr).toBe('Quota is disabled, please enable quota');
   });
 
   it('should decode XML entities in opErrstr', () => {
-    const xml = '<cliOutput><opRet>-1</opRet><opErrno>0</opErrno><opErrstr>a &quot;b&quot; &amp; c</opErrstr></cliOutput>';
+    const xml =
+      '<cliOutput><opRet>-1</opRet><opErrno>0</opErrno><opErrstr>a &quot;b&quot; &amp; c</opErrstr></cliOutput>';
     expect(parseCliResult(xml).opErrstr).toBe('a "b" & c');
   });
 

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parsePoolList } from './pool-list.parser.js';
 
-const fixture = (name: string) => readFileSync(new URL(`../../../test/fixtures/gluster/${name}.xml`, import.meta.url), 'utf8');
+const fixture = (name: string) =>
+  readFileSync(new URL(`../../../test/fixtures/gluster/${name}.xml`, import.meta.url), 'utf8');
 
 describe(parsePoolList.name, () => {
   it('should parse the local node of a one-node pool', () => {

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseVolumeInfo } from './volume-info.parser.js';
 
-const fixture = (name: string) => readFileSync(new URL(`../../../test/fixtures/gluster/${name}.xml`, import.meta.url), 'utf8');
+const fixture = (name: string) =>
+  readFileSync(new URL(`../../../test/fixtures/gluster/${name}.xml`, import.meta.url), 'utf8');
 const HOST_UUID = '2b13153e-f3d1-49ef-9cff-744a14b58a2f';
 
 describe(parseVolumeInfo.name, () => {
@@ -36,17 +37,27 @@ describe(parseVolumeInfo.name, () => {
 
   it('should parse several bricks in order', () => {
     const [volume] = parseVolumeInfo(fixture('volume-info-two-bricks'));
-    expect(volume.bricks.map((brick) => brick.path)).toEqual(['/tmp/piragua-fixture-GkIq/brick2a', '/tmp/piragua-fixture-GkIq/brick2b']);
+    expect(volume.bricks.map((brick) => brick.path)).toEqual([
+      '/tmp/piragua-fixture-GkIq/brick2a',
+      '/tmp/piragua-fixture-GkIq/brick2b',
+    ]);
   });
 
   it('should report the type and status strings gluster prints', () => {
-    expect(parseVolumeInfo(fixture('volume-info-replicate-created'))).toMatchObject([{ status: 'Created', type: 'Replicate' }]);
+    expect(parseVolumeInfo(fixture('volume-info-replicate-created'))).toMatchObject([
+      { status: 'Created', type: 'Replicate' },
+    ]);
     expect(parseVolumeInfo(fixture('volume-info-replicate-created'))[0].bricks).toHaveLength(3);
-    expect(parseVolumeInfo(fixture('volume-info-stopped'))).toMatchObject([{ name: 'pfx2_1796015891', status: 'Stopped' }]);
+    expect(parseVolumeInfo(fixture('volume-info-stopped'))).toMatchObject([
+      { name: 'pfx2_1796015891', status: 'Stopped' },
+    ]);
   });
 
   it('should parse every volume when no name was given', () => {
-    expect(parseVolumeInfo(fixture('volume-info-all')).map((volume) => volume.name)).toEqual(['pfx2_1796015891', 'pfx_1796015800']);
+    expect(parseVolumeInfo(fixture('volume-info-all')).map((volume) => volume.name)).toEqual([
+      'pfx2_1796015891',
+      'pfx_1796015800',
+    ]);
   });
 
   it('should return [] for a missing volume', () => {
@@ -57,7 +68,14 @@ describe(parseVolumeInfo.name, () => {
     const xml = `<cliOutput><opRet>0</opRet><volInfo><volumes><volume><name>v</name><id>i</id><statusStr>Started</statusStr>
       <typeStr>Distribute</typeStr><bricks><brick uuid="u1">10.0.0.1:/b/1</brick></bricks><options/></volume></volumes></volInfo></cliOutput>`;
     expect(parseVolumeInfo(xml)).toEqual([
-      { bricks: [{ host: '10.0.0.1', hostUuid: 'u1', path: '/b/1' }], id: 'i', name: 'v', options: {}, status: 'Started', type: 'Distribute' },
+      {
+        bricks: [{ host: '10.0.0.1', hostUuid: 'u1', path: '/b/1' }],
+        id: 'i',
+        name: 'v',
+        options: {},
+        status: 'Started',
+        type: 'Distribute',
+      },
     ]);
   });
 });

@@ -27,7 +27,9 @@ export function parseVolumeInfo(xml: string): GlusterVolumeInfo[] {
     }),
     id: text(volume.id),
     name: text(volume.name),
-    options: Object.fromEntries(list(child(volume.options, 'option')).map((option) => [text(option.name), text(option.value)])),
+    options: Object.fromEntries(
+      list(child(volume.options, 'option')).map((option) => [text(option.name), text(option.value)]),
+    ),
     status: text(volume.statusStr),
     type: text(volume.typeStr),
   }));

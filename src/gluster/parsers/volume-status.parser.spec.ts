@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseVolumeStatusDetail } from './volume-status.parser.js';
 
-const fixture = (name: string) => readFileSync(new URL(`../../../test/fixtures/gluster/${name}.xml`, import.meta.url), 'utf8');
+const fixture = (name: string) =>
+  readFileSync(new URL(`../../../test/fixtures/gluster/${name}.xml`, import.meta.url), 'utf8');
 const PEER = '2b13153e-f3d1-49ef-9cff-744a14b58a2f';
 
 describe(parseVolumeStatusDetail.name, () => {

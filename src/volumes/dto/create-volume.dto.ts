@@ -1,7 +1,17 @@
-import { OptionalBoolean, OptionalInt, OptionalNested, OptionalNumber, OptionalString, OptionalStringArray } from '../../common/validation.js';
+import {
+  OptionalBoolean,
+  OptionalInt,
+  OptionalNested,
+  OptionalNumber,
+  OptionalString,
+  OptionalStringArray,
+} from '../../common/validation.js';
 
 export class ReplicateDto {
-  @OptionalInt({ description: 'Replica count; echoed back, Gluster replication is the shared volume\'s own', example: 3 })
+  @OptionalInt({
+    description: "Replica count; echoed back, Gluster replication is the shared volume's own",
+    example: 3,
+  })
   replica?: number;
 }
 
@@ -47,7 +57,9 @@ export class CreateVolumeDto {
   @OptionalInt({ description: 'Group that owns the volume directory (mode 2775, setgid)', example: 2001 })
   gid?: number;
 
-  @OptionalStringArray({ description: 'Gluster volume options; they cannot apply to a directory, so they are logged and echoed' })
+  @OptionalStringArray({
+    description: 'Gluster volume options; they cannot apply to a directory, so they are logged and echoed',
+  })
   glustervolumeoptions?: string[];
 
   @OptionalString({ description: 'Volume name, `^[a-zA-Z0-9_-]+$`; empty means `vol_<id>`', example: 'pvc_data' })

@@ -9,7 +9,10 @@ export class GlusterMountDto {
   @ApiProperty({ description: 'Storage address of every node of the Gluster pool', type: [String] })
   hosts: string[];
 
-  @ApiProperty({ description: '`backup-volfile-servers`: the other hosts, comma-separated', example: { 'backup-volfile-servers': '10.0.0.2,10.0.0.3' } })
+  @ApiProperty({
+    description: '`backup-volfile-servers`: the other hosts, comma-separated',
+    example: { 'backup-volfile-servers': '10.0.0.2,10.0.0.3' },
+  })
   options: Record<string, string>;
 }
 
@@ -23,7 +26,10 @@ export class VolumeResponseDto {
   @ApiProperty({ description: 'Size in GiB: the directory quota', example: 1 })
   size: number;
 
-  @ApiProperty({ description: 'What Kubernetes mounts: `<gluster volume>/<id>/<name>`', example: 'gv0/0d5b1e7c9a3f4e2b8c6d0a1f2e3b4c5d/vol_0d5b1e7c9a3f4e2b8c6d0a1f2e3b4c5d' })
+  @ApiProperty({
+    description: 'What Kubernetes mounts: `<gluster volume>/<id>/<name>`',
+    example: 'gv0/0d5b1e7c9a3f4e2b8c6d0a1f2e3b4c5d/vol_0d5b1e7c9a3f4e2b8c6d0a1f2e3b4c5d',
+  })
   name: string;
 
   @ApiProperty({ type: DurabilityDto, description: 'As requested (type defaulted to none)' })
@@ -50,7 +56,11 @@ export class VolumeResponseDto {
   @ApiProperty({ description: 'Always empty: piragua has no block volumes', example: {} })
   blockinfo: Record<string, never>;
 
-  @ApiProperty({ description: 'Always empty: a piragua volume is a directory, not a set of bricks', type: [Object], example: [] })
+  @ApiProperty({
+    description: 'Always empty: a piragua volume is a directory, not a set of bricks',
+    type: [Object],
+    example: [],
+  })
   bricks: never[];
 }
 
