@@ -2,7 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { AuthModule } from './auth/auth.module.js';
 import { ClustersModule } from './clusters/clusters.module.js';
-import { HeketiExceptionFilter } from './common/heketi-exception.filter.js';
+import { HeketiExceptionFilter } from './http/heketi-exception.filter.js';
 import { HeketiValidationPipe } from './common/validation.js';
 import { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';

@@ -1,4 +1,4 @@
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import {
   HEKETI_UI_SCHEME,
@@ -6,7 +6,7 @@ import {
   heketiRequestInterceptor,
 } from './docs/heketi-request-signer.js';
 
-export function buildOpenApi(app: NestFastifyApplication): OpenAPIObject {
+export function buildOpenApi(app: INestApplication): OpenAPIObject {
   const config = new DocumentBuilder()
     .setOpenAPIVersion('3.0.3')
     .setTitle('piragua')
@@ -29,8 +29,8 @@ export function buildOpenApi(app: NestFastifyApplication): OpenAPIObject {
   });
 }
 
-/** What main.ts adds to the app beyond its HTTP adapter (common/http-adapter.ts): the OpenAPI document with its UI. */
-export function setupApp(app: NestFastifyApplication): void {
+/** What main.ts adds to the app beyond its HTTP adapter (http/heketi-http.adapter.ts): the OpenAPI document with its UI. */
+export function setupApp(app: INestApplication): void {
   SwaggerModule.setup('docs', app, buildOpenApi(app), {
     customSiteTitle: 'piragua API',
     jsonDocumentUrl: 'docs-json',

@@ -2,15 +2,14 @@ import './heap-tuning.js';
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { readFileSync } from 'node:fs';
 import { createSecureContext } from 'node:tls';
 import { AppModule } from './app.module.js';
 import { setupApp } from './app.setup.js';
-import { createHttpAdapter } from './common/http-adapter.js';
 import type { AppConfig } from './config/app-config.js';
 import { buildAppConfig } from './config/config.module.js';
 import { InvalidEnvironmentError } from './config/env.js';
+import { createHttpAdapter } from './http/heketi-http.adapter.js';
 import { RequestLogger } from './logging/request-logger.js';
 import { nestLoggerFor, rootLoggerFor } from './logging/root-logger.js';
 
@@ -77,15 +76,14 @@ function announceGeneratedKey(config: AppConfig): void {
 async function bootstrap(): Promise<void> {
   const config = loadConfigOrExit();
   const https = loadTlsOrExit(config);
-  const adapter = createHttpAdapter({ https, requestLogger: new RequestLogger(rootLoggerFor(config)) });
+  const adapter = createHttpAdapter(new RequestLogger(rootLoggerFor(config)));
   // Given at creation, not buffered: even a failing start-up logs through pino, in LOG_FORMAT.
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
+  const app = await NestFactory.create(AppModule.forRoot(config), adapter, {
     bodyParser: false,
+    httpsOptions: https,
     logger: nestLoggerFor(config),
   });
   setupApp(app);
-  // Node closes a connection whose headers take this long; just past the keep-alive timeout, as Node wants.
-  app.getHttpServer().headersTimeout = 66_000;
   await app.listen(config.http.port, config.http.listenAddress);
   if (config.auth.adminKeyGenerated) {
     announceGeneratedKey(config);

@@ -1,19 +1,17 @@
-import { Controller, Get, HttpCode, Param, Post, Req } from '@nestjs/common';
+import { Controller, Get, HttpCode, INestApplication, Param, Post, Req } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { FastifyRequest } from 'fastify';
 import jwt from 'jsonwebtoken';
 import { createHmac, generateKeyPairSync } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ADMIN_KEY, appConfig, USER_KEY } from '../../test/factories/app-config.factory.js';
 import { heketiToken, TokenOptions } from '../../test/factories/heketi-token.factory.js';
 import { listenTestingApp } from '../../test/factories/nest-app.factory.js';
-import { HeketiExceptionFilter } from '../common/heketi-exception.filter.js';
 import { Public } from '../common/public.decorator.js';
 import { ConfigModule } from '../config/config.module.js';
+import { HeketiExceptionFilter } from '../http/heketi-exception.filter.js';
 import { AuthModule } from './auth.module.js';
 import { HeketiAuthGuard } from './heketi-auth.guard.js';
-import { HeketiJwtStrategy, HeketiPrincipal } from './heketi-jwt.strategy.js';
+import { HeketiJwtStrategy, HeketiPrincipal, type HeketiRequest } from './heketi-jwt.strategy.js';
 import { computeQsh } from './qsh.js';
 import { UserAllowed } from './user-allowed.decorator.js';
 
@@ -21,7 +19,7 @@ import { UserAllowed } from './user-allowed.decorator.js';
 const NOW = 1_700_000_000;
 const QUEUE_ID = '0123456789abcdef0123456789abcdef';
 
-function issuerOf(request: FastifyRequest): string {
+function issuerOf(request: HeketiRequest): string {
   return (request.user as HeketiPrincipal).issuer;
 }
 
@@ -35,24 +33,24 @@ class SpecController {
 
   @Get('volumes')
   @UserAllowed()
-  list(@Req() request: FastifyRequest): string {
+  list(@Req() request: HeketiRequest): string {
     return `list as ${issuerOf(request)}`;
   }
 
   @Post('volumes')
   @HttpCode(200)
   @UserAllowed()
-  create(@Req() request: FastifyRequest): string {
+  create(@Req() request: HeketiRequest): string {
     return `create as ${issuerOf(request)}`;
   }
 
   @Get('volumes/:id')
-  info(@Param('id') id: string, @Req() request: FastifyRequest): string {
+  info(@Param('id') id: string, @Req() request: HeketiRequest): string {
     return `info ${id} as ${issuerOf(request)}`;
   }
 
   @Get('queue/:id')
-  poll(@Param('id') id: string, @Req() request: FastifyRequest): string {
+  poll(@Param('id') id: string, @Req() request: HeketiRequest): string {
     return `poll ${id} as ${issuerOf(request)}`;
   }
 }
@@ -78,7 +76,7 @@ function claimsAt(method: string, path: string, extra: Record<string, unknown> =
 }
 
 describe(HeketiAuthGuard.name, () => {
-  let app: NestFastifyApplication;
+  let app: INestApplication;
   let baseUrl: string;
 
   beforeAll(async () => {

@@ -1,11 +1,10 @@
 import { ExecutionContext, Injectable, Logger } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
-import type { FastifyRequest } from 'fastify';
 import { PiraguaError } from '../common/piragua.error.js';
 import { IS_PUBLIC_KEY } from '../common/public.decorator.js';
 import { adminRequired, badAuthorizationHeader, invalidToken, tokenNotFound } from './auth.errors.js';
-import { bearerToken, HeketiPrincipal, unverifiedJws } from './heketi-jwt.strategy.js';
+import { bearerToken, HeketiPrincipal, type HeketiRequest, unverifiedJws } from './heketi-jwt.strategy.js';
 import { USER_ALLOWED_KEY } from './user-allowed.decorator.js';
 
 /** Turns what jsonwebtoken reports into the reasons Heketi's middleware gives. */
@@ -30,7 +29,7 @@ function forLog(value: string, max = 200): string {
 }
 
 /** The `iss` claim as the client sent it, read without verifying anything; for the log only. */
-function claimedIssuer(request: FastifyRequest): string | undefined {
+function claimedIssuer(request: HeketiRequest): string | undefined {
   const token = bearerToken(request);
   if (token === null) {
     return undefined;
@@ -57,7 +56,7 @@ export class HeketiAuthGuard extends AuthGuard('heketi-jwt') {
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, targets)) {
       return true;
     }
-    const request = context.switchToHttp().getRequest<FastifyRequest>();
+    const request = context.switchToHttp().getRequest<HeketiRequest>();
     return this.authenticate(context, request).catch((error: unknown) => {
       this.logRejection(request, error);
       throw error;
@@ -74,7 +73,7 @@ export class HeketiAuthGuard extends AuthGuard('heketi-jwt') {
     return user;
   }
 
-  private async authenticate(context: ExecutionContext, request: FastifyRequest): Promise<boolean> {
+  private async authenticate(context: ExecutionContext, request: HeketiRequest): Promise<boolean> {
     if (!request.headers.authorization?.trim()) {
       throw tokenNotFound();
     }
@@ -93,12 +92,12 @@ export class HeketiAuthGuard extends AuthGuard('heketi-jwt') {
   }
 
   /** One line per refused request, for operators: what was refused and why, never the token or a key. */
-  private logRejection(request: FastifyRequest, error: unknown): void {
+  private logRejection(request: HeketiRequest, error: unknown): void {
     const reason = error instanceof PiraguaError ? error.message : 'authentication failed unexpectedly';
     const issuer = claimedIssuer(request);
     const from = issuer === undefined ? '' : ` from issuer ${forLog(issuer, 40)}`;
     this.logger.warn(
-      `Refused ${forLog(request.method, 20)} ${forLog(request.url.split('?', 1)[0]!)}${from}: ${forLog(reason)}`,
+      `Refused ${forLog(request.method ?? '', 20)} ${forLog((request.url ?? '').split('?', 1)[0]!)}${from}: ${forLog(reason)}`,
     );
   }
 }

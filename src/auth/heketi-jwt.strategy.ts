@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import { createSecretKey, type KeyObject } from 'node:crypto';
-import type { FastifyRequest } from 'fastify';
+import type { IncomingMessage } from 'node:http';
 import jwt from 'jsonwebtoken';
 import { Strategy } from 'passport-jwt';
 import { AppConfig } from '../config/app-config.js';
@@ -14,11 +14,12 @@ export interface HeketiPrincipal {
   issuer: Issuer;
 }
 
-declare module 'fastify' {
-  interface FastifyRequest {
-    /** Set by HeketiAuthGuard (through passport) once the token checked out. */
-    user?: HeketiPrincipal;
-  }
+/** Node's request, as any HTTP platform hands it over, plus what the guard attaches. */
+export interface HeketiRequest extends IncomingMessage {
+  /** The request target as received (a platform may rewrite `url` while routing). */
+  originalUrl?: string;
+  /** Set by HeketiAuthGuard (through passport) once the token checked out. */
+  user?: HeketiPrincipal;
 }
 
 interface HeketiClaims {
@@ -61,7 +62,7 @@ export function unverifiedJws(rawToken: string): { claims: HeketiClaims; header:
 const BEARER = /^\s*bearer\s+(\S+)\s*$/i;
 
 /** The token after the scheme; HeketiAuthGuard has already checked the header's shape. */
-export function bearerToken(request: FastifyRequest): string | null {
+export function bearerToken(request: HeketiRequest): string | null {
   return BEARER.exec(request.headers.authorization ?? '')?.[1] ?? null;
 }
 
@@ -86,7 +87,7 @@ export class HeketiJwtStrategy extends PassportStrategy(Strategy, 'heketi-jwt') 
       jwtFromRequest: bearerToken,
       passReqToCallback: true,
       secretOrKeyProvider: (
-        _request: FastifyRequest,
+        _request: HeketiRequest,
         rawToken: string,
         done: (error: Error | null, key?: string | Buffer) => void,
       ) => {
@@ -105,7 +106,7 @@ export class HeketiJwtStrategy extends PassportStrategy(Strategy, 'heketi-jwt') 
     };
   }
 
-  validate(request: FastifyRequest, claims: HeketiClaims): HeketiPrincipal {
+  validate(request: HeketiRequest, claims: HeketiClaims): HeketiPrincipal {
     const now = Math.floor(Date.now() / 1000);
     if (typeof claims.exp !== 'number') {
       throw invalidToken('Token missing exp claim');
@@ -119,7 +120,7 @@ export class HeketiJwtStrategy extends PassportStrategy(Strategy, 'heketi-jwt') 
     ) {
       throw invalidToken('Token used before issued (client and server clocks may differ)');
     }
-    if (claims.qsh !== computeQsh(request.method, requestPathForQsh(request.originalUrl))) {
+    if (claims.qsh !== computeQsh(request.method ?? '', requestPathForQsh(request.originalUrl ?? request.url ?? ''))) {
       throw invalidQsh();
     }
     return { issuer: claims.iss as Issuer };

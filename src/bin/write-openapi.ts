@@ -1,12 +1,11 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { readFile, writeFile } from 'node:fs/promises';
 import { AppModule } from '../app.module.js';
 import { buildOpenApi } from '../app.setup.js';
-import { createHttpAdapter } from '../common/http-adapter.js';
 import { AppConfig } from '../config/app-config.js';
 import { loadEnv } from '../config/env.js';
+import { createHttpAdapter } from '../http/heketi-http.adapter.js';
 
 /**
  * Writes the OpenAPI document to a file, or with --check fails when the committed one is stale.
@@ -15,11 +14,10 @@ import { loadEnv } from '../config/env.js';
 async function main(): Promise<void> {
   const check = process.argv.includes('--check');
   const target = process.argv.filter((arg) => !arg.startsWith('--')).at(-1) ?? 'openapi.json';
-  const app = await NestFactory.create<NestFastifyApplication>(
-    AppModule.forRoot(new AppConfig(loadEnv({}))),
-    createHttpAdapter(),
-    { logger: false, preview: true },
-  );
+  const app = await NestFactory.create(AppModule.forRoot(new AppConfig(loadEnv({}))), createHttpAdapter(), {
+    logger: false,
+    preview: true,
+  });
   const document = `${JSON.stringify(buildOpenApi(app), null, 2)}\n`;
   await app.close();
   if (!check) {

@@ -2,7 +2,7 @@ import { Controller, Delete, Get, Param, Post } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { HeketiEndpoint } from '../common/heketi-endpoint.decorator.js';
 import { HeketiIdPipe } from '../common/heketi-id.pipe.js';
-import { PreRendered, renderedOnce } from '../common/heketi-response.js';
+import { PreRendered, renderedOnce } from '../http/http-answers.js';
 import { topologyIsGlusters } from '../common/not-supported.js';
 import { ClustersService } from './clusters.service.js';
 import { ClusterInfoResponseDto, ClusterListResponseDto } from './dto/topology-response.dto.js';

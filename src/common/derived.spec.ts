@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { Derived } from './derived.js';
-import { renderedOnce } from './heketi-response.js';
+import { renderedOnce } from '../http/http-answers.js';
 
 describe(Derived.name, () => {
   const source = { id: 'a' };

@@ -2,7 +2,7 @@ import { applyDecorators, ArgumentMetadata, Injectable, ValidationPipe } from '@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsArray, IsBoolean, IsInt, IsNumber, IsObject, IsOptional, IsString, ValidateNested } from 'class-validator';
-import { UNPARSABLE_BODY } from './heketi-body.parser.js';
+import { UNPARSABLE_BODY } from '../http/heketi-body.parser.js';
 import { unparsable } from './piragua.error.js';
 
 interface FieldOptions {

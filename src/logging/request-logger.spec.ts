@@ -1,34 +1,36 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { once } from 'node:events';
-import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Express } from 'express';
 import type { Logger } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createHttpAdapter } from '../common/http-adapter.js';
+import { createHttpAdapter } from '../http/heketi-http.adapter.js';
 import { loggedPath, RequestLogger, requestIdFrom } from './request-logger.js';
 import { createRootLogger } from './root-logger.js';
 
-type Handler = (request: FastifyRequest, reply: FastifyReply, root: Logger) => void;
+type Handler = (request: IncomingMessage, response: ServerResponse, root: Logger) => void;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 describe(RequestLogger.name, () => {
-  let server: FastifyInstance | undefined;
+  let server: Server | undefined;
   let lines: Record<string, unknown>[];
 
   afterEach(async () => {
-    await server?.close();
+    if (server !== undefined) {
+      await new Promise((resolve) => server!.close(resolve));
+    }
     server = undefined;
   });
 
   async function serve(handler: Handler, level: 'debug' | 'info' | 'warn' = 'debug'): Promise<number> {
     lines = [];
     const root = createRootLogger({ format: 'json', level }, { write: (line: string) => lines.push(JSON.parse(line)) });
-    const http: FastifyInstance = createHttpAdapter({ requestLogger: new RequestLogger(root) }).getInstance();
-    server = http;
-    http.all('/*', (request, reply) => handler(request, reply, root));
-    await http.listen({ host: '127.0.0.1', port: 0 });
-    return (http.server.address() as AddressInfo).port;
+    const app = createHttpAdapter(new RequestLogger(root)).getInstance<Express>();
+    app.use((request: IncomingMessage, response: ServerResponse) => handler(request, response, root));
+    server = app.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    return (server.address() as AddressInfo).port;
   }
 
   /** A raw request, so the target and the headers are sent exactly as given. */
@@ -48,7 +50,7 @@ describe(RequestLogger.name, () => {
     return { headers: response.headers, status: response.statusCode! };
   }
 
-  const ok: Handler = (_request, reply) => void reply.send('ok');
+  const ok: Handler = (_request, response) => response.end('ok');
 
   it('should log one line with the reused request id, method, path, status and duration, and return the id', async () => {
     const port = await serve(ok);
@@ -83,9 +85,10 @@ describe(RequestLogger.name, () => {
   });
 
   it('should name the issuer the guard verified', async () => {
-    const port = await serve((request, reply) => {
-      (request.raw as IncomingMessage & { user?: unknown }).user = { issuer: 'admin' };
-      void reply.code(202).send();
+    const port = await serve((request, response) => {
+      (request as IncomingMessage & { user?: unknown }).user = { issuer: 'admin' };
+      response.statusCode = 202;
+      response.end();
     });
     await send(port, '/volumes', {}, 'POST');
 
@@ -93,10 +96,10 @@ describe(RequestLogger.name, () => {
   });
 
   it('should give the lines logged while handling a request its id', async () => {
-    const port = await serve((_request, reply, root) => {
+    const port = await serve((_request, response, root) => {
       setImmediate(() => {
         root.info({ context: 'Handler' }, 'working');
-        void reply.send();
+        response.end();
       });
     });
     await send(port, '/x', { 'X-Request-Id': 'bound' });
@@ -109,7 +112,10 @@ describe(RequestLogger.name, () => {
   });
 
   it('should log a 5xx at warn, and successful probes at debug', async () => {
-    const port = await serve((request, reply) => void reply.code(request.url === '/queue/x' ? 500 : 200).send());
+    const port = await serve((request, response) => {
+      response.statusCode = request.url === '/queue/x' ? 500 : 200;
+      response.end();
+    });
     await send(port, '/queue/x');
     await send(port, '/health/ready');
     await send(port, '/metrics');

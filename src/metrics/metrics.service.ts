@@ -14,11 +14,8 @@ import { WarmPoolService } from '../volumes/warm-pool.service.js';
 import { HeketiMetrics } from './heketi.metrics.js';
 import { ClusterQuota, PiraguaMetrics, VolumeQuota } from './piragua.metrics.js';
 
-/** A scrape's rendering of the registries, and the content type to send it with. */
-export interface Exposition {
-  body: string;
-  contentType: string;
-}
+/** Prometheus' text format, version 0.0.4: what every registry here renders. */
+export const METRICS_CONTENT_TYPE = Registry.PROMETHEUS_CONTENT_TYPE;
 
 /**
  * `GET /metrics`. Everything is read from what the other services already keep in memory (the
@@ -67,7 +64,7 @@ export class MetricsService implements OnModuleDestroy {
   }
 
   /** One scrape at a time: each renders the values it set itself. */
-  scrape(): Promise<Exposition> {
+  scrape(): Promise<string> {
     const next = this.scraping.then(
       () => this.collect(),
       () => this.collect(),
@@ -76,7 +73,7 @@ export class MetricsService implements OnModuleDestroy {
     return next;
   }
 
-  private async collect(): Promise<Exposition> {
+  private async collect(): Promise<string> {
     let clusters: ClusterTopology[];
     let volumeIds: ReadonlyMap<string, readonly string[]>;
     try {
@@ -86,12 +83,12 @@ export class MetricsService implements OnModuleDestroy {
       this.logger.warn(`Cannot read the topology for metrics: ${(error as Error).message}`);
       this.heketi.down();
       this.updatePiragua([], []);
-      return { body: await this.registry.metrics(), contentType: this.registry.contentType };
+      return this.registry.metrics();
     }
     const inFlight = this.operations.inFlight;
     this.heketi.update({ clusters, inFlight, volumeIds });
     this.updatePiragua(await this.clusterQuotas(clusters), await this.volumeQuotas(volumeIds));
-    return { body: await this.withTopology.metrics(), contentType: this.withTopology.contentType };
+    return this.withTopology.metrics();
   }
 
   private updatePiragua(clusters: ClusterQuota[], volumes: VolumeQuota[]): void {

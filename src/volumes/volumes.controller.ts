@@ -4,7 +4,7 @@ import { Issuer } from '../auth/issuer.decorator.js';
 import { UserAllowed } from '../auth/user-allowed.decorator.js';
 import { HeketiEndpoint } from '../common/heketi-endpoint.decorator.js';
 import { HeketiIdPipe } from '../common/heketi-id.pipe.js';
-import { AsyncAccepted, PreRendered, renderedOnce } from '../common/heketi-response.js';
+import { AsyncAccepted, PreRendered, renderedOnce } from '../http/http-answers.js';
 import { notSupported } from '../common/not-supported.js';
 import { CreateVolumeDto } from './dto/create-volume.dto.js';
 import { ExpandVolumeDto } from './dto/expand-volume.dto.js';

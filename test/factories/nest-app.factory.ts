@@ -1,8 +1,7 @@
-import { DynamicModule, INestApplicationContext, Module, ModuleMetadata } from '@nestjs/common';
+import { DynamicModule, INestApplication, INestApplicationContext, Module, ModuleMetadata } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { AddressInfo } from 'node:net';
-import { createHttpAdapter } from '../../src/common/http-adapter.js';
+import { createHttpAdapter } from '../../src/http/heketi-http.adapter.js';
 
 @Module({})
 class SpecModule {}
@@ -22,10 +21,8 @@ export function createTestingContext(metadata: ModuleMetadata): Promise<INestApp
 }
 
 /** Builds an HTTP app from `metadata` on the service's own HTTP adapter and listens on an ephemeral loopback port. */
-export async function listenTestingApp(
-  metadata: ModuleMetadata,
-): Promise<{ app: NestFastifyApplication; baseUrl: string }> {
-  const app = await NestFactory.create<NestFastifyApplication>(specModule(metadata), createHttpAdapter(), {
+export async function listenTestingApp(metadata: ModuleMetadata): Promise<{ app: INestApplication; baseUrl: string }> {
+  const app = await NestFactory.create(specModule(metadata), createHttpAdapter(), {
     ...OPTIONS,
     bodyParser: false,
   });

@@ -1,7 +1,7 @@
 import { ArgumentsHost, Logger } from '@nestjs/common';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { HeketiExceptionFilter } from './heketi-exception.filter.js';
-import { ErrorCode, PiraguaError } from './piragua.error.js';
+import { ErrorCode, PiraguaError } from '../common/piragua.error.js';
 
 interface Sent {
   body?: string;
@@ -11,16 +11,17 @@ interface Sent {
 
 function hostFor(method: string, url: string): { host: ArgumentsHost; sent: Sent } {
   const sent: Sent = { headers: {} };
-  const reply = {
-    code: (status: number) => ((sent.status = status), reply),
-    header: (name: string, value: unknown) => ((sent.headers[name] = value), reply),
-    raw: { headersSent: false },
-    send: (body: string) => (sent.body = body),
-    sent: false,
+  const response = {
+    end: (body: string) => (sent.body = body),
+    headersSent: false,
+    setHeader: (name: string, value: unknown) => (sent.headers[name] = value),
+    set statusCode(status: number) {
+      sent.status = status;
+    },
   };
-  const request = { headers: {}, method, raw: { url }, url };
+  const request = { headers: {}, method, url };
   const host = {
-    switchToHttp: () => ({ getRequest: () => request, getResponse: () => reply }),
+    switchToHttp: () => ({ getRequest: () => request, getResponse: () => response }),
   } as unknown as ArgumentsHost;
   return { host, sent };
 }

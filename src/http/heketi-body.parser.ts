@@ -1,7 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Readable } from 'node:stream';
 import { TextDecoder } from 'node:util';
-import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 
 /** Heketi's requests are a few hundred bytes; anything near this is hostile. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -79,68 +76,4 @@ export function parseHeketiBody(method: string, bytes: Buffer, charset = 'utf-8'
     return UNPARSABLE_BODY;
   }
   return nestsDeeperThan(body, MAX_BODY_DEPTH) ? null : body;
-}
-
-const DECOMPRESSORS: Record<string, () => NodeJS.ReadWriteStream> = {
-  br: createBrotliDecompress,
-  deflate: createInflate,
-  gzip: createGunzip,
-};
-
-/** The request's charset, read before its Content-Type header is set aside (see preParsing below). */
-const charsets = new WeakMap<FastifyRequest, string>();
-
-type Payload = Readable & { receivedEncodedLength?: number };
-
-/**
- * A compressed body is inflated as it arrives; the body limit then applies to what it inflates to,
- * and a stream that does not inflate is a 400 with zlib's reason, as with body-parser.
- */
-function decompressed(payload: Payload, encoding: string): Payload | undefined {
-  const decompressor = DECOMPRESSORS[encoding];
-  if (decompressor === undefined) {
-    return undefined;
-  }
-  const inflated = payload.pipe(decompressor()) as unknown as Payload;
-  inflated.receivedEncodedLength = 0;
-  payload.on('data', (chunk: Buffer) => (inflated.receivedEncodedLength! += chunk.length));
-  payload.on('error', (error) => inflated.destroy(error));
-  inflated.on('error', (error: Error & { expose?: boolean; status?: number; statusCode?: number }) =>
-    Object.assign(error, { expose: true, status: 400, statusCode: 400 }),
-  );
-  return inflated;
-}
-
-/**
- * Every request body is read as Heketi's JSON (see parseHeketiBody), on every method: Go reads
- * a GET's body too, and so did body-parser, so an oversized one is a 413 on any route.
- */
-export function useHeketiBodies(fastify: FastifyInstance): void {
-  for (const method of ['GET', 'HEAD', 'TRACE']) {
-    fastify.addHttpMethod(method, { hasBody: true, overrideExisting: true });
-  }
-  fastify.removeAllContentTypeParsers();
-  fastify.addContentTypeParser('*', { bodyLimit: MAX_BODY_BYTES, parseAs: 'buffer' }, (request, bytes, done) =>
-    done(null, parseHeketiBody(request.method, bytes as Buffer, charsets.get(request))),
-  );
-  fastify.addHook('preParsing', (request, _reply, payload: Payload, done) => {
-    const headers = request.raw.headers;
-    if (headers['content-type'] !== undefined) {
-      // Fastify refuses a Content-Type it cannot parse (415) before any parser runs; Heketi ignores it.
-      charsets.set(request, charsetOf(headers['content-type']));
-      delete headers['content-type'];
-    }
-    const encoding = headers['content-encoding']?.toLowerCase() ?? 'identity';
-    const hasBody = headers['transfer-encoding'] !== undefined || (headers['content-length'] ?? '0') !== '0';
-    if (encoding === 'identity' || !hasBody) {
-      done(null, payload);
-      return;
-    }
-    const inflated = decompressed(payload, encoding);
-    if (inflated === undefined) {
-      // An encoding nobody can read leaves a body that does not parse.
-      charsets.set(request, 'unsupported');
-    }
-    done(null, inflated ?? payload);
-  });
 }

@@ -7,9 +7,10 @@ import {
   Logger,
   NotFoundException,
 } from '@nestjs/common';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Request, Response } from 'express';
 import { loggedPath } from '../logging/request-logger.js';
-import { ErrorCode, PiraguaError } from './piragua.error.js';
+import { ErrorCode, PiraguaError } from '../common/piragua.error.js';
+import { writePlainError } from './plain-error.js';
 
 const STATUS_BY_CODE: Record<ErrorCode, number> = {
   [ErrorCode.BadAuthorizationHeader]: HttpStatus.BAD_REQUEST,
@@ -26,31 +27,13 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   [ErrorCode.Unparsable]: HttpStatus.UNPROCESSABLE_ENTITY,
 };
 
-/** Writes an error the way Go's http.Error does, which is what Heketi's clients parse. */
-export function sendPlainError(reply: FastifyReply, status: number, message: string, retryAfterSeconds?: number): void {
-  const body = `${message}\n`;
-  reply.code(status).header('Content-Type', 'text/plain; charset=utf-8').header('X-Content-Type-Options', 'nosniff');
-  reply.header('Content-Length', Buffer.byteLength(body));
-  if (retryAfterSeconds !== undefined) {
-    reply.header('Retry-After', String(retryAfterSeconds));
-  }
-  void reply.send(body);
-}
-
 function isHealthReport(body: unknown): boolean {
   return typeof body === 'object' && body !== null && 'status' in body && 'details' in body;
 }
 
-/** No route serves it: Nest's 404, or a path the Swagger UI file server refuses (`..`, NUL; serve-static let those fall through). */
+/** No route serves it: Nest's 404 (serve-static lets the Swagger UI paths it refuses, `..` or NUL, fall through to it). */
 function isUnknownPath(exception: unknown): boolean {
-  if (exception instanceof NotFoundException) {
-    return exception.message.startsWith('Cannot ');
-  }
-  return (
-    exception instanceof HttpException &&
-    exception.getStatus() === HttpStatus.FORBIDDEN &&
-    exception.cause !== undefined
-  );
+  return exception instanceof NotFoundException && exception.message.startsWith('Cannot ');
 }
 
 /** The one place where failures become HTTP: Heketi-style plain-text bodies, never a stack trace or a path. */
@@ -60,24 +43,24 @@ export class HeketiExceptionFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
-    const request = http.getRequest<FastifyRequest>();
-    const response = http.getResponse<FastifyReply>();
-    if (response.sent || response.raw.headersSent) {
+    const request = http.getRequest<Request>();
+    const response = http.getResponse<Response>();
+    if (response.headersSent) {
       return;
     }
     if (exception instanceof PiraguaError) {
       const status = STATUS_BY_CODE[exception.code];
       if (status >= 500) {
         // The request line says only "500"; an operator needs the reason without asking the client.
-        this.logger.warn(`${request.method} ${loggedPath(request.raw)}: ${exception.message}`);
+        this.logger.warn(`${request.method} ${loggedPath(request)}: ${exception.message}`);
       }
-      sendPlainError(response, status, exception.message, exception.retryAfterSeconds);
+      writePlainError(response, status, exception.message, exception.retryAfterSeconds);
       return;
     }
     if (isUnknownPath(exception)) {
       // Heketi authenticates before routing, so an anonymous request for an unknown path is a 401.
       const anonymous = !request.headers.authorization;
-      sendPlainError(
+      writePlainError(
         response,
         anonymous ? 401 : 404,
         anonymous ? 'Required authorization token not found' : 'Invalid path or request',
@@ -86,26 +69,27 @@ export class HeketiExceptionFilter implements ExceptionFilter {
     }
     if (exception instanceof HttpException && isHealthReport(exception.getResponse())) {
       // Terminus' 503 carries the per-check report operators and probes read.
-      void response
-        .code(exception.getStatus())
-        .header('Content-Type', 'application/json; charset=utf-8')
-        .send(JSON.stringify(exception.getResponse()));
+      const body = JSON.stringify(exception.getResponse());
+      response.statusCode = exception.getStatus();
+      response.setHeader('Content-Type', 'application/json; charset=utf-8');
+      response.setHeader('Content-Length', Buffer.byteLength(body));
+      response.end(body);
       return;
     }
     if (exception instanceof HttpException && exception.getStatus() === HttpStatus.PAYLOAD_TOO_LARGE) {
-      // Fastify's own words for a body past the limit; body-parser's were these.
-      sendPlainError(response, HttpStatus.PAYLOAD_TOO_LARGE, 'request body too large');
+      // body-parser's words for a body past the limit, which clients have seen since the start.
+      writePlainError(response, HttpStatus.PAYLOAD_TOO_LARGE, 'request body too large');
       return;
     }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
-      sendPlainError(response, status, status >= 500 ? 'Internal Server Error' : exception.message);
+      writePlainError(response, status, status >= 500 ? 'Internal Server Error' : exception.message);
       return;
     }
     this.logger.error(
-      `${request.method} ${loggedPath(request.raw)} failed`,
+      `${request.method} ${loggedPath(request)} failed`,
       exception instanceof Error ? exception.stack : String(exception),
     );
-    sendPlainError(response, HttpStatus.INTERNAL_SERVER_ERROR, 'Internal Server Error');
+    writePlainError(response, HttpStatus.INTERNAL_SERVER_ERROR, 'Internal Server Error');
   }
 }

@@ -1,5 +1,3 @@
-import type { FastifyInstance } from 'fastify';
-
 /** Result of a handler that started an asynchronous operation: 202 with the queue location to poll. */
 export class AsyncAccepted {
   constructor(public readonly operationId: string) {}
@@ -40,25 +38,17 @@ export function renderedOnce<T extends object>(value: T): PreRendered<T> {
   return rendered;
 }
 
-/**
- * Renders handler results as Heketi does: JSON from Go's encoder (compact, trailing newline),
- * plain text for strings, and an empty 202 with `Location` for async starts. Fastify itself names
- * the types (`application/json; charset=utf-8`, `text/plain; charset=utf-8`). Done by Fastify
- * rather than by a Nest interceptor, whose Observable pipeline per request was a large share of a read's CPU time.
- */
-export function useHeketiResponses(fastify: FastifyInstance): void {
-  fastify.addHook('preSerialization', (_request, reply, payload, done) => {
-    if (payload instanceof AsyncAccepted) {
-      reply.header('Location', payload.location).removeHeader('Content-Type');
-    }
-    done(null, payload);
-  });
-  // Fastify sends a Buffer from the serializer as it is, with the JSON content type already chosen.
-  fastify.setReplySerializer((payload) =>
-    payload instanceof AsyncAccepted
-      ? ''
-      : payload instanceof PreRendered
-        ? (payload.body as unknown as string)
-        : `${JSON.stringify(payload)}\n`,
-  );
+/** An answer whose status and headers are the point (the queue's 200/303/204), sent exactly as given. */
+export class HttpAnswer {
+  constructor(
+    readonly status: number,
+    readonly headers: Readonly<Record<string, string>> = {},
+    readonly body?: string,
+  ) {}
+}
+
+/** The queue's answer for a failed operation: the error as Go's http.Error writes it. */
+export function plainErrorAnswer(status: number, message: string): HttpAnswer {
+  const headers = { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' };
+  return new HttpAnswer(status, headers, `${message}\n`);
 }
