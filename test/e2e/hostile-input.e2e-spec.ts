@@ -130,6 +130,22 @@ describe('Bad input gets a clear 4xx and changes nothing', () => {
     expect(treeSnapshot(dataDir)).toEqual(before);
   });
 
+  it.each([
+    ['/volumes%zz', 'volumes%zz'],
+    ['/volumes/%zz', '%zz'],
+    ['/clusters/%ff', '%ff'],
+  ])('should answer 400 for the badly escaped path %s, before authenticating, as Go does', async (path, segment) => {
+    const before = treeSnapshot(dataDir);
+    for (const method of ['GET', 'POST', 'DELETE']) {
+      const response = await fetch(`${server.url}${path}`, { method });
+      expect({ body: await response.text(), status: response.status }, `${method} ${path}`).toEqual({
+        body: `Failed to decode param '${segment}'\n`,
+        status: 400,
+      });
+    }
+    expect(treeSnapshot(dataDir)).toEqual(before);
+  });
+
   it('should answer Id not found for well-formed ids that do not exist', async () => {
     const missing = '0123456789abcdef0123456789abcdef';
     for (const [method, path] of [
