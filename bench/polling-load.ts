@@ -50,7 +50,7 @@ async function main(): Promise<void> {
       const paths = [`/volumes/${seed}`, '/clusters', '/volumes', `/queue/${'0'.repeat(31)}${index % 10}`];
       for (let turn = 0; !stop; turn += 1) {
         const started = performance.now();
-        await reader.request('GET', paths[turn % paths.length]!);
+        await reader.request('GET', paths[turn % paths.length]);
         readLatencies.push(performance.now() - started);
         await new Promise((resolve) => setTimeout(resolve, 400));
       }
@@ -78,7 +78,7 @@ async function main(): Promise<void> {
     };
     printTable(`Creates with and without polling clients, N = ${N}`, rows);
     printTable('Reads by the polling clients meanwhile', [reads]);
-    writeResults(values.out!, { n: N, pollers: POLLERS, reads, rows });
+    writeResults(values.out, { n: N, pollers: POLLERS, reads, rows });
   } finally {
     await server.stop();
     await removeBenchMounts(mountDir, volume);

@@ -274,8 +274,8 @@ async function main(): Promise<void> {
       runRatios.push(ratios(runs.at(-1)!));
       console.log(JSON.stringify({ run, ratios: runRatios.at(-1) }));
     }
-    const medianOf = (index: number, key: keyof Row) => median(runs.map((rows) => Number(rows[index]![key])));
-    const medians = runs[0]!.map((first, index) => ({
+    const medianOf = (index: number, key: keyof Row) => median(runs.map((rows) => Number(rows[index][key])));
+    const medians = runs[0].map((first, index) => ({
       ...first,
       'gluster call ms': medianOf(index, 'gluster call ms'),
       'mean ms': medianOf(index, 'mean ms'),
@@ -284,17 +284,14 @@ async function main(): Promise<void> {
       'volumes/s': medianOf(index, 'volumes/s'),
     }));
     const ratioMedians = Object.fromEntries(
-      Object.keys(runRatios[0]!).map((key) => [key, median(runRatios.map((ratio) => ratio[key]!))]),
+      Object.keys(runRatios[0]).map((key) => [key, median(runRatios.map((ratio) => ratio[key]))]),
     );
-    printTable(
-      `Provisioning, N = ${N} per row, median of ${runs.length} runs`,
-      medians as unknown as Record<string, number | string>[],
-    );
+    printTable(`Provisioning, N = ${N} per row, median of ${runs.length} runs`, medians);
     printTable(
       'Ratios (each computed within one run; median over runs)',
       Object.entries(ratioMedians).map(([ratio, value]) => ({ ratio, value })),
     );
-    writeResults(values.out!, { n: N, pool: POOL, ratioMedians, rows: medians, runRatios, runs });
+    writeResults(values.out, { n: N, pool: POOL, ratioMedians, rows: medians, runRatios, runs });
   } finally {
     await removeBenchMounts(mountDir, volume);
     await unmount(rawMount);

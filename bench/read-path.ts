@@ -47,7 +47,7 @@ const SECONDS = Number(values.seconds);
 /** CPU seconds the process has used so far (user and system), from /proc. */
 function cpuSeconds(pid: number): number {
   // Fields 14 and 15 of /proc/<pid>/stat, counted after the command name's closing parenthesis.
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
 }
 
@@ -151,7 +151,7 @@ async function measurePaths(
       requests: runs.reduce((sum, result) => sum + result.requests, 0),
       'requests/s': pick('requests/s'),
       'vs reference':
-        Math.round(median(runs.map((result, run) => result['requests/s'] / referenceRuns[run]!['requests/s'])) * 100) /
+        Math.round(median(runs.map((result, run) => result['requests/s'] / referenceRuns[run]['requests/s'])) * 100) /
         100,
       volumes: path === REFERENCE ? 0 : volumes,
     };
@@ -185,7 +185,7 @@ async function startAndWatch(
     if (Number.isNaN(readyMs) && (await fetch(`${server.url}/health/ready`)).status === 200) {
       readyMs = performance.now() - started;
     }
-    const id = ids[(turn * 7919) % ids.length]!;
+    const id = ids[(turn * 7919) % ids.length];
     const [info, list] = await Promise.all([
       client.request('GET', `/volumes/${id}`),
       turn % 5 === 0 ? client.request('GET', '/volumes') : undefined,
@@ -216,7 +216,7 @@ async function localBackend(
   const ids = await seedLocalVolumes(dataDir, volumes);
   console.log(`seeded ${volumes} volumes in ${Math.round(performance.now() - seeding)} ms`);
   const { answersWhileLoading, indexedMs, readyMs, server, wrongAnswers } = await startAndWatch(
-    { LOG_LEVEL: values['log-level']!, PIRAGUA_DATA_DIR: dataDir },
+    { LOG_LEVEL: values['log-level'], PIRAGUA_DATA_DIR: dataDir },
     ids,
   );
   try {
@@ -258,7 +258,7 @@ async function glusterBackend(
   await ensureGlusterd();
   const volume = await createGlusterTestVolume('piragua_read');
   const mountDir = benchMountDir();
-  const env = glusterEnv(volume, mountDir, { LOG_LEVEL: values['log-level']! });
+  const env = glusterEnv(volume, mountDir, { LOG_LEVEL: values['log-level'] });
   let server = await PiraguaProcess.start(env);
   try {
     const client = new HeketiClient(server.url, ADMIN_KEY);
@@ -321,7 +321,7 @@ async function main(): Promise<void> {
     rows as unknown as Record<string, string | number>[],
   );
   printTable('Start-up and memory', memory);
-  writeResults(values.out!, {
+  writeResults(values.out, {
     connections: CONNECTIONS,
     logLevel: values['log-level'],
     memory,

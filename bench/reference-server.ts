@@ -22,7 +22,7 @@ const volume = {
 
 function signed(authorization: string | undefined): boolean {
   const [content, signature] = (authorization?.slice('bearer '.length) ?? '').split(/\.(?=[^.]*$)/);
-  const expected = createHmac('sha256', key!)
+  const expected = createHmac('sha256', key)
     .update(content ?? '')
     .digest();
   const given = Buffer.from(signature ?? '', 'base64url');

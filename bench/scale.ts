@@ -23,7 +23,7 @@ const { values } = parseArgs({
     stages: { default: '100,1000,10000', type: 'string' },
   },
 });
-const STAGES = values.stages!.split(',').map(Number);
+const STAGES = values.stages.split(',').map(Number);
 const LATENCY_SAMPLES = 20;
 const DEADLINE = Date.now() + Number(values.minutes) * 60_000;
 
@@ -87,7 +87,7 @@ async function main(): Promise<void> {
       };
       stages.push(result);
       console.log(JSON.stringify(result));
-      writeResults(values.out!, { stages });
+      writeResults(values.out, { stages });
       if (Date.now() > DEADLINE) {
         break;
       }

@@ -17,7 +17,7 @@ function milliseconds(value: string, unit: string): number {
 export function parseWrk(output: string): WrkResult {
   const latency = (label: string) => {
     const match = new RegExp(`^\\s*${label}%\\s+([\\d.]+)(us|ms|s)\\s*$`, 'm').exec(output);
-    return match ? Number(milliseconds(match[1]!, match[2]!).toFixed(2)) : NaN;
+    return match ? Number(milliseconds(match[1], match[2]).toFixed(2)) : NaN;
   };
   const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(output);
   return {

@@ -39,6 +39,8 @@ step "system packages" install_system_packages
 step "npm ci" npm ci --no-audit --no-fund
 step "build" npm run build --silent
 step "typecheck" npm run typecheck --silent
+step "lint" npm run lint --silent
+step "format" npm run format:check --silent
 step "openapi.json is current" node dist/bin/write-openapi.js --check openapi.json
 step "unit tests" npx vitest run --config vitest.config.ts --reporter=default --reporter=json --outputFile.json="$results/unit.json"
 step "e2e tests" npx vitest run --config vitest.e2e.config.ts --reporter=default --reporter=json --outputFile.json="$results/e2e.json"

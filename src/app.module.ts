@@ -3,7 +3,7 @@ import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { AuthModule } from './auth/auth.module.js';
 import { ClustersModule } from './clusters/clusters.module.js';
 import { HeketiExceptionFilter } from './http/heketi-exception.filter.js';
-import { HeketiValidationPipe } from './common/validation.js';
+import { HeketiValidationPipe } from './http/heketi-validation.pipe.js';
 import { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { GlusterModule } from './gluster/gluster.module.js';

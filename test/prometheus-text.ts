@@ -39,10 +39,10 @@ function parseLabels(text: string, line: string): Record<string, string> {
   let rest = text;
   while (rest.length > 0) {
     const match = pair.exec(rest);
-    if (!match || match[1]! in labels) {
+    if (!match || match[1] in labels) {
       throw new Error(`bad labels: ${line}`);
     }
-    labels[match[1]!] = match[2]!.replace(/\\(.)/g, (_, escaped: string) => (escaped === 'n' ? '\n' : escaped));
+    labels[match[1]] = match[2].replace(/\\(.)/g, (_, escaped: string) => (escaped === 'n' ? '\n' : escaped));
     rest = rest.slice(match[0].length);
   }
   return labels;
@@ -92,15 +92,15 @@ export function parsePrometheusText(text: string): ParsedMetrics {
     if (!sample) {
       throw new Error(`not a sample line: ${line}`);
     }
-    const family = familyOf(sample[1]!, parsed.types);
+    const family = familyOf(sample[1], parsed.types);
     if (family === undefined) {
       throw new Error(`sample of an untyped family: ${line}`);
     }
     sampled.add(family);
     parsed.samples.push({
       labels: parseLabels(sample[2] ?? '', line),
-      name: sample[1]!,
-      value: parseValue(sample[3]!, line),
+      name: sample[1],
+      value: parseValue(sample[3], line),
     });
   }
   return parsed;

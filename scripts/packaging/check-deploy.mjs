@@ -15,7 +15,9 @@ let failed = 0;
 function check(name, fn) {
   try {
     const result = fn();
-    if (result === false) throw new Error('check returned false');
+    if (result === false) {
+      throw new Error('check returned false');
+    }
     passed++;
     console.log(`ok - ${name}`);
   } catch (error) {
@@ -24,7 +26,9 @@ function check(name, fn) {
   }
 }
 function assert(condition, message) {
-  if (!condition) throw new Error(message);
+  if (!condition) {
+    throw new Error(message);
+  }
 }
 
 // --- Kubernetes examples --------------------------------------------------------------------
@@ -124,7 +128,9 @@ check('Endpoints: same name and namespace as the Service, same port name, target
   );
   const [subset] = endpoints.subsets;
   assert(subset.addresses.length >= 2, 'fewer than two instances');
-  for (const { ip } of subset.addresses) assert(isIP(ip) !== 0, `${ip} is not an IP address`);
+  for (const { ip } of subset.addresses) {
+    assert(isIP(ip) !== 0, `${ip} is not an IP address`);
+  }
   const [port] = subset.ports;
   assert(port.name === service.spec.ports[0].name, `port name ${port.name} vs ${service.spec.ports[0].name}`);
   assert(

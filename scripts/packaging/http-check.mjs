@@ -21,7 +21,9 @@ let hello;
 while (Date.now() < deadline) {
   try {
     hello = await fetch(`${base}/hello`);
-    if (hello.status === 200) break;
+    if (hello.status === 200) {
+      break;
+    }
   } catch {
     // not listening yet
   }

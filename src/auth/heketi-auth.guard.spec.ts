@@ -117,7 +117,7 @@ describe(HeketiAuthGuard.name, () => {
   /** GET `path` with a Go-client style header signed for that path. */
   function callAs(path: string, options: Partial<TokenOptions> = {}): Promise<Answer> {
     const method = options.method ?? 'GET';
-    return call(path, `bearer ${token({ method, path: path.split('?')[0]!, ...options })}`, method);
+    return call(path, `bearer ${token({ method, path: path.split('?')[0], ...options })}`, method);
   }
 
   function expectHeketiError(answer: Answer, status: number, message: string): void {

@@ -97,7 +97,7 @@ export class HeketiAuthGuard extends AuthGuard('heketi-jwt') {
     const issuer = claimedIssuer(request);
     const from = issuer === undefined ? '' : ` from issuer ${forLog(issuer, 40)}`;
     this.logger.warn(
-      `Refused ${forLog(request.method ?? '', 20)} ${forLog((request.url ?? '').split('?', 1)[0]!)}${from}: ${forLog(reason)}`,
+      `Refused ${forLog(request.method ?? '', 20)} ${forLog((request.url ?? '').split('?', 1)[0])}${from}: ${forLog(reason)}`,
     );
   }
 }

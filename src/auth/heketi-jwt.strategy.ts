@@ -50,8 +50,8 @@ export function unverifiedJws(rawToken: string): { claims: HeketiClaims; header:
   }
   const [header, claims] = rawToken.split('.', 2);
   try {
-    const decodedHeader = jsonObjectFrom(header!);
-    const decodedClaims = jsonObjectFrom(claims!);
+    const decodedHeader = jsonObjectFrom(header);
+    const decodedClaims = jsonObjectFrom(claims);
     return decodedHeader && decodedClaims ? { claims: decodedClaims, header: decodedHeader } : undefined;
   } catch {
     return undefined;

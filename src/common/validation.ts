@@ -1,9 +1,7 @@
-import { applyDecorators, ArgumentMetadata, Injectable, ValidationPipe } from '@nestjs/common';
+import { applyDecorators } from '@nestjs/common';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsArray, IsBoolean, IsInt, IsNumber, IsObject, IsOptional, IsString, ValidateNested } from 'class-validator';
-import { UNPARSABLE_BODY } from '../http/heketi-body.parser.js';
-import { unparsable } from './piragua.error.js';
 
 interface FieldOptions {
   description: string;
@@ -39,24 +37,3 @@ export const OptionalStringArray = ({ description, example }: FieldOptions) =>
 
 export const OptionalNested = (type: () => new () => object, { description }: FieldOptions) =>
   applyDecorators(IsOptional(), IsObject(), ValidateNested(), Type(type), ApiPropertyOptional({ description, type }));
-
-/**
- * Heketi decodes bodies with json.Unmarshal: an empty body, a non-object or a wrong type is
- * `422 request unable to be parsed`; unknown fields are ignored (stripped here).
- */
-@Injectable()
-export class HeketiValidationPipe extends ValidationPipe {
-  constructor() {
-    super({ exceptionFactory: () => unparsable(), transform: true, whitelist: true });
-  }
-
-  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
-    if (
-      metadata.type === 'body' &&
-      (value === UNPARSABLE_BODY || value === null || typeof value !== 'object' || Array.isArray(value))
-    ) {
-      throw unparsable();
-    }
-    return super.transform(value, metadata);
-  }
-}

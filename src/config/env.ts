@@ -16,10 +16,10 @@ import { rustPiraguaProblems, withRustPiraguaNames } from './rust-piragua-env.js
 
 const toNumber = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
 const toBool = ({ value }: { value: unknown }) => {
-  if (value === undefined || value === '') {
-    return undefined;
+  if (typeof value !== 'string' || value === '') {
+    return value === '' ? undefined : value;
   }
-  const text = String(value).toLowerCase();
+  const text = value.toLowerCase();
   return text === 'true' || text === '1' || text === 'yes'
     ? true
     : text === 'false' || text === '0' || text === 'no'
@@ -210,9 +210,9 @@ export class InvalidEnvironmentError extends Error {
 /** The one place that reads process.env: validates every variable and reports all problems at once. */
 export function loadEnv(source: NodeJS.ProcessEnv = process.env): Readonly<EnvVars> {
   const renamed = withRustPiraguaNames(source);
-  const known = Object.fromEntries(
+  const known: Record<string, string | undefined> = Object.fromEntries(
     Object.keys(new EnvVarsKeys())
-      .map((key) => [key, renamed[key]])
+      .map((key): [string, string | undefined] => [key, renamed[key]])
       .filter(([, value]) => value !== undefined),
   );
   const vars = plainToInstance(EnvVars, known);

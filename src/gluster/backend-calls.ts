@@ -30,14 +30,14 @@ export class BackendCalls {
           return value;
         }
         if (!STORAGE_METHODS.has(property)) {
-          return value.bind(target);
+          return value.bind(target) as unknown;
         }
         return (...args: unknown[]) => {
           this.calls.next({
             method: String(property),
             origin: RequestScope.id() === undefined ? 'background' : 'request',
           });
-          return value.apply(target, args);
+          return value.apply(target, args) as unknown;
         };
       },
     });

@@ -40,7 +40,7 @@ export async function readDirectoryQuotas(
     sources
       .space(directory)
       .catch((error: unknown) =>
-        (error as NodeJS.ErrnoException).code === 'ENOENT' ? undefined : Promise.reject(error),
+        (error as NodeJS.ErrnoException).code === 'ENOENT' ? undefined : Promise.reject(error as Error),
       ),
   );
   const quotas = new Map<string, QuotaUsage>();

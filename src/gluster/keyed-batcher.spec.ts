@@ -14,18 +14,18 @@ describe(KeyedBatcher.name, () => {
     const gates = [deferred<void>(), deferred<void>()];
     const sut = new KeyedBatcher<number>(async (keys) => {
       calls.push(keys);
-      await gates[calls.length - 1]!.promise;
+      await gates[calls.length - 1].promise;
       return new Map(keys.map((key) => [key, key.length]));
     });
 
     const first = sut.get('/a');
     expect(calls).toEqual([['/a']]);
     const more = [sut.get('/bb'), sut.get('/ccc'), sut.get('/bb')];
-    gates[0]!.resolve();
+    gates[0].resolve();
     expect(await first).toBe(2);
     await Promise.resolve();
     expect(calls).toEqual([['/a'], ['/bb', '/ccc']]);
-    gates[1]!.resolve();
+    gates[1].resolve();
     expect(await Promise.all(more)).toEqual([3, 4, 3]);
   });
 

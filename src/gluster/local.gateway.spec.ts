@@ -62,8 +62,8 @@ describe(LocalGateway.name, () => {
         volumeName: 'gv0',
         volumeType: 'local',
       });
-      expect(cluster!.nodes).toHaveLength(1);
-      const node = cluster!.nodes[0]!;
+      expect(cluster.nodes).toHaveLength(1);
+      const node = cluster.nodes[0];
       expect(node).toMatchObject({ id: expect.stringMatching(/^[0-9a-f]{32}$/), state: 'online' });
       expect(isIPv4(node.storageAddress)).toBe(true);
       expect(node.devices).toHaveLength(1);
@@ -72,30 +72,30 @@ describe(LocalGateway.name, () => {
         name: join(dataDir, 'gv0'),
         state: 'online',
       });
-      expect(new Set([cluster!.id, node.id, node.devices[0]!.id]).size).toBe(3);
+      expect(new Set([cluster.id, node.id, node.devices[0].id]).size).toBe(3);
     });
 
     it('should size the cluster from the file system it lives on', async () => {
-      const device = (await start()).clusters()[0]!.nodes[0]!.devices[0]!;
+      const device = (await start()).clusters()[0].nodes[0].devices[0];
 
       expect(device.totalKiB).toBeGreaterThan(0);
       expect(device.freeKiB).toBeGreaterThan(0);
       expect(device.freeKiB).toBeLessThanOrEqual(device.totalKiB);
-      expect((await start()).clusters()[0]!.capacityBytes).toBe(device.totalKiB * 1024);
+      expect((await start()).clusters()[0].capacityBytes).toBe(device.totalKiB * 1024);
     });
 
     it('should keep the same ids when it starts again on the same directory', async () => {
-      const first = (await start()).clusters()[0]!;
-      const again = (await start()).clusters()[0]!;
+      const first = (await start()).clusters()[0];
+      const again = (await start()).clusters()[0];
 
       expect(again.id).toBe(first.id);
-      expect(again.nodes[0]!.id).toBe(first.nodes[0]!.id);
-      expect(again.nodes[0]!.devices[0]!.id).toBe(first.nodes[0]!.devices[0]!.id);
+      expect(again.nodes[0].id).toBe(first.nodes[0].id);
+      expect(again.nodes[0].devices[0].id).toBe(first.nodes[0].devices[0].id);
     });
 
     it('should give another volume directory other ids', async () => {
-      const gv0 = (await start('gv0')).clusters()[0]!;
-      const gv1 = (await start('gv1')).clusters()[0]!;
+      const gv0 = (await start('gv0')).clusters()[0];
+      const gv1 = (await start('gv1')).clusters()[0];
 
       expect(gv1.id).not.toBe(gv0.id);
       expect(gv1.volumeName).toBe('gv1');
@@ -123,7 +123,7 @@ describe(LocalGateway.name, () => {
     it('should allow provisioning on its own cluster', async () => {
       const sut = await start();
 
-      expect(() => sut.assertCanProvision(sut.clusters()[0]!.id)).not.toThrow();
+      expect(() => sut.assertCanProvision(sut.clusters()[0].id)).not.toThrow();
     });
 
     it.each([
@@ -150,7 +150,7 @@ describe(LocalGateway.name, () => {
   describe('quotas', () => {
     it('should set, read back and remove a quota', async () => {
       const sut = await start();
-      const clusterId = sut.clusters()[0]!.id;
+      const clusterId = sut.clusters()[0].id;
 
       await sut.setQuota(clusterId, ID_A, 5 * GIB);
 
@@ -163,7 +163,7 @@ describe(LocalGateway.name, () => {
 
     it('should replace a quota that is set again', async () => {
       const sut = await start();
-      const clusterId = sut.clusters()[0]!.id;
+      const clusterId = sut.clusters()[0].id;
       await sut.setQuota(clusterId, ID_A, 5 * GIB);
 
       await sut.setQuota(clusterId, ID_A, 7 * GIB);
@@ -173,22 +173,22 @@ describe(LocalGateway.name, () => {
 
     it('should read no quota for a volume without one, and accept removing it', async () => {
       const sut = await start();
-      const clusterId = sut.clusters()[0]!.id;
+      const clusterId = sut.clusters()[0].id;
 
       expect(await sut.readQuota(clusterId, ID_B)).toBeUndefined();
       await expect(sut.removeQuota(clusterId, ID_B)).resolves.toBeUndefined();
     });
 
     it('should keep quotas across a restart', async () => {
-      const clusterId = (await start()).clusters()[0]!.id;
-      await gateways[0]!.setQuota(clusterId, ID_A, 3 * GIB);
+      const clusterId = (await start()).clusters()[0].id;
+      await gateways[0].setQuota(clusterId, ID_A, 3 * GIB);
 
       expect(await (await start()).readQuota(clusterId, ID_A)).toBe(3 * GIB);
     });
 
     it('should report each limit with the bytes used below the volume', async () => {
       const sut = await start();
-      const clusterId = sut.clusters()[0]!.id;
+      const clusterId = sut.clusters()[0].id;
       await sut.createVolumeDirectory(clusterId, ID_A, 'data');
       await writeFile(join(dataDir, 'gv0', ID_A, 'data', 'file'), Buffer.alloc(4096));
       await sut.setQuota(clusterId, ID_A, 2 * GIB);
@@ -208,7 +208,7 @@ describe(LocalGateway.name, () => {
 
     it('should list the recorded limits, and those of given directories, without summing any file', async () => {
       const sut = await start();
-      const clusterId = sut.clusters()[0]!.id;
+      const clusterId = sut.clusters()[0].id;
       await sut.createVolumeDirectory(clusterId, ID_A, 'data');
       await writeFile(join(dataDir, 'gv0', ID_A, 'data', 'file'), Buffer.alloc(4096));
       await sut.setQuota(clusterId, ID_A, 2 * GIB);
@@ -236,7 +236,7 @@ describe(LocalGateway.name, () => {
   describe('the volume tree through the gateway', () => {
     it('should create, record, list, trash and purge a volume', async () => {
       const sut = await start();
-      const clusterId = sut.clusters()[0]!.id;
+      const clusterId = sut.clusters()[0].id;
       const record: VolumeRecord = {
         clusterId,
         createdAt: '2026-01-01T00:00:00.000Z',
@@ -271,7 +271,7 @@ describe(LocalGateway.name, () => {
 
     it('should round-trip operations', async () => {
       const sut = await start();
-      const clusterId = sut.clusters()[0]!.id;
+      const clusterId = sut.clusters()[0].id;
       const operation = {
         clusterId,
         id: ID_B,
@@ -296,7 +296,7 @@ describe(LocalGateway.name, () => {
     it('should lock a volume for one operation at a time, across gateways on the same data', async () => {
       const sut = await start();
       const other = await start();
-      const clusterId = sut.clusters()[0]!.id;
+      const clusterId = sut.clusters()[0].id;
 
       expect(await sut.lockVolume(clusterId, ID_A, ID_B)).toBe(true);
       expect(await other.lockVolume(clusterId, ID_A, UNKNOWN_CLUSTER)).toBe(false);
@@ -312,7 +312,7 @@ describe(LocalGateway.name, () => {
 
     it('should round-trip heartbeats', async () => {
       const sut = await start();
-      const clusterId = sut.clusters()[0]!.id;
+      const clusterId = sut.clusters()[0].id;
       const heartbeat = {
         heartbeatAt: '2026-01-01T00:00:05.000Z',
         incarnation: 'inc-1',

@@ -316,7 +316,7 @@ describe(VolumeTree.name, () => {
       const trashed = await readdir(join(root, '.piragua', 'trash'));
       expect(trashed).toHaveLength(1);
       expect(trashed[0]).toMatch(new RegExp(`^${ID_A}\\.\\d+$`));
-      expect(await readFile(join(root, '.piragua', 'trash', trashed[0]!, 'data', 'file'), 'utf8')).toBe('payload');
+      expect(await readFile(join(root, '.piragua', 'trash', trashed[0], 'data', 'file'), 'utf8')).toBe('payload');
       expect(await sut.volumeDirectories()).toEqual([]);
     });
 

@@ -139,11 +139,11 @@ export class VolumeTree {
     if (entries.length === 0) {
       return undefined;
     }
-    const inner = await stat(join(top, entries[0]!.name));
+    const inner = await stat(join(top, entries[0].name));
     return {
       createdAt: inner.birthtime.getTime() > 0 ? inner.birthtime.toISOString() : inner.mtime.toISOString(),
       gid: inner.gid,
-      name: entries[0]!.name,
+      name: entries[0].name,
     };
   }
 
@@ -193,12 +193,12 @@ export class VolumeTree {
   async claimPooledDirectory(sizeGiB: number, volumeId: string): Promise<boolean> {
     const sizeDir = join(this.root, STATE_DIR, 'pool', String(sizeGiB));
     const entries = await readdir(sizeDir).catch((error: unknown) =>
-      isErrno(error, 'ENOENT') ? [] : Promise.reject(error),
+      isErrno(error, 'ENOENT') ? [] : Promise.reject(error as Error),
     );
     const start = Math.floor(Math.random() * entries.length);
     for (let index = 0; index < entries.length; index += 1) {
       try {
-        await rename(join(sizeDir, entries[(start + index) % entries.length]!), join(this.root, volumeId));
+        await rename(join(sizeDir, entries[(start + index) % entries.length]), join(this.root, volumeId));
         return true;
       } catch (error) {
         if (!isErrno(error, 'ENOENT')) {
@@ -240,7 +240,7 @@ export class VolumeTree {
    * Deletes the trashed trees (`<directory>.<ms>`). `before` gets each one's path from the volume
    * root first: the Gluster backend drops the quota the directory took along.
    */
-  async purgeTrash(before: (path: string) => Promise<void> = async () => undefined): Promise<number> {
+  async purgeTrash(before: (path: string) => Promise<void> = () => Promise.resolve()): Promise<number> {
     const entries = await readdir(join(this.root, STATE_DIR, 'trash'));
     for (const entry of entries) {
       await before(`/${STATE_DIR}/trash/${entry}`);

@@ -76,7 +76,7 @@ export class HeketiExceptionFilter implements ExceptionFilter {
       response.end(body);
       return;
     }
-    if (exception instanceof HttpException && exception.getStatus() === HttpStatus.PAYLOAD_TOO_LARGE) {
+    if (exception instanceof HttpException && exception.getStatus() === Number(HttpStatus.PAYLOAD_TOO_LARGE)) {
       // body-parser's words for a body past the limit, which clients have seen since the start.
       writePlainError(response, HttpStatus.PAYLOAD_TOO_LARGE, 'request body too large');
       return;

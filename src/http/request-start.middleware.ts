@@ -17,7 +17,7 @@ function isUndecodable(segment: string): boolean {
  * wherever the bad escape is; Express would only notice it in a route parameter.
  */
 export function undecodableSegment(url: string): string | undefined {
-  const path = url.split('?', 1)[0]!;
+  const path = url.split('?', 1)[0];
   return path.includes('%') ? path.split('/').find(isUndecodable) : undefined;
 }
 

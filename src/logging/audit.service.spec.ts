@@ -94,7 +94,7 @@ describe(AuditService.name, () => {
         volumeName: 'data',
       }),
     ]);
-    expect(lines[0]!.msg).toBe(
+    expect(lines[0].msg).toBe(
       `expand volume ${VOLUME_ID} (data) by admin failed in 42 ms: Failed to expand volume: set quota: boom`,
     );
   });
@@ -127,7 +127,7 @@ describe(AuditService.name, () => {
 
     expect(lines[0]).toMatchObject({ issuer: null, result: 'failed', volumeId: VOLUME_ID });
     expect(lines[0]).not.toHaveProperty('volumeName');
-    expect(lines[0]!.msg).toBe(
+    expect(lines[0].msg).toBe(
       `create volume ${VOLUME_ID} by unknown issuer failed in 42 ms: Failed to create volume: set quota: boom`,
     );
   });

@@ -167,10 +167,10 @@ describe(loggedPath.name, () => {
     ['http://user:password@example.org/volumes?x=1', '/volumes'],
     ['*', '*'],
   ])('should log %s as %s', (url, path) => {
-    expect(loggedPath({ url } as IncomingMessage)).toBe(path);
+    expect(loggedPath({ url })).toBe(path);
   });
 
   it('should cap a long path', () => {
-    expect(loggedPath({ url: `/${'a'.repeat(600)}` } as IncomingMessage)).toHaveLength(513);
+    expect(loggedPath({ url: `/${'a'.repeat(600)}` })).toHaveLength(513);
   });
 });

@@ -53,7 +53,7 @@ describe(createRootLogger.name, () => {
         time: expect.any(String),
       },
     ]);
-    expect(new Date(lines[0]!.time as string).toISOString()).toBe(lines[0]!.time);
+    expect(new Date(lines[0].time as string).toISOString()).toBe(lines[0].time);
   });
 
   it('should censor keys and Authorization headers if someone ever logs them', () => {
@@ -95,6 +95,6 @@ describe('Nest Logger over pino', () => {
       [50, 'OperationsService', 'Operation o failed'],
       [10, 'GlusterCli', 'detail'],
     ]);
-    expect(lines[2]!.err).toMatchObject({ stack: expect.stringContaining('at work') });
+    expect(lines[2].err).toMatchObject({ stack: expect.stringContaining('at work') });
   });
 });

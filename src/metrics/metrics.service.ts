@@ -2,7 +2,9 @@ import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { Subscription } from 'rxjs';
 import { AppConfig } from '../config/app-config.js';
+// eslint-disable-next-line no-restricted-imports -- the storage-call and CLI counters come through events in a later change
 import { BackendCalls } from '../gluster/backend-calls.js';
+// eslint-disable-next-line no-restricted-imports -- as above
 import { GlusterCli } from '../gluster/gluster-cli.js';
 import { GlusterGateway } from '../gluster/gluster.gateway.js';
 import { type ClusterTopology, GIB, volumeDirectory } from '../gluster/gluster.types.js';

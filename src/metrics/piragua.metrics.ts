@@ -1,5 +1,7 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+// eslint-disable-next-line no-restricted-imports -- the event types move to the ports in a later change
 import type { BackendCallEvent } from '../gluster/backend-calls.js';
+// eslint-disable-next-line no-restricted-imports -- as above
 import type { GlusterCommandEvent } from '../gluster/gluster-cli.js';
 import type { OperationKind, QuotaUsage } from '../gluster/gluster.types.js';
 import type { OperationEnded } from '../volumes/operations.service.js';

@@ -261,12 +261,12 @@ describe(OperationsService.name, () => {
       expect(() => sut.assertCapacity()).toThrow('Server busy. Retry operation later.');
       expect(fake.callsTo('saveOperation')).toEqual([]);
 
-      works[0]!.resolve();
-      await outcome(sut, ids[0]!);
+      works[0].resolve();
+      await outcome(sut, ids[0]);
 
       expect(() => sut.assertCapacity()).not.toThrow();
-      works[1]!.resolve();
-      await outcome(sut, ids[1]!);
+      works[1].resolve();
+      await outcome(sut, ids[1]);
       expect(sut.inFlight).toBe(0);
     });
   });

@@ -96,7 +96,7 @@ describe(ReconcilerService.name, () => {
     expect(reports.map((report) => ({ cluster: report.cluster, volume: report.volume }))).toEqual([
       { cluster: CLUSTER, volume: 'gv0' },
     ]);
-    return reports[0]!.findings;
+    return reports[0].findings;
   }
 
   /** Everything the fake backend holds. */
@@ -383,7 +383,7 @@ describe(ReconcilerService.name, () => {
       it("should be taken by a light pass, which reads only the other directories' limits", async () => {
         const [report] = await sut.reconcile(true, false);
 
-        expect(report!.findings).toEqual([
+        expect(report.findings).toEqual([
           expect.objectContaining({ kind: 'missing-quota', repaired: true, volumeId: OTHER_VOLUME }),
         ]);
         expect(fake.callsTo('directoryLimits')).toEqual([[CLUSTER, [OTHER_VOLUME]]]);
@@ -597,10 +597,10 @@ describe(ReconcilerService.name, () => {
       reading.release();
 
       // The examination reports without repairing; the repair asked for meanwhile still repairs.
-      expect((await examining)[0]!.findings).toEqual([
+      expect((await examining)[0].findings).toEqual([
         expect.objectContaining({ kind: 'quota-without-directory', repaired: false }),
       ]);
-      expect((await repairing)[0]!.findings).toEqual([
+      expect((await repairing)[0].findings).toEqual([
         expect.objectContaining({ kind: 'quota-without-directory', repaired: true }),
       ]);
       expect(fake.callsTo('removeQuota')).toEqual([[CLUSTER, VOLUME]]);

@@ -10,6 +10,7 @@ import {
   volumeDirectory,
   VolumeRecord,
 } from '../gluster/gluster.types.js';
+// eslint-disable-next-line no-restricted-imports -- the legacy layout's name belongs to the state-store port (later change)
 import { LEGACY_DIRECTORY } from '../gluster/volume-tree.js';
 import { InstancesService } from './instances.service.js';
 import { OperationsService } from './operations.service.js';

@@ -64,7 +64,7 @@ export class VolumeIndexService implements OnApplicationBootstrap, OnModuleDestr
           // Only now: a read that failed is tried again on the next round.
           next.add(name);
         }
-        if (names.length > 0 && Date.now() - Number(names[0]!.split('-', 1)[0]) > CHANGE_RETENTION_MS) {
+        if (names.length > 0 && Date.now() - Number(names[0].split('-', 1)[0]) > CHANGE_RETENTION_MS) {
           await this.gateway.pruneVolumeChanges(cluster.id, CHANGE_RETENTION_MS);
         }
       } catch (error) {

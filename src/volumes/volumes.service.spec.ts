@@ -1090,9 +1090,9 @@ describe(VolumesService.name, () => {
     it('should compute the mount from the nodes of the volume cluster', async () => {
       const cluster = fakeCluster();
       cluster.nodes = [
-        { ...cluster.nodes[0]!, id: 'n1'.padEnd(32, '0'), storageAddress: '10.0.0.1' },
-        { ...cluster.nodes[0]!, id: 'n2'.padEnd(32, '0'), storageAddress: '10.0.0.2' },
-        { ...cluster.nodes[0]!, id: 'n3'.padEnd(32, '0'), storageAddress: '10.0.0.3' },
+        { ...cluster.nodes[0], id: 'n1'.padEnd(32, '0'), storageAddress: '10.0.0.1' },
+        { ...cluster.nodes[0], id: 'n2'.padEnd(32, '0'), storageAddress: '10.0.0.2' },
+        { ...cluster.nodes[0], id: 'n3'.padEnd(32, '0'), storageAddress: '10.0.0.3' },
       ];
       await setup({ clusters: [cluster], seed: [volumeRecord()] });
 

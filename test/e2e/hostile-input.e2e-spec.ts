@@ -123,7 +123,7 @@ describe('Bad input gets a clear 4xx and changes nothing', () => {
       ['GET', `/clusters/${id}`],
       ['GET', `/nodes/${id}`],
     ]) {
-      const response = await admin.request(method!, path!, method === 'POST' ? { expand_size: 1 } : undefined);
+      const response = await admin.request(method, path, method === 'POST' ? { expand_size: 1 } : undefined);
       expect(response.status, `${method} ${path}`).toBe(404);
       expect(response.body).toMatch(/^(Invalid path or request|Id not found)\n$/);
     }
@@ -156,7 +156,7 @@ describe('Bad input gets a clear 4xx and changes nothing', () => {
       ['GET', `/nodes/${missing}`],
       ['GET', `/devices/${missing}`],
     ]) {
-      expect(await admin.request(method!, path!), `${method} ${path}`).toMatchObject({
+      expect(await admin.request(method, path), `${method} ${path}`).toMatchObject({
         body: 'Id not found\n',
         status: 404,
       });

@@ -108,16 +108,13 @@ export class FakeGlusterGateway extends GlusterGateway {
 
   /** The next call of `method` returns what `implementation` returns instead of the in-memory result. */
   answerOnce<K extends GatewayMethod>(method: K, implementation: GlusterGateway[K]): this {
-    this.overrides.set(method, [
-      ...(this.overrides.get(method) ?? []),
-      implementation as (...args: never[]) => unknown,
-    ]);
+    this.overrides.set(method, [...(this.overrides.get(method) ?? []), implementation]);
     return this;
   }
 
   /** Every further call of `method` returns what `implementation` returns (after any `answerOnce`). */
   answerEvery<K extends GatewayMethod>(method: K, implementation: GlusterGateway[K]): this {
-    this.standingAnswers.set(method, implementation as (...args: never[]) => unknown);
+    this.standingAnswers.set(method, implementation);
     return this;
   }
 

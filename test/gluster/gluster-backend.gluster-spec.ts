@@ -58,7 +58,7 @@ describe('Gluster backend against a real glusterd', () => {
 
   it('should present the Gluster volume as a cluster and the pool as its nodes', async () => {
     const { stdout } = await sh('gluster', ['--mode=script', 'volume', 'info', gluster.volume]);
-    const volumeId = /Volume ID: ([0-9a-f-]+)/.exec(stdout)![1]!.replaceAll('-', '');
+    const volumeId = /Volume ID: ([0-9a-f-]+)/.exec(stdout)![1].replaceAll('-', '');
     expect((await admin.request('GET', '/clusters')).json()).toEqual({ clusters: [volumeId] });
     const cluster = (await admin.request('GET', `/clusters/${volumeId}`)).json();
     expect(cluster.gluster).toEqual({ type: 'Distribute', volume: gluster.volume });

@@ -134,7 +134,7 @@ async function unmountVolume(volume: string): Promise<void> {
     .split('\n')
     .map((line) => line.split(' '))
     .filter(([device, , type]) => type === 'fuse.glusterfs' && device !== undefined && source.test(device))
-    .map(([, target]) => target!.replace(/\\040/g, ' '))
+    .map(([, target]) => target.replace(/\\040/g, ' '))
     .reverse();
   for (const target of mounts) {
     if ((await run('umount', [target])).code !== 0) {

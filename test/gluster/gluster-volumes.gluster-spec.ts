@@ -39,7 +39,7 @@ describe('Several Gluster volumes, quota switched off, a stale mount', () => {
 
   const clusterIdOf = async (volume: GlusterTestVolume) => {
     const { stdout } = await sh('gluster', ['--mode=script', 'volume', 'info', volume.volume]);
-    return /Volume ID: ([0-9a-f-]+)/.exec(stdout)![1]!.replaceAll('-', '');
+    return /Volume ID: ([0-9a-f-]+)/.exec(stdout)![1].replaceAll('-', '');
   };
 
   beforeAll(async () => {

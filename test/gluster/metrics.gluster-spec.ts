@@ -83,7 +83,7 @@ describe('Metrics against a real glusterd', () => {
     kubeletMounts.push(target);
     const written = await sh('dd', ['if=/dev/zero', `of=${join(target, 'data')}`, 'bs=1M', 'count=6', 'conv=fsync']);
     expect(written.code, written.stderr).toBe(0);
-    let usedByGluster = 0;
+    let usedByGluster: number;
     const deadline = Date.now() + 60_000;
     while (
       (usedByGluster = (await quotaLimits(gluster.volume)).get(`/${volume.id}`)?.usedBytes ?? 0) < 6 * MIB &&

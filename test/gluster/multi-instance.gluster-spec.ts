@@ -155,9 +155,9 @@ describe('Several piragua instances on one Gluster volume', () => {
           new HeketiClient(url, ADMIN_KEY).async('POST', '/volumes', { size: 1, name: `race_${round}` }),
         ),
       );
-      const outcomes = [first!, second!].map((result) => result.final.status).sort();
-      expect(outcomes, `round ${round}: ${first!.final.body} / ${second!.final.body}`).toEqual([200, 500]);
-      const loser = [first!, second!].find((result) => result.final.status === 500)!;
+      const outcomes = [first, second].map((result) => result.final.status).sort();
+      expect(outcomes, `round ${round}: ${first.final.body} / ${second.final.body}`).toEqual([200, 500]);
+      const loser = [first, second].find((result) => result.final.status === 500)!;
       expect(loser.final.body).toBe(`Failed to allocate new volume: Volume name 'race_${round}' already in use\n`);
     }
     await assertConsistent(new HeketiClient(urls('c'), ADMIN_KEY));
@@ -170,7 +170,7 @@ describe('Several piragua instances on one Gluster volume', () => {
         new HeketiClient(url, ADMIN_KEY).request('POST', `/volumes/${id}/expand`, { expand_size: 1 }),
       ),
     );
-    const statuses = [onA!.status, onB!.status].sort();
+    const statuses = [onA.status, onB.status].sort();
     if (statuses[0] === 202 && statuses[1] === 202) {
       // The first finished before the second began: both applied, one after the other.
       await new Promise((resolve) => setTimeout(resolve, 3000));
@@ -183,7 +183,7 @@ describe('Several piragua instances on one Gluster volume', () => {
       ).toBe(3);
     } else {
       expect(statuses).toEqual([202, 500]);
-      expect([onA!, onB!].find((response) => response.status === 500)!.body).toBe(
+      expect([onA, onB].find((response) => response.status === 500)!.body).toBe(
         'Failed to allocate volume expansion: The target exists, contains other items, or is in use.\n',
       );
     }

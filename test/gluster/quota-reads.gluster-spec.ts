@@ -52,7 +52,7 @@ describe('Quota limits and usage read through statfs, against a real glusterd', 
       cli = new GlusterCli(config);
       sut = new GlusterCliGateway(cli, config);
       await sut.onModuleInit();
-      clusterId = sut.clusters()[0]!.id;
+      clusterId = sut.clusters()[0].id;
       for (const [directory, limit] of [
         [ROOMY, GIB],
         [NEARLY_FULL, 10 * MIB],
@@ -171,7 +171,7 @@ describe('Quota limits and usage read through statfs, against a real glusterd', 
     const create = async (name: string) => {
       const result = await admin.async('POST', '/volumes', { name, size: 1 });
       expect(result.final.status, result.final.body).toBe(200);
-      return result.final.json() as { cluster: string; id: string };
+      return result.final.json<{ cluster: string; id: string }>();
     };
     const removeQuotaByHand = async (volumeId: string) => {
       expect(

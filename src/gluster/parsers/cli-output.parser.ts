@@ -49,7 +49,7 @@ export function text(value: unknown): string {
   if (typeof value === 'object') {
     return text((value as XmlNode)['#text']);
   }
-  return String(value).trim();
+  return (typeof value === 'string' ? value : JSON.stringify(value)).trim();
 }
 
 /** An integer leaf, or undefined for gluster's `N/A` and anything else that is not a number. */
