@@ -2,7 +2,8 @@
  * The read path: wrk at 32 connections against the endpoints clients poll, with 10,000 volumes on
  * the local backend and 200 on a real Gluster volume; memory, start-up to ready, answers while the
  * index loads, and a count of the storage calls those requests caused (must be 0). Each round
- * ends with a bare Node server (reference-server.ts), the yardstick of how fast the machine is then.
+ * ends with two yardsticks of how fast the machine is then: a bare Node server (reference-server.ts)
+ * and a bare Nest app on Express with the same token check (nest-express-reference.ts).
  *
  *   npm run bench -- [--volumes 10000] [--gluster-volumes 200] [--seconds 10] [--runs 3] [--log-level log] [--no-gluster]
  */
@@ -86,35 +87,49 @@ interface EndpointResult extends WrkResult {
   backend: string;
   'backend calls': number;
   path: string;
-  /** Median over the rounds of this path's requests/s over the reference server's in the same round. */
-  'vs reference': number;
+  /** Median over the rounds of this path's requests/s over the bare Nest-on-Express app's in the same round. */
+  'vs Nest': number;
+  /** Median over the rounds of this path's requests/s over the bare Node server's in the same round. */
+  'vs Node': number;
   volumes: number;
 }
 
-/** The bare Node server of reference-server.ts, on its own port, checking tokens signed with ADMIN_KEY. */
-async function startReferenceServer(): Promise<{ stop: () => void; url: string }> {
+interface Yardstick {
+  stop: () => void;
+  url: string;
+}
+
+/** A yardstick server (reference-server.js or nest-express-reference.js) on its own port, checking tokens signed with ADMIN_KEY. */
+async function startYardstick(script: string): Promise<Yardstick> {
   const port = await freePort();
-  const child = spawn(process.execPath, [join(import.meta.dirname, 'reference-server.js'), String(port), ADMIN_KEY], {
+  const child = spawn(process.execPath, [join(import.meta.dirname, script), String(port), ADMIN_KEY], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   await once(child.stdout, 'data');
   return { stop: () => child.kill(), url: `http://127.0.0.1:${port}` };
 }
 
+/** What the Nest yardstick serves: one volume's info, by a path of the same shape as piragua's. */
+const NEST_PATH = `/volumes/${'0'.repeat(32)}`;
+
 /**
  * RUNS rounds over every path, interleaved so drift hits all paths alike, each round ending with
- * the reference server; medians per path.
+ * the two yardsticks; medians per path.
  */
 async function measurePaths(
   server: PiraguaProcess,
   backend: string,
   volumes: number,
   paths: string[],
-  referenceUrl: string,
+  yardsticks: { nest: Yardstick; node: Yardstick },
 ): Promise<EndpointResult[]> {
-  const REFERENCE = 'reference';
-  const samples = new Map<string, WrkResult[]>([...paths, REFERENCE].map((path) => [path, []]));
-  const callsByPath = new Map<string, number>([[REFERENCE, 0]]);
+  const NODE = 'bare Node server';
+  const NEST = 'bare Nest on Express';
+  const samples = new Map<string, WrkResult[]>([...paths, NODE, NEST].map((path) => [path, []]));
+  const callsByPath = new Map<string, number>([
+    [NODE, 0],
+    [NEST, 0],
+  ]);
   // Valid for the whole bench: a Heketi token is bound to method and path, not to one request.
   const tokenFor = (path: string) =>
     heketiToken({ exp: 3600, key: ADMIN_KEY, method: 'GET', path: requestPathForQsh(path) });
@@ -124,7 +139,8 @@ async function measurePaths(
   for (const path of paths) {
     await measure(server.url, path, WARM_UP_SECONDS);
   }
-  await measure(referenceUrl, '/', WARM_UP_SECONDS);
+  await measure(yardsticks.node.url, '/', WARM_UP_SECONDS);
+  await measure(yardsticks.nest.url, NEST_PATH, WARM_UP_SECONDS);
   for (let run = 0; run < RUNS; run += 1) {
     for (const path of paths) {
       const before = await requestBackendCalls(server);
@@ -133,27 +149,36 @@ async function measurePaths(
       samples.get(path)!.push(result);
       console.log(JSON.stringify({ backend, path, run, ...result }));
     }
-    const reference = await measure(referenceUrl, '/', SECONDS);
-    samples.get(REFERENCE)!.push(reference);
-    console.log(JSON.stringify({ backend: REFERENCE, run, ...reference }));
+    for (const [name, url, path] of [
+      [NODE, yardsticks.node.url, '/'],
+      [NEST, yardsticks.nest.url, NEST_PATH],
+    ] as const) {
+      const result = await measure(url, path, SECONDS);
+      samples.get(name)!.push(result);
+      console.log(JSON.stringify({ backend: name, run, ...result }));
+    }
   }
-  const referenceRuns = samples.get(REFERENCE)!;
-  return [...paths, REFERENCE].map((path) => {
+  const ratio = (runs: WrkResult[], yardstick: string) => {
+    const yardstickRuns = samples.get(yardstick)!;
+    const ratios = runs.map((result, run) => result['requests/s'] / yardstickRuns[run]['requests/s']);
+    return Math.round(median(ratios) * 100) / 100;
+  };
+  return [...paths, NODE, NEST].map((path) => {
     const runs = samples.get(path)!;
     const pick = (key: keyof WrkResult) => median(runs.map((result) => result[key]));
+    const isYardstick = path === NODE || path === NEST;
     return {
-      backend: path === REFERENCE ? `bare Node server, ${backend} rounds` : backend,
+      backend: isYardstick ? `${path}, ${backend} rounds` : backend,
       'backend calls': callsByPath.get(path)!,
       errors: runs.reduce((sum, result) => sum + result.errors, 0),
-      path: path === REFERENCE ? '/' : path.replace(/[0-9a-f]{32}/, '{id}'),
+      path: path === NODE ? '/' : path === NEST ? '/volumes/{id}' : path.replace(/[0-9a-f]{32}/, '{id}'),
       'p50 ms': pick('p50 ms'),
       'p99 ms': pick('p99 ms'),
       requests: runs.reduce((sum, result) => sum + result.requests, 0),
       'requests/s': pick('requests/s'),
-      'vs reference':
-        Math.round(median(runs.map((result, run) => result['requests/s'] / referenceRuns[run]['requests/s'])) * 100) /
-        100,
-      volumes: path === REFERENCE ? 0 : volumes,
+      'vs Nest': ratio(runs, NEST),
+      'vs Node': ratio(runs, NODE),
+      volumes: isYardstick ? 0 : volumes,
     };
   });
 }
@@ -209,7 +234,7 @@ async function localBackend(
   volumes: number,
   rows: EndpointResult[],
   memory: Record<string, number | string>[],
-  referenceUrl: string,
+  yardsticks: { nest: Yardstick; node: Yardstick },
 ): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-read-'));
   const seeding = performance.now();
@@ -229,7 +254,7 @@ async function localBackend(
         'local',
         volumes,
         [`/volumes/${ids[0]}`, '/volumes', `/clusters/${clusterId}`, '/hello'],
-        referenceUrl,
+        yardsticks,
       )),
     );
     const after = residentMiB(server.child.pid!);
@@ -253,7 +278,7 @@ async function glusterBackend(
   volumes: number,
   rows: EndpointResult[],
   memory: Record<string, number | string>[],
-  referenceUrl: string,
+  yardsticks: { nest: Yardstick; node: Yardstick },
 ): Promise<void> {
   await ensureGlusterd();
   const volume = await createGlusterTestVolume('piragua_read');
@@ -283,7 +308,7 @@ async function glusterBackend(
         'gluster',
         volumes,
         [`/volumes/${ids[0]}`, '/volumes', `/clusters/${clusterId}`, '/hello'],
-        referenceUrl,
+        yardsticks,
       )),
     );
     memory.push({
@@ -306,14 +331,18 @@ async function glusterBackend(
 async function main(): Promise<void> {
   const rows: EndpointResult[] = [];
   const memory: Record<string, number | string>[] = [];
-  const reference = await startReferenceServer();
+  const yardsticks = {
+    nest: await startYardstick('nest-express-reference.js'),
+    node: await startYardstick('reference-server.js'),
+  };
   try {
-    await localBackend(Number(values.volumes), rows, memory, reference.url);
+    await localBackend(Number(values.volumes), rows, memory, yardsticks);
     if (!values['no-gluster']) {
-      await glusterBackend(Number(values['gluster-volumes']), rows, memory, reference.url);
+      await glusterBackend(Number(values['gluster-volumes']), rows, memory, yardsticks);
     }
   } finally {
-    reference.stop();
+    yardsticks.nest.stop();
+    yardsticks.node.stop();
     rmSync(LOG_DIR, { force: true, recursive: true });
   }
   printTable(
