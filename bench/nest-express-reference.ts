@@ -21,7 +21,7 @@ class TokenGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<IncomingMessage & { originalUrl: string }>();
     const token = /^bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1] ?? '';
     const [header = '', claims = '', signature = ''] = token.split('.');
-    const expected = createHmac('sha256', key!).update(`${header}.${claims}`).digest();
+    const expected = createHmac('sha256', key).update(`${header}.${claims}`).digest();
     const given = Buffer.from(signature, 'base64url');
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
       return false;
