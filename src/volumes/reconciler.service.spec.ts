@@ -4,6 +4,7 @@ import { appConfig } from '../../test/factories/app-config.factory.js';
 import { heartbeat, operationRecord, volumeRecord } from '../../test/factories/records.factory.js';
 import { errnoError, FakeGlusterGateway, fakeCluster, READ_METHODS } from '../../test/fakes/fake-gluster.gateway.js';
 import { AppConfig } from '../config/app-config.js';
+import { GlusterCommandError } from '../gluster/gluster-cli.js';
 import { GATEWAY_METHODS, type GatewayMethod } from '../gluster/gluster.gateway.js';
 import { GIB, OperationRecord, VolumeRecord } from '../gluster/gluster.types.js';
 import { InstancesService } from './instances.service.js';
@@ -405,7 +406,14 @@ describe(ReconcilerService.name, () => {
       fake.names.set(`${CLUSTER}/orphan`, OTHER_VOLUME);
       fake.failOnce(
         'quotaLimits',
-        new Error('gluster --mode=script volume quota gv0 list --xml failed (exit code 1): no XML answer'),
+        new GlusterCommandError({
+          args: ['--mode=script', 'volume', 'quota', 'gv0', 'list', '--xml'],
+          detail: 'no XML answer from /var/lib/piragua/mounts/gv0',
+          exitCode: 1,
+          privatePaths: ['/var/lib/piragua/mounts/gv0'],
+          stderr: '',
+          timedOut: false,
+        }),
       );
 
       const found = await findings(true);
@@ -413,7 +421,7 @@ describe(ReconcilerService.name, () => {
       expect(found).toEqual([
         {
           detail: expect.stringMatching(
-            /^quota list failed, so quotas on directories that no longer exist were not searched for: gluster .* failed \(exit code 1\): no XML answer\. Gluster 10 fails the whole list/,
+            /^quota list failed, so quotas on directories that no longer exist were not searched for: no XML answer from <mount point>\. Gluster 10 fails the whole list/,
           ),
           kind: 'quota-list-failed',
           repaired: false,
@@ -497,7 +505,7 @@ describe(ReconcilerService.name, () => {
 
       expect(await findings(true)).toEqual([
         expect.objectContaining({
-          detail: `a quota of ${GIB} bytes on a directory that does not exist; repair failed: EIO: operation failed, '/srv/gluster/gv0/secret'`,
+          detail: `a quota of ${GIB} bytes on a directory that does not exist; repair failed: EIO`,
           kind: 'quota-without-directory',
           repaired: false,
         }),

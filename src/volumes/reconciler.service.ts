@@ -15,6 +15,7 @@ import { LEGACY_DIRECTORY } from '../gluster/volume-tree.js';
 import { InstancesService } from './instances.service.js';
 import { OperationsService } from './operations.service.js';
 import { QuotaUsageService } from './quota-usage.service.js';
+import { publicReason } from './step-failure.js';
 import { VolumeIndexService } from './volume-index.service.js';
 import { VolumesService } from './volumes.service.js';
 
@@ -242,7 +243,7 @@ export class ReconcilerService implements OnApplicationBootstrap, OnModuleDestro
     }
     if (listed && 'error' in listed) {
       findings.push({
-        detail: `quota list failed, so quotas on directories that no longer exist were not searched for: ${listed.error.message}. Gluster 10 fails the whole list once a directory that had a limit is deleted without 'quota remove'; its cli.log then names the directory's gfid ("Failed to get quota limits for <gfid>")`,
+        detail: `quota list failed, so quotas on directories that no longer exist were not searched for: ${publicReason('quota list', listed.error)}. Gluster 10 fails the whole list once a directory that had a limit is deleted without 'quota remove'; its cli.log then names the directory's gfid ("Failed to get quota limits for <gfid>")`,
         kind: 'quota-list-failed',
         repaired: false,
       });
@@ -503,7 +504,8 @@ export class ReconcilerService implements OnApplicationBootstrap, OnModuleDestro
       await action();
       return { detail, kind, repaired: true, volumeId };
     } catch (error) {
-      return { detail: `${detail}; repair failed: ${(error as Error).message}`, kind, repaired: false, volumeId };
+      const reason = publicReason(`repairing ${kind} of ${volumeId}`, error);
+      return { detail: `${detail}; repair failed: ${reason}`, kind, repaired: false, volumeId };
     }
   }
 }
