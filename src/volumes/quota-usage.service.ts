@@ -2,11 +2,15 @@ import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@ne
 import { PeriodicTask } from '../common/periodic-task.js';
 import { AppConfig } from '../config/app-config.js';
 import { GlusterGateway } from '../gluster/gluster.gateway.js';
-import type { QuotaUsage } from '../gluster/gluster.types.js';
+import { GIB, type QuotaUsage, volumeDirectory } from '../gluster/gluster.types.js';
+import { Subscription } from 'rxjs';
+import { type OperationEnded, OperationsService } from './operations.service.js';
+import { VolumeIndexService } from './volume-index.service.js';
 
 /**
  * Quota limits and usage of every volume, read in the background (on Gluster by statfs of each
- * volume directory, every interval) so no request ever waits on the backend for them.
+ * volume directory, every interval) so no request ever waits on the backend for them. A limit this
+ * instance has just set (a create or an expand) is known at once, without waiting for the next read.
  */
 @Injectable()
 export class QuotaUsageService implements OnApplicationBootstrap, OnModuleDestroy {
@@ -14,11 +18,16 @@ export class QuotaUsageService implements OnApplicationBootstrap, OnModuleDestro
   private snapshot = new Map<string, QuotaUsage>();
   private refreshedAt?: Date;
   private timer?: PeriodicTask;
+  private readonly subscription: Subscription;
 
   constructor(
     private readonly config: AppConfig,
     private readonly gateway: GlusterGateway,
-  ) {}
+    private readonly index: VolumeIndexService,
+    operations: OperationsService,
+  ) {
+    this.subscription = operations.ended.subscribe((ended) => void this.limitSet(ended));
+  }
 
   onApplicationBootstrap(): void {
     void this.refresh();
@@ -27,11 +36,29 @@ export class QuotaUsageService implements OnApplicationBootstrap, OnModuleDestro
 
   onModuleDestroy(): void {
     this.timer?.stop();
+    this.subscription.unsubscribe();
   }
 
   /** Limit and used bytes by volume id, as of `refreshedAt`. */
   current(): { refreshedAt?: Date; usage: ReadonlyMap<string, QuotaUsage> } {
     return { refreshedAt: this.refreshedAt, usage: this.snapshot };
+  }
+
+  /** The limit a create or an expand set is the volume's new size; what it uses is as last read (none yet when new). */
+  private async limitSet({ record: operation }: OperationEnded): Promise<void> {
+    if (operation.state !== 'succeeded' || (operation.kind !== 'create' && operation.kind !== 'expand')) {
+      return;
+    }
+    const volume = await this.index.visible(operation.volumeId);
+    if (volume !== undefined) {
+      const directory = volumeDirectory(volume);
+      const previous = this.snapshot.get(directory);
+      this.snapshot.set(directory, {
+        ...previous,
+        limitBytes: volume.sizeGiB * GIB,
+        usedBytes: previous?.usedBytes ?? 0,
+      });
+    }
   }
 
   async refresh(): Promise<void> {

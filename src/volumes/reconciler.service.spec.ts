@@ -54,7 +54,7 @@ describe(ReconcilerService.name, () => {
     operations = new OperationsService(config, fake);
     const volumes = new VolumesService(config, fake, index, operations, new PlacementService(config, fake, index));
     usageFake = new FakeGlusterGateway();
-    quotaUsage = new QuotaUsageService(config, usageFake);
+    quotaUsage = new QuotaUsageService(config, usageFake, new VolumeIndexService(config, usageFake), operations);
     sut = new ReconcilerService(
       config,
       fake,

@@ -116,6 +116,18 @@ describe('GET /metrics on the local backend', () => {
     expect(valueOf(metrics, 'piragua_cluster_quota_committed_bytes', { cluster })).toBe(0);
   });
 
+  it("should show a created or expanded volume's quota limit in the very next scrape", async () => {
+    const volume = (await admin.async('POST', '/volumes', { size: 1 })).final.json();
+    const labels = { id: volume.id as string };
+    expect(valueOf(await scrape(), 'piragua_volume_quota_limit_bytes', labels)).toBe(1024 ** 3);
+
+    expect((await admin.async('POST', `/volumes/${volume.id}/expand`, { expand_size: 2 })).final.status).toBe(200);
+    expect(valueOf(await scrape(), 'piragua_volume_quota_limit_bytes', labels)).toBe(3 * 1024 ** 3);
+
+    expect((await admin.async('DELETE', `/volumes/${volume.id}`)).final.status).toBe(204);
+    expect(valueOf(await scrape(), 'piragua_volume_quota_limit_bytes', labels)).toBeUndefined();
+  });
+
   it('should ship a Grafana dashboard whose every query reads metrics the service exposes', async () => {
     const dashboard = JSON.parse(readFileSync('deploy/grafana-dashboard.json', 'utf8')) as {
       __inputs: { name: string; pluginId: string }[];
