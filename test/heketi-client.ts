@@ -65,26 +65,26 @@ export class HeketiClient {
     if (accepted.status !== 202) {
       return { accepted, acceptedMs, final: accepted, polls: 0 };
     }
-    const location = accepted.headers.get('location')!;
-    let polls = 0;
-    for (;;) {
-      polls += 1;
+    const { final, polls } = await this.follow(accepted.headers.get('location')!, pollMs);
+    return { accepted, acceptedMs, final, polls };
+  }
+
+  /** Polls an operation's queue location until it is no longer pending, following a 303 like the Go client. */
+  async follow(location: string, pollMs = 400): Promise<{ final: HeketiResponse; polls: number }> {
+    for (let polls = 1; ; polls += 1) {
       const poll = await this.request('GET', location);
-      if (poll.headers.get('x-pending') === 'true') {
-        if (poll.status !== 200) {
-          return { accepted, acceptedMs, final: poll, polls };
-        }
+      if (poll.headers.get('x-pending') === 'true' && poll.status === 200) {
         await new Promise((resolve) => setTimeout(resolve, pollMs));
         continue;
       }
-      if (poll.status === 303) {
-        // Go's http.Client sends the previous URL as Referer when it follows a redirect.
-        const followed = await this.request('GET', poll.headers.get('location')!, undefined, {
-          Referer: `${poll.baseUrl}${location}`,
-        });
-        return { accepted, acceptedMs, final: followed, polls };
+      if (poll.status !== 303) {
+        return { final: poll, polls };
       }
-      return { accepted, acceptedMs, final: poll, polls };
+      // Go's http.Client sends the previous URL as Referer when it follows a redirect.
+      const followed = await this.request('GET', poll.headers.get('location')!, undefined, {
+        Referer: `${poll.baseUrl}${location}`,
+      });
+      return { final: followed, polls };
     }
   }
 }

@@ -4,6 +4,7 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { get as httpsGet } from 'node:https';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
+import { parsePrometheusText, valueOf } from './prometheus-text.js';
 
 export const ADMIN_KEY = 'e2e-admin-secret';
 const MAX_KEPT_OUTPUT = 4 * 1024 * 1024;
@@ -103,6 +104,25 @@ export class PiraguaProcess {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     throw new Error(`piragua did not answer ${path} within ${timeoutMs} ms:\n${this.logs}`);
+  }
+
+  /** One sample of /metrics (plain HTTP only), 0 when the series does not exist yet. */
+  async metric(name: string, labels: Record<string, string> = {}): Promise<number> {
+    const text = await (await fetch(`${this.url}/metrics`)).text();
+    return valueOf(parsePrometheusText(text), name, labels) ?? 0;
+  }
+
+  /** Waits on something the service reports rather than on the clock. */
+  async untilMetricReaches(name: string, value: number, timeoutMs = 60_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    let seen = await this.metric(name);
+    while (seen < value) {
+      if (Date.now() > deadline) {
+        throw new Error(`${name} stayed at ${seen} for ${timeoutMs} ms, waiting for ${value}:\n${this.logs}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      seen = await this.metric(name);
+    }
   }
 
   private async statusOf(path: string): Promise<number> {

@@ -119,7 +119,7 @@ describe(MetricsService.name, () => {
   let cli: { commands: Subject<GlusterCommandEvent>; stats: { lockRetries: number } };
   let operations: { ended: Subject<OperationEnded>; inFlight: number };
   let quota: { refreshedAt?: Date; usage: Map<string, QuotaUsage> };
-  let reconciler: { findingCounts: Map<FindingKind, number> };
+  let reconciler: { findingCounts: Map<FindingKind, number>; passesCompleted: number };
   let sut: MetricsService;
   let warmPool: { readyCounts: Map<string, Map<number, number>> };
 
@@ -134,7 +134,7 @@ describe(MetricsService.name, () => {
     cli = { commands: new Subject(), stats: { lockRetries: 0 } };
     operations = { ended: new Subject(), inFlight: 0 };
     quota = { usage: new Map() };
-    reconciler = { findingCounts: new Map() };
+    reconciler = { findingCounts: new Map(), passesCompleted: 0 };
     warmPool = { readyCounts: new Map() };
     context = await createTestingContext({
       providers: [
@@ -322,6 +322,13 @@ describe(MetricsService.name, () => {
     expect(valueOf(metrics, 'piragua_reconciler_findings', { kind: 'missing-quota' })).toBe(2);
     expect(valueOf(metrics, 'piragua_reconciler_findings', { kind: 'stale-lock' })).toBe(1);
     expect(valueOf(metrics, 'piragua_reconciler_findings', { kind: 'orphan-name' })).toBe(0);
+  });
+
+  it("should copy the reconciler's count of finished passes, so a pass can be waited for", async () => {
+    reconciler.passesCompleted = 3;
+    const metrics = await scrape();
+    expect(metrics.types.get('piragua_reconciler_passes_total')).toBe('counter');
+    expect(valueOf(metrics, 'piragua_reconciler_passes_total')).toBe(3);
   });
 
   it('should count gluster commands by subcommand and outcome in a histogram, and copy the lock retries', async () => {

@@ -100,6 +100,7 @@ export class MetricsService implements OnModuleDestroy {
       inFlight: this.operations.inFlight,
       lockRetries: this.cli.stats.lockRetries,
       quotaRefreshedAt: this.quotaUsage.current().refreshedAt,
+      reconcilerPasses: this.reconciler.passesCompleted,
       volumes,
       warmPool: this.warmPool.readyCounts,
     });

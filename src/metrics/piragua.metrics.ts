@@ -38,6 +38,7 @@ export interface PiraguaView {
   inFlight: number;
   lockRetries: number;
   quotaRefreshedAt?: Date;
+  reconcilerPasses: number;
   volumes: VolumeQuota[];
   /** Ready pooled directories by cluster and size in GiB, as of the last refill. */
   warmPool: ReadonlyMap<string, ReadonlyMap<number, number>>;
@@ -57,6 +58,7 @@ export class PiraguaMetrics {
   private readonly clusterCommitted: Gauge<'cluster'>;
   private readonly clusterAllowed: Gauge<'cluster'>;
   private readonly findings: Gauge<'kind'>;
+  private readonly reconcilerPasses: Counter;
   private readonly commands: Histogram<'outcome' | 'subcommand'>;
   private readonly lockRetries: Counter;
   private readonly operations: Counter<'kind' | 'result'>;
@@ -113,6 +115,11 @@ export class PiraguaMetrics {
       help: 'Findings of the last reconciliation pass, by kind',
       labelNames: ['kind'],
       name: 'piragua_reconciler_findings',
+      registers,
+    });
+    this.reconcilerPasses = new Counter({
+      help: 'Periodic reconciliation passes (with repair) finished since start-up',
+      name: 'piragua_reconciler_passes_total',
       registers,
     });
     this.commands = new Histogram({
@@ -210,9 +217,11 @@ export class PiraguaMetrics {
     for (const kind of FINDING_KINDS) {
       this.findings.set({ kind }, view.findings.get(kind) ?? 0);
     }
-    // A counter kept by GlusterCli since start-up; copied, never decreasing.
+    // Counters kept by GlusterCli and the reconciler since start-up; copied, never decreasing.
     this.lockRetries.reset();
     this.lockRetries.inc(view.lockRetries);
+    this.reconcilerPasses.reset();
+    this.reconcilerPasses.inc(view.reconcilerPasses);
     this.inFlight.set(view.inFlight);
     for (const [cluster, counts] of view.warmPool) {
       for (const [sizeGiB, ready] of counts) {

@@ -12,7 +12,7 @@ export class BlockVolumesController {
     throw notSupported('Block volumes');
   }
 
-  @All('*')
+  @All('*path')
   @ApiExcludeEndpoint()
   any(): never {
     throw notSupported('Block volumes');

@@ -664,6 +664,15 @@ describe(ReconcilerService.name, () => {
         expect(sut.findingCounts).toEqual(new Map([['quota-without-directory', 1]]));
       });
 
+      it('should count the periodic passes it finished, and not the examinations asked for', async () => {
+        await sut.onApplicationBootstrap();
+        expect(sut.passesCompleted).toBe(1);
+        await nextPass();
+        await nextPass();
+        await sut.reconcile(false);
+        expect(sut.passesCompleted).toBe(3);
+      });
+
       it('should make every examination and repair asked for thorough', async () => {
         await sut.onApplicationBootstrap();
         await nextPass();

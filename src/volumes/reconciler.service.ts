@@ -71,6 +71,7 @@ export class ReconcilerService implements OnApplicationBootstrap, OnModuleDestro
   /** Findings of the last pass, by kind, for metrics. */
   private lastCounts = new Map<FindingKind, number>();
   private periodicPasses = 0;
+  private periodicPassesDone = 0;
 
   constructor(
     private readonly config: AppConfig,
@@ -89,6 +90,11 @@ export class ReconcilerService implements OnApplicationBootstrap, OnModuleDestro
 
   onModuleDestroy(): void {
     this.timer?.stop();
+  }
+
+  /** Periodic passes (with repair) finished since start-up. */
+  get passesCompleted(): number {
+    return this.periodicPassesDone;
   }
 
   get findingCounts(): ReadonlyMap<FindingKind, number> {
@@ -116,6 +122,7 @@ export class ReconcilerService implements OnApplicationBootstrap, OnModuleDestro
     if (findings.length > 0) {
       await this.index.refresh();
     }
+    this.periodicPassesDone += 1;
   }
 
   private async pass(repair: boolean, thorough: boolean): Promise<ClusterReport[]> {

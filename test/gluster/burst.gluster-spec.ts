@@ -56,8 +56,11 @@ describe('Bursts and backpressure on a real glusterd', () => {
     expect(results.some((result) => /another transaction|locking failed/i.test(result.body))).toBe(false);
     const quotas = [...(await quotaLimits(gluster.volume)).keys()].filter((path) => /^\/[0-9a-f]{32}$/.test(path));
     expect(quotas).toHaveLength(100);
-    // After another reconciliation pass, every acknowledged volume is still there.
-    await new Promise((resolve) => setTimeout(resolve, 6000));
+    // After a whole reconciliation pass started since the burst, every acknowledged volume is still there.
+    await server!.untilMetricReaches(
+      'piragua_reconciler_passes_total',
+      (await server!.metric('piragua_reconciler_passes_total')) + 2,
+    );
     const listed: string[] = (await new HeketiClient(url, ADMIN_KEY).request('GET', '/volumes')).json().volumes;
     expect(listed.sort()).toEqual(quotas.map((path) => path.slice(1)).sort());
     expect(server!.logs).not.toMatch(/interrupted-create/);

@@ -172,8 +172,11 @@ describe('Several piragua instances on one Gluster volume', () => {
     );
     const statuses = [onA.status, onB.status].sort();
     if (statuses[0] === 202 && statuses[1] === 202) {
-      // The first finished before the second began: both applied, one after the other.
-      await new Promise((resolve) => setTimeout(resolve, 3000));
+      // The first finished before the second began: both applied, one after the other, each done once its queue says so.
+      for (const response of [onA, onB]) {
+        const { final } = await new HeketiClient(response.baseUrl, ADMIN_KEY).follow(response.headers.get('location')!);
+        expect(final.status, final.body).toBe(200);
+      }
       expect(
         (
           await new HeketiClient(urls('c'), ADMIN_KEY).request('GET', `/volumes/${id}`, undefined, {
