@@ -112,6 +112,17 @@ export class PiraguaProcess {
     return valueOf(parsePrometheusText(text), name, labels) ?? 0;
   }
 
+  /** Waits for a log line (lines are written asynchronously, in batches). */
+  async untilLogged(pattern: RegExp, timeoutMs = 10_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!pattern.test(this.logs)) {
+      if (Date.now() > deadline) {
+        throw new Error(`nothing matching ${pattern} was logged within ${timeoutMs} ms:\n${this.logs.slice(-4000)}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
   /** Waits on something the service reports rather than on the clock. */
   async untilMetricReaches(name: string, value: number, timeoutMs = 60_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
