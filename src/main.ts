@@ -11,6 +11,7 @@ import { createHttpAdapter } from './common/http-adapter.js';
 import type { AppConfig } from './config/app-config.js';
 import { buildAppConfig } from './config/config.module.js';
 import { InvalidEnvironmentError } from './config/env.js';
+import { attachCsi, startCsiOnly } from './csi/csi.bootstrap.js';
 import { RequestLogger } from './logging/request-logger.js';
 import { nestLoggerFor, rootLoggerFor } from './logging/root-logger.js';
 
@@ -76,6 +77,9 @@ function announceGeneratedKey(config: AppConfig): void {
 
 async function bootstrap(): Promise<void> {
   const config = loadConfigOrExit();
+  if (config.csiOnly) {
+    return startCsiOnly(config);
+  }
   const https = loadTlsOrExit(config);
   const adapter = createHttpAdapter({ https, requestLogger: new RequestLogger(rootLoggerFor(config)) });
   // Given at creation, not buffered: even a failing start-up logs through pino, in LOG_FORMAT.
@@ -86,6 +90,9 @@ async function bootstrap(): Promise<void> {
   setupApp(app);
   // Node closes a connection whose headers take this long; just past the keep-alive timeout, as Node wants.
   app.getHttpServer().headersTimeout = 66_000;
+  if (config.csi.endpoint !== undefined) {
+    await attachCsi(app, config);
+  }
   await app.listen(config.http.port, config.http.listenAddress);
   if (config.auth.adminKeyGenerated) {
     announceGeneratedKey(config);
