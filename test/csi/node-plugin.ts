@@ -55,9 +55,11 @@ export class NodeClient {
 export class NodePlugin {
   private output = '';
 
+  client: NodeClient;
+
   private constructor(
     readonly child: ChildProcess,
-    readonly client: NodeClient,
+    private readonly socket: string,
   ) {
     child.stdout?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
     child.stderr?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
@@ -85,7 +87,7 @@ export class NodePlugin {
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    const plugin = new NodePlugin(child, new NodeClient(options.socket));
+    const plugin = new NodePlugin(child, options.socket);
     await plugin.waitReady();
     return plugin;
   }
@@ -94,21 +96,25 @@ export class NodePlugin {
     return this.output;
   }
 
+  /** A fresh client per attempt: grpc-js backs off for seconds after a socket that is not there yet. */
   private async waitReady(timeoutMs = 20_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       if (this.child.exitCode !== null || this.child.signalCode !== null) {
         throw new Error(`the node plugin exited (${this.child.exitCode ?? this.child.signalCode}):\n${this.logs}`);
       }
+      const client = new NodeClient(this.socket);
       try {
-        await this.client.call('NodeGetInfo', {}, 1000);
+        await client.call('NodeGetInfo', {}, 500);
+        this.client = client;
         return;
       } catch (error) {
+        client.close();
         if (Date.now() > deadline) {
           throw new Error(`the node plugin did not answer within ${timeoutMs} ms (${String(error)}):\n${this.logs}`);
         }
       }
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }
 
@@ -118,7 +124,7 @@ export class NodePlugin {
 
   /** SIGTERM (a clean stop) or SIGKILL (a crash; with pidNamespace, the whole namespace dies). */
   async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-    this.client.close();
+    this.client?.close();
     if (this.alive) {
       this.child.kill(signal);
       await once(this.child, 'exit');
