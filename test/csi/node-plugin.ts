@@ -72,6 +72,8 @@ export class NodePlugin {
     pidNamespace?: boolean;
     socket: string;
     stateDir: string;
+    /** false: return at once, without any CSI call (call waitReady() later). */
+    waitReady?: boolean;
   }): Promise<NodePlugin> {
     const argv = [process.execPath, resolve('dist/main.js')];
     const command = options.pidNamespace ? ['unshare', '--pid', '--fork', '--kill-child', ...argv] : argv;
@@ -88,7 +90,9 @@ export class NodePlugin {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const plugin = new NodePlugin(child, options.socket);
-    await plugin.waitReady();
+    if (options.waitReady !== false) {
+      await plugin.waitReady();
+    }
     return plugin;
   }
 
@@ -97,7 +101,7 @@ export class NodePlugin {
   }
 
   /** A fresh client per attempt: grpc-js backs off for seconds after a socket that is not there yet. */
-  private async waitReady(timeoutMs = 20_000): Promise<void> {
+  async waitReady(timeoutMs = 20_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       if (this.child.exitCode !== null || this.child.signalCode !== null) {
