@@ -1,7 +1,8 @@
-import { Controller } from '@nestjs/common';
+import { Controller, UseFilters } from '@nestjs/common';
 import { GrpcMethod, RpcException } from '@nestjs/microservices';
 import { status } from '@grpc/grpc-js';
 import { AppConfig } from '../../config/app-config.js';
+import { CsiExceptionFilter } from '../csi-exception.filter.js';
 import { CsiNodeError, type NodeErrorCode } from './csi-node.errors.js';
 import { CsiNodeService } from './csi-node.service.js';
 import { planPublish, type PublishRequest } from './node-request.rules.js';
@@ -71,6 +72,7 @@ const unimplemented = (what: string) =>
 
 /** csi.v1.Node: publishes a volume's directory with a real mount; never calls the piragua API. */
 @Controller()
+@UseFilters(CsiExceptionFilter)
 export class CsiNodeController {
   constructor(
     private readonly config: AppConfig,
