@@ -5,14 +5,10 @@ import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { readFileSync } from 'node:fs';
 import { createSecureContext } from 'node:tls';
-import { AppModule } from './app.module.js';
-import { setupApp } from './app.setup.js';
-import { createHttpAdapter } from './common/http-adapter.js';
 import type { AppConfig } from './config/app-config.js';
 import { buildAppConfig } from './config/config.module.js';
 import { InvalidEnvironmentError } from './config/env.js';
 import { attachCsi, startCsiOnly } from './csi/csi.bootstrap.js';
-import { RequestLogger } from './logging/request-logger.js';
 import { nestLoggerFor, rootLoggerFor } from './logging/root-logger.js';
 
 function loadConfigOrExit(): AppConfig {
@@ -80,6 +76,13 @@ async function bootstrap(): Promise<void> {
   if (config.csiOnly) {
     return startCsiOnly(config);
   }
+  // Loaded only here: a CSI-only process (a restarted node plugin) must not pay for the REST stack.
+  const [{ AppModule }, { setupApp }, { createHttpAdapter }, { RequestLogger }] = await Promise.all([
+    import('./app.module.js'),
+    import('./app.setup.js'),
+    import('./common/http-adapter.js'),
+    import('./logging/request-logger.js'),
+  ]);
   const https = loadTlsOrExit(config);
   const adapter = createHttpAdapter({ https, requestLogger: new RequestLogger(rootLoggerFor(config)) });
   // Given at creation, not buffered: even a failing start-up logs through pino, in LOG_FORMAT.

@@ -1,37 +1,53 @@
 import { DynamicModule, Module, Provider } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
 import { ConfigModule } from '../config/config.module.js';
-import { GlusterModule } from '../gluster/gluster.module.js';
-import { VolumesModule } from '../volumes/volumes.module.js';
-import { CsiControllerController } from './controller/csi-controller.controller.js';
-import { CsiControllerService } from './controller/csi-controller.service.js';
-import { InProcessProvisioner } from './controller/in-process.provisioner.js';
-import { defaultApiProvisioner, ProvisionerResolver } from './controller/provisioner.resolver.js';
 import { VolumeProvisioner } from './controller/volume-provisioner.js';
 import { CsiIdentityController } from './identity/csi-identity.controller.js';
-import { CsiNodeModule } from './node/csi-node.module.js';
+
+/** The controller's parts, loaded only by a process that serves the controller. */
+async function controllerParts(
+  config: AppConfig,
+): Promise<Pick<DynamicModule, 'controllers' | 'imports' | 'providers'>> {
+  const [{ CsiControllerController }, { CsiControllerService }, { defaultApiProvisioner, ProvisionerResolver }] =
+    await Promise.all([
+      import('./controller/csi-controller.controller.js'),
+      import('./controller/csi-controller.service.js'),
+      import('./controller/provisioner.resolver.js'),
+    ]);
+  let provisioner: Provider = { provide: VolumeProvisioner, useFactory: () => defaultApiProvisioner(config) };
+  const imports = [];
+  if (config.heketiApi.url === undefined) {
+    const [{ GlusterModule }, { VolumesModule }, { InProcessProvisioner }] = await Promise.all([
+      import('../gluster/gluster.module.js'),
+      import('../volumes/volumes.module.js'),
+      import('./controller/in-process.provisioner.js'),
+    ]);
+    imports.push(GlusterModule, VolumesModule);
+    provisioner = { provide: VolumeProvisioner, useClass: InProcessProvisioner };
+  }
+  return {
+    controllers: [CsiControllerController],
+    imports,
+    providers: [CsiControllerService, ProvisionerResolver, provisioner],
+  };
+}
 
 /**
  * The CSI services PIRAGUA_CSI_MODE asks for. A controller provisions in-process when this
- * process has the backend, through PIRAGUA_HEKETI_URL otherwise; a node needs neither.
+ * process has the backend, through PIRAGUA_HEKETI_URL otherwise; a node needs neither. Parts are
+ * imported on demand: a restarted node plugin must be serving (and repairing mounts) quickly.
  */
 @Module({})
 export class CsiModule {
-  static forRoot(config: AppConfig): DynamicModule {
+  static async forRoot(config: AppConfig): Promise<DynamicModule> {
     const { mode } = config.csi;
-    const controller = mode !== 'node';
-    const inProcess = controller && config.heketiApi.url === undefined;
-    const provisioner: Provider = inProcess
-      ? { provide: VolumeProvisioner, useClass: InProcessProvisioner }
-      : { provide: VolumeProvisioner, useFactory: () => defaultApiProvisioner(config) };
+    const controller = mode === 'node' ? {} : await controllerParts(config);
+    const node = mode === 'controller' ? [] : [(await import('./node/csi-node.module.js')).CsiNodeModule];
     return {
-      controllers: [CsiIdentityController, ...(controller ? [CsiControllerController] : [])],
-      imports: [
-        ...(inProcess ? [GlusterModule, VolumesModule] : []),
-        ...(mode === 'controller' ? [] : [CsiNodeModule]),
-      ],
+      controllers: [CsiIdentityController, ...(controller.controllers ?? [])],
+      imports: [...(controller.imports ?? []), ...node],
       module: CsiModule,
-      providers: controller ? [CsiControllerService, ProvisionerResolver, provisioner] : [],
+      providers: controller.providers ?? [],
     };
   }
 }
