@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mountsUnder, NodePlugin } from '../csi/node-plugin.js';
+import { makeVolumeDirectory } from './csi-node-volume.js';
 import { createGlusterTestVolume, type GlusterTestVolume } from './gluster-volume.fixture.js';
-import { eventually, kubeletMount, sh, unmount } from './gluster-shell.js';
+import { eventually, sh, unmount } from './gluster-shell.js';
 
 /** The glusterfs FUSE client serving `target`, found by its command line. */
 async function fuseClientOf(target: string): Promise<number | undefined> {
@@ -35,6 +36,7 @@ describe('CSI node plugin restart with a real Gluster FUSE mount', () => {
   const id = randomBytes(16).toString('hex');
   const name = 'pvc_restart';
   let target: string;
+  let context: Record<string, string>;
 
   const start = (waitReady = true) =>
     NodePlugin.start({
@@ -43,32 +45,11 @@ describe('CSI node plugin restart with a real Gluster FUSE mount', () => {
       stateDir: join(root, 'state'),
       waitReady,
     });
-  const volumeContext = () => ({
-    backend: 'gluster',
-    glusterServers: gluster.server,
-    glusterVolume: gluster.volume,
-    path: `${id}/${name}`,
-  });
 
   beforeAll(async () => {
     gluster = await createGlusterTestVolume('piragua_csinode');
     root = await mkdtemp(join(tmpdir(), 'piragua-csi-gnode-'));
-    // The volume as piragua makes it: /<id>/<name> with a quota on /<id>.
-    const whole = join(root, 'whole');
-    await mkdir(whole);
-    await kubeletMount(`${gluster.server}:/${gluster.volume}`, gluster.server, whole);
-    await mkdir(join(whole, id, name), { recursive: true });
-    await unmount(whole);
-    const limit = await sh('gluster', [
-      '--mode=script',
-      'volume',
-      'quota',
-      gluster.volume,
-      'limit-usage',
-      `/${id}`,
-      '10MB',
-    ]);
-    expect(limit.code, limit.stderr).toBe(0);
+    context = await makeVolumeDirectory(gluster, id, name);
     const podDir = join(root, 'pods', 'p1', 'volumes', 'kubernetes.io~csi', 'pv');
     await mkdir(podDir, { recursive: true });
     target = join(podDir, 'mount');
@@ -88,7 +69,7 @@ describe('CSI node plugin restart with a real Gluster FUSE mount', () => {
     await plugin.client.call('NodePublishVolume', {
       target_path: target,
       volume_capability: { access_mode: { mode: 'SINGLE_NODE_WRITER' }, mount: { mount_flags: ['log-level=ERROR'] } },
-      volume_context: volumeContext(),
+      volume_context: context,
       volume_id: id,
     });
     expect((await sh('sh', ['-c', 'printf before > "$1"', 'sh', join(target, 'before')])).code).toBe(0);
