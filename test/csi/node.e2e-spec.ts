@@ -57,6 +57,16 @@ describe('CSI node service (local backend, real bind mounts, over the socket)', 
     expect(await exists(vol.dir)).toBe(true);
   });
 
+  it('should answer concurrent identical publishes of one target with OK and mount it once', async () => {
+    const vol = await scene.volume();
+    const path = await scene.target();
+    await Promise.all(Array.from({ length: 8 }, () => scene.publish(vol, path)));
+    expect(await mountsUnder(path)).toEqual([path]);
+    await Promise.all(Array.from({ length: 8 }, () => scene.unpublish(vol, path)));
+    expect(await mountsUnder(path)).toEqual([]);
+    expect(await exists(path)).toBe(false);
+  });
+
   it('should publish one volume at several targets (one per pod) and unpublish them one by one', async () => {
     const vol = await scene.volume();
     const paths = [await scene.target(), await scene.target(), await scene.target()];
