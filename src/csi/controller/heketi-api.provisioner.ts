@@ -17,10 +17,10 @@ export class HeketiApiProvisioner extends VolumeProvisioner {
   }
 
   async create(spec: CreateSpec): Promise<PiraguaVolume> {
-    const created = await this.client.createVolume(spec);
-    const volume = await this.client.getPiraguaVolume(created.id);
+    const id = await this.client.createVolumeId(spec);
+    const volume = await this.client.getPiraguaVolume(id);
     if (!volume) {
-      throw new Error(`volume ${created.id} vanished right after it was created`);
+      throw new Error(`volume ${id} vanished right after it was created`);
     }
     return volume;
   }
