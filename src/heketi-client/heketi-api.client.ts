@@ -41,17 +41,17 @@ export class HeketiApiClient {
   }
 
   /** The volume, or undefined when the server does not know the id (404). */
-  async getVolume(id: string): Promise<HeketiVolumeInfo | undefined> {
+  getVolume(id: string): Promise<HeketiVolumeInfo | undefined> {
     return this.readOrMissing<HeketiVolumeInfo>(`/volumes/${encodeURIComponent(id)}`);
   }
 
   /** The volume holding this name, in any state (piragua extension, one lookup, no scan). */
-  async findVolumeByName(name: string): Promise<PiraguaVolume | undefined> {
+  findVolumeByName(name: string): Promise<PiraguaVolume | undefined> {
     return this.readOrMissing<PiraguaVolume>(`/piragua/volumes/by-name/${encodeURIComponent(name)}`);
   }
 
   /** The piragua extension's view of a volume, in any state. */
-  async getPiraguaVolume(id: string): Promise<PiraguaVolume | undefined> {
+  getPiraguaVolume(id: string): Promise<PiraguaVolume | undefined> {
     return this.readOrMissing<PiraguaVolume>(`/piragua/volumes/${encodeURIComponent(id)}`);
   }
 

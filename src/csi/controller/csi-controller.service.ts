@@ -18,6 +18,7 @@ import { bytesOfGiB, sizeFits, sizeGiBFor } from './capacity.js';
 import { checkCsiString, heketiNameFor } from './csi-name.js';
 import { listTokenAfter, startAfter } from './list-token.js';
 import { ProvisionerResolver } from './provisioner.resolver.js';
+import { RecentVolumes } from './recent-volumes.js';
 import { connectionOf, gidFor, parseClassParameters } from './storage-class.params.js';
 import { csiVolumeOf } from './volume-context.js';
 import type { VolumeProvisioner } from './volume-provisioner.js';
@@ -29,6 +30,7 @@ const VOLUME_ID = /^[0-9a-f]{32}$/;
 export class CsiControllerService {
   /** Names and volume ids with a call running in this process: a second call on one of them is ABORTED. */
   private readonly busy = new Set<string>();
+  private readonly recent = new RecentVolumes();
 
   constructor(private readonly resolver: ProvisionerResolver) {}
 
@@ -41,7 +43,11 @@ export class CsiControllerService {
     const sizeGiB = sizeGiBFor(request.capacity_range);
     const parameters = parseClassParameters(request.parameters, request.secrets);
     const provisioner = this.resolver.for(parameters.connection);
-    return this.exclusive(`name:${name}`, async () => {
+    const remembered = this.recent.find(provisioner, name);
+    if (remembered) {
+      return { volume: this.existingFor(remembered, request, parameters.clusters) };
+    }
+    return await this.exclusive(`name:${name}`, async () => {
       const existing = await provisioner.findByName(name);
       if (existing) {
         return { volume: this.existingFor(existing, request, parameters.clusters) };
@@ -63,6 +69,7 @@ export class CsiControllerService {
         }
         throw error;
       }
+      this.recent.remember(provisioner, created);
       return { volume: csiVolumeOf(created) };
     });
   }
@@ -74,6 +81,7 @@ export class CsiControllerService {
       return {};
     }
     const provisioner = this.resolver.for(connectionOf(request.secrets));
+    this.recent.forget(id);
     await this.exclusive(`id:${id}`, () => provisioner.delete(id));
     return {};
   }
@@ -151,10 +159,11 @@ export class CsiControllerService {
     }
     const sizeGiB = sizeGiBFor(request.capacity_range);
     const provisioner = this.resolver.for(connectionOf(request.secrets));
-    return this.exclusive(`id:${id}`, async () => {
+    return await this.exclusive(`id:${id}`, async () => {
       const volume = await this.readyVolume(provisioner, id);
       const current = volume.size!;
       if (current < sizeGiB) {
+        this.recent.forget(id);
         await provisioner.expand(id, sizeGiB - current);
       } else if (!sizeFits(current, request.capacity_range)) {
         throw outOfRange(
