@@ -25,13 +25,13 @@ export class NodeClient {
   private readonly node: GrpcClient;
 
   constructor(readonly socket: string) {
-    this.node = new csi.Node!(`unix://${socket}`, credentials.createInsecure());
+    this.node = new csi.Node(`unix://${socket}`, credentials.createInsecure());
   }
 
   /** The response, or the gRPC error as a value: a test asserts either. */
   call(method: string, request: object = {}, timeoutMs = 30_000): Promise<Record<string, any>> {
     return new Promise((resolve, reject) => {
-      this.node[method]!(request, { deadline: Date.now() + timeoutMs }, (error, response) =>
+      this.node[method](request, { deadline: Date.now() + timeoutMs }, (error, response) =>
         error ? reject(error) : resolve(response),
       );
     });
@@ -77,7 +77,7 @@ export class NodePlugin {
   }): Promise<NodePlugin> {
     const argv = [process.execPath, resolve('dist/main.js')];
     const command = options.pidNamespace ? ['unshare', '--pid', '--fork', '--kill-child', ...argv] : argv;
-    const child = spawn(command[0]!, command.slice(1), {
+    const child = spawn(command[0], command.slice(1), {
       env: {
         LOG_FORMAT: 'json',
         PATH: process.env.PATH,

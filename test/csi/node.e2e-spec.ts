@@ -71,14 +71,14 @@ describe('CSI node service (local backend, real bind mounts, over the socket)', 
     const vol = await scene.volume();
     const paths = [await scene.target(), await scene.target(), await scene.target()];
     await Promise.all(paths.map((path) => scene.publish(vol, path)));
-    await writeFile(join(paths[0]!, 'shared'), 'x');
-    expect(await readFile(join(paths[2]!, 'shared'), 'utf8')).toBe('x');
-    await scene.unpublish(vol, paths[1]!);
-    expect(await mountsUnder(paths[1]!)).toEqual([]);
-    expect(await exists(join(paths[0]!, 'shared'))).toBe(true);
-    expect(await exists(join(paths[2]!, 'shared'))).toBe(true);
-    await scene.unpublish(vol, paths[0]!);
-    await scene.unpublish(vol, paths[2]!);
+    await writeFile(join(paths[0], 'shared'), 'x');
+    expect(await readFile(join(paths[2], 'shared'), 'utf8')).toBe('x');
+    await scene.unpublish(vol, paths[1]);
+    expect(await mountsUnder(paths[1])).toEqual([]);
+    expect(await exists(join(paths[0], 'shared'))).toBe(true);
+    expect(await exists(join(paths[2], 'shared'))).toBe(true);
+    await scene.unpublish(vol, paths[0]);
+    await scene.unpublish(vol, paths[2]);
     expect(await mountsUnder(join(scene.root, 'pods'))).toEqual([]);
   });
 
@@ -129,8 +129,8 @@ describe('CSI node service (local backend, real bind mounts, over the socket)', 
     const stats = await client().call('NodeGetVolumeStats', { volume_id: vol.id, volume_path: path });
     expect(stats.usage.map((usage: { unit: string }) => usage.unit)).toEqual(['BYTES', 'INODES']);
     const [bytes] = stats.usage as { available: string; total: string; used: string }[];
-    expect(Number(bytes!.total)).toBeGreaterThan(0);
-    expect(Number(bytes!.used) + Number(bytes!.available)).toBeLessThanOrEqual(Number(bytes!.total));
+    expect(Number(bytes.total)).toBeGreaterThan(0);
+    expect(Number(bytes.used) + Number(bytes.available)).toBeLessThanOrEqual(Number(bytes.total));
     expect(stats.volume_condition).toEqual({ abnormal: false, message: 'mounted and answering' });
     const other = await scene.volume();
     for (const request of [

@@ -94,7 +94,7 @@ describe('CSI create → publish → quota → expand → unpublish → delete o
       { volume_id: id, volume_path: target },
     );
     expect(full.usage[0]).toMatchObject({ total: String(GIB), unit: 'BYTES' });
-    expect(Number(full.usage[0]!.used)).toBeGreaterThan(0.9 * GIB);
+    expect(Number(full.usage[0].used)).toBeGreaterThan(0.9 * GIB);
     expect(full.volume_condition).toMatchObject({ abnormal: true, message: expect.stringContaining('quota exceeded') });
 
     const expanded = await controller.call<{ capacity_bytes: string; node_expansion_required: boolean }>(
@@ -114,7 +114,7 @@ describe('CSI create → publish → quota → expand → unpublish → delete o
         volume_path: target,
       },
     );
-    expect(grown.usage[0]!.total).toBe(String(2 * GIB));
+    expect(grown.usage[0].total).toBe(String(2 * GIB));
     expect(grown.volume_condition).toEqual({ abnormal: false, message: 'mounted and answering' });
 
     await node.call('Node', 'NodeUnpublishVolume', { target_path: target, volume_id: id });

@@ -18,10 +18,10 @@ export function parseMountInfo(text: string): MountEntry[] {
       continue;
     }
     entries.push({
-      fstype: unescape(fields[separator + 1]!),
-      mountPoint: unescape(fields[4]!),
-      root: unescape(fields[3]!),
-      source: unescape(fields[separator + 2]!),
+      fstype: unescape(fields[separator + 1]),
+      mountPoint: unescape(fields[4]),
+      root: unescape(fields[3]),
+      source: unescape(fields[separator + 2]),
     });
   }
   return entries;

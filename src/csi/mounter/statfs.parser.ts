@@ -13,7 +13,7 @@ const DEAD_MOUNT_ERRORS: Record<string, string> = {
 /** Reads `stat -f -c STATFS_FORMAT` output; undefined when it is not seven numbers. */
 export function parseStatfs(stdout: string): FsStats | undefined {
   const fields = stdout.trim().split(/\s+/);
-  if (fields.length !== 7 || !/^[0-9a-f]+$/i.test(fields[0]!) || !fields.slice(1).every((f) => /^\d+$/.test(f))) {
+  if (fields.length !== 7 || !/^[0-9a-f]+$/i.test(fields[0]) || !fields.slice(1).every((f) => /^\d+$/.test(f))) {
     return undefined;
   }
   const [blockSize, blocks, available, free, inodes, freeInodes] = fields.slice(1).map(Number) as [
@@ -27,7 +27,7 @@ export function parseStatfs(stdout: string): FsStats | undefined {
   return {
     availableBytes: available * blockSize,
     freeInodes,
-    fsType: parseInt(fields[0]!, 16),
+    fsType: parseInt(fields[0], 16),
     totalBytes: blocks * blockSize,
     totalInodes: inodes,
     usedBytes: (blocks - free) * blockSize,

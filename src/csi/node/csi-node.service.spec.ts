@@ -93,9 +93,9 @@ describe(CsiNodeService.name, () => {
       await sut.publish(plan(target));
     }
     await repair.repairAll('publish');
-    mounter.mounts.get(targets[0]!)!.state = 'dead';
-    mounter.mounts.get(targets[1]!)!.state = 'hung';
-    mounter.busy.add(targets[3]!);
+    mounter.mounts.get(targets[0])!.state = 'dead';
+    mounter.mounts.get(targets[1])!.state = 'hung';
+    mounter.busy.add(targets[3]);
     mounter.calls.length = 0;
     for (const target of targets) {
       await sut.unpublish(ID, target);
@@ -113,20 +113,20 @@ describe(CsiNodeService.name, () => {
 
   it('should repair dead targets at start, leave live and hung ones, forget removed ones', async () => {
     const [dead, live, hung, removed] = ['dead', 'live', 'hung', 'removed'].map((name) => join(dir, 'pod', name));
-    for (const target of [dead!, live!, hung!, removed!]) {
+    for (const target of [dead, live, hung, removed]) {
       await sut.publish(plan(target));
     }
-    mounter.mounts.get(dead!)!.state = 'dead';
-    mounter.mounts.get(hung!)!.state = 'hung';
-    mounter.mounts.delete(removed!);
-    await rm(removed!, { recursive: true });
+    mounter.mounts.get(dead)!.state = 'dead';
+    mounter.mounts.get(hung)!.state = 'hung';
+    mounter.mounts.delete(removed);
+    await rm(removed, { recursive: true });
     mounter.calls.length = 0;
     await Promise.all([repair.repairAll('start'), repair.repairAll('publish')]);
     expect(mounter.calls.filter((call) => !call.startsWith('statfs'))).toEqual([`umount -l ${dead}`, `mount ${dead}`]);
     expect(mounter.calls.filter((call) => call === `statfs ${live}`)).toHaveLength(1);
-    expect(mounter.mounts.get(dead!)?.state).toBe('ok');
-    expect(mounter.mounts.get(hung!)?.state).toBe('hung');
-    expect(store.get(removed!)).toBeUndefined();
+    expect(mounter.mounts.get(dead)?.state).toBe('ok');
+    expect(mounter.mounts.get(hung)?.state).toBe('hung');
+    expect(store.get(removed)).toBeUndefined();
   });
 
   it('should report a dead mount as abnormal and have it repaired, and a full quota as abnormal', async () => {

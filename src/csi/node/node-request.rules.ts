@@ -122,9 +122,9 @@ export function planPublish(request: PublishRequest): PublishPlan {
   if (VOLUME_PATH.exec(path)?.[1] !== volumeId) {
     throw invalidArgument(`volume_context.path ${JSON.stringify(path)} is not a directory of volume ${volumeId}`);
   }
-  if ((context.gid ?? '') !== '' && !(/^\d{1,10}$/.test(context.gid!) && Number(context.gid) < 2 ** 32 - 1)) {
+  if ((context.gid ?? '') !== '' && !(/^\d{1,10}$/.test(context.gid) && Number(context.gid) < 2 ** 32 - 1)) {
     throw invalidArgument(
-      `volume_context.gid must be a decimal group id, not ${JSON.stringify(context.gid!.slice(0, 64))}`,
+      `volume_context.gid must be a decimal group id, not ${JSON.stringify(context.gid.slice(0, 64))}`,
     );
   }
   const fsType = capability.mount.fsType ?? '';
