@@ -1,5 +1,5 @@
 import { status } from '@grpc/grpc-js';
-import { ArgumentsHost, Catch, Logger, RpcExceptionFilter } from '@nestjs/common';
+import { Catch, Logger, RpcExceptionFilter } from '@nestjs/common';
 import { RpcException } from '@nestjs/microservices';
 import { Observable, throwError } from 'rxjs';
 import { ErrorCode, PiraguaError } from '../common/piragua.error.js';
@@ -95,7 +95,7 @@ export function toGrpcFailure(exception: unknown, logger?: Logger): GrpcFailure 
 export class CsiExceptionFilter implements RpcExceptionFilter {
   private readonly logger = new Logger(CsiExceptionFilter.name);
 
-  catch(exception: unknown, _host: ArgumentsHost): Observable<never> {
+  catch(exception: unknown): Observable<never> {
     const failure = toGrpcFailure(exception, this.logger);
     return throwError(() => failure);
   }

@@ -60,7 +60,7 @@ describe(HeketiApiClient.name, () => {
   it('should sign every request with a fresh HS256 token bound to its method and path', async () => {
     routes.set(`GET /volumes/${VOLUME.id}`, json(200, VOLUME));
     await sut.getVolume(VOLUME.id);
-    const token = seen[0]!.authorization!.replace(/^bearer /, '');
+    const token = seen[0].authorization!.replace(/^bearer /, '');
     const claims = jwt.verify(token, KEY, { algorithms: ['HS256'] }) as jwt.JwtPayload;
     expect(claims.iss).toBe('admin');
     expect(claims.qsh).toBe(computeQsh('GET', `/volumes/${VOLUME.id}`));
@@ -88,7 +88,7 @@ describe(HeketiApiClient.name, () => {
     const created = await sut.createVolume({ name: 'n1', size: 1 });
     expect(created).toEqual(VOLUME);
     expect(polls).toBe(3);
-    expect(JSON.parse(seen[0]!.body)).toEqual({ name: 'n1', size: 1 });
+    expect(JSON.parse(seen[0].body)).toEqual({ name: 'n1', size: 1 });
   });
 
   it('should return a new volume’s id from the queue’s redirect without reading the volume', async () => {
@@ -134,8 +134,8 @@ describe(HeketiApiClient.name, () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(950);
     expect(calls).toBe(2);
     // Each attempt carries its own token.
-    expect(seen[0]!.authorization).toBeDefined();
-    expect(seen[1]!.authorization).toBeDefined();
+    expect(seen[0].authorization).toBeDefined();
+    expect(seen[1].authorization).toBeDefined();
   });
 
   it('should send the expand delta and return the grown volume', async () => {
@@ -147,7 +147,7 @@ describe(HeketiApiClient.name, () => {
     );
     routes.set(`GET /volumes/${VOLUME.id}`, json(200, { ...VOLUME, size: 3 }));
     expect((await sut.expandVolume(VOLUME.id, 2)).size).toBe(3);
-    expect(JSON.parse(seen[0]!.body)).toEqual({ expand_size: 2 });
+    expect(JSON.parse(seen[0].body)).toEqual({ expand_size: 2 });
   });
 
   it('should say the server is unreachable rather than hang or throw a raw socket error', async () => {
@@ -165,7 +165,7 @@ describe(HeketiApiClient.name, () => {
     routes.set('GET /heketi/clusters', json(200, { clusters: ['c1'] }));
     expect(await prefixed.clusterIds()).toEqual(['c1']);
     prefixed.close();
-    const claims = jwt.decode(seen[0]!.authorization!.replace(/^bearer /, '')) as jwt.JwtPayload;
+    const claims = jwt.decode(seen[0].authorization!.replace(/^bearer /, '')) as jwt.JwtPayload;
     expect(claims.qsh).toBe(computeQsh('GET', '/heketi/clusters'));
   });
 });

@@ -101,7 +101,7 @@ describe.each<ShapeName>(['in-process', 'api'])('CSI controller, hostile input (
       'CreateVolume',
       create('../../../../etc/cron.d'),
     );
-    const path = volume.volume_context.path!;
+    const path = volume.volume_context.path;
     expect(path).toMatch(new RegExp(`^${volume.volume_id}/[A-Za-z0-9_-]+$`));
     expect(volume.volume_context.localPath).toBe(join(sut.dir, 'data', 'local', path));
     expect(await readdir(join(sut.dir, 'data', 'local', volume.volume_id))).toEqual([path.split('/')[1]]);

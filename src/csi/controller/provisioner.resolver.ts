@@ -44,8 +44,8 @@ export class ProvisionerResolver implements OnModuleDestroy {
       provisioner = new HeketiApiProvisioner(new HeketiApiClient({ ca: this.caFile(), key, url, user }));
       if (this.clients.size >= MAX_CLIENTS) {
         const [oldest] = this.clients.keys();
-        this.clients.get(oldest!)?.client.close();
-        this.clients.delete(oldest!);
+        this.clients.get(oldest)?.client.close();
+        this.clients.delete(oldest);
       }
       this.clients.set(id, provisioner);
     }
