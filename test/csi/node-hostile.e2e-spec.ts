@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mountsUnder } from './node-plugin.js';
+import { mountsUnder, publishedTargets } from './node-plugin.js';
 import { exists, type LocalVolume, NodeScene } from './node-scene.js';
 
 const SECRET = 'hunter2-node-secret';
@@ -173,12 +173,11 @@ describe('CSI node service: hostile and broken input (local backend, over the so
     await client().call('NodePublishVolume', { ...scene.publishRequest(vol, target), secrets: { key: SECRET } });
     await scene.unpublish(vol, target);
     await refused({ ...scene.publishRequest(vol, ''), secrets: { key: SECRET } }, status.INVALID_ARGUMENT);
-    expect((await client().call('NodeGetInfo')).node_id).toBe('node-e2e');
+    expect((await client().call<{ node_id: string }>('NodeGetInfo')).node_id).toBe('node-e2e');
     expect(scene.plugin.alive).toBe(true);
     expect(scene.plugin.logs).not.toContain(SECRET);
     expect(scene.plugin.logs).toContain('published volume');
     expect(await mountsUnder(scene.root)).toEqual([]);
-    const state = JSON.parse(await readFile(join(scene.stateDir, 'published-targets.json'), 'utf8'));
-    expect(state.targets).toEqual({});
+    expect(await publishedTargets(scene.stateDir)).toEqual({});
   });
 });

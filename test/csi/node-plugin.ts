@@ -28,11 +28,11 @@ export class NodeClient {
     this.node = new csi.Node(`unix://${socket}`, credentials.createInsecure());
   }
 
-  /** The response, or the gRPC error as a value: a test asserts either. */
-  call(method: string, request: object = {}, timeoutMs = 30_000): Promise<Record<string, any>> {
+  /** Resolves with the response; rejects with the gRPC error. */
+  call<T = Record<string, unknown>>(method: string, request: object = {}, timeoutMs = 30_000): Promise<T> {
     return new Promise((resolve, reject) => {
       this.node[method](request, { deadline: Date.now() + timeoutMs }, (error, response) =>
-        error ? reject(error) : resolve(response),
+        error ? reject(error) : resolve(response as T),
       );
     });
   }
@@ -49,6 +49,17 @@ export class NodeClient {
   close(): void {
     this.node.close();
   }
+}
+
+export interface NodeStats {
+  usage: { available: string; total: string; unit: string; used: string }[];
+  volume_condition: { abnormal: boolean; message: string };
+}
+
+/** The node's state file, as a test reads it. */
+export async function publishedTargets(stateDir: string): Promise<Record<string, unknown>> {
+  const text = await readFile(`${stateDir}/published-targets.json`, 'utf8');
+  return (JSON.parse(text) as { targets: Record<string, unknown> }).targets;
 }
 
 /** `node dist/main.js` serving csi.v1.Node, optionally in its own PID namespace as a container runs it. */

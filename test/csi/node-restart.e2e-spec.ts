@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readFile, rmdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mountsUnder } from './node-plugin.js';
+import { mountsUnder, publishedTargets } from './node-plugin.js';
 import { exists, NodeScene } from './node-scene.js';
 
 async function eventually(check: () => Promise<boolean>, timeoutMs: number): Promise<number> {
@@ -27,11 +27,7 @@ describe('CSI node service across plugin restarts (local backend)', () => {
     await scene?.teardown();
   });
 
-  const records = async () =>
-    Object.keys(
-      (JSON.parse(await readFile(join(scene.stateDir, 'published-targets.json'), 'utf8')) as { targets: object })
-        .targets,
-    );
+  const records = async () => Object.keys(await publishedTargets(scene.stateDir));
 
   it('should remember its targets after a crash: publish again is OK, unpublish unmounts and removes', async () => {
     const vol = await scene.volume();

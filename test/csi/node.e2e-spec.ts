@@ -2,7 +2,7 @@ import { status } from '@grpc/grpc-js';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mountsUnder } from './node-plugin.js';
+import { mountsUnder, type NodeStats, publishedTargets } from './node-plugin.js';
 import { exists, NodeScene } from './node-scene.js';
 
 describe('CSI node service (local backend, real bind mounts, over the socket)', () => {
@@ -18,12 +18,12 @@ describe('CSI node service (local backend, real bind mounts, over the socket)', 
   });
 
   it('should offer GET_VOLUME_STATS and VOLUME_CONDITION only, and its node id', async () => {
-    const capabilities = await client().call('NodeGetCapabilities');
+    const capabilities = await client().call<{ capabilities: { rpc: { type: string } }[] }>('NodeGetCapabilities');
     expect(capabilities.capabilities.map((c: { rpc: { type: string } }) => c.rpc.type)).toEqual([
       'GET_VOLUME_STATS',
       'VOLUME_CONDITION',
     ]);
-    expect((await client().call('NodeGetInfo')).node_id).toBe('node-e2e');
+    expect((await client().call<{ node_id: string }>('NodeGetInfo')).node_id).toBe('node-e2e');
   });
 
   it('should bind the volume directory at a target it creates, and record it', async () => {
@@ -33,8 +33,7 @@ describe('CSI node service (local backend, real bind mounts, over the socket)', 
     expect(await mountsUnder(path)).toEqual([path]);
     await writeFile(join(path, 'hello'), 'from the pod');
     expect(await readFile(join(vol.dir, 'hello'), 'utf8')).toBe('from the pod');
-    const state = JSON.parse(await readFile(join(scene.stateDir, 'published-targets.json'), 'utf8'));
-    expect(state.targets[path]).toMatchObject({
+    expect((await publishedTargets(scene.stateDir))[path]).toMatchObject({
       createdTarget: true,
       plan: { device: vol.dir, fstype: 'bind' },
       volumeId: vol.id,
@@ -126,7 +125,7 @@ describe('CSI node service (local backend, real bind mounts, over the socket)', 
     const vol = await scene.volume();
     const path = await scene.target();
     await scene.publish(vol, path);
-    const stats = await client().call('NodeGetVolumeStats', { volume_id: vol.id, volume_path: path });
+    const stats = await client().call<NodeStats>('NodeGetVolumeStats', { volume_id: vol.id, volume_path: path });
     expect(stats.usage.map((usage: { unit: string }) => usage.unit)).toEqual(['BYTES', 'INODES']);
     const [bytes] = stats.usage as { available: string; total: string; used: string }[];
     expect(Number(bytes.total)).toBeGreaterThan(0);

@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, readdir, readFile, readlink, rm } from 'node:fs/promise
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mountsUnder, NodePlugin } from '../csi/node-plugin.js';
+import { mountsUnder, NodePlugin, type NodeStats, publishedTargets } from '../csi/node-plugin.js';
 import { makeVolumeDirectory } from './csi-node-volume.js';
 import { createGlusterTestVolume, type GlusterTestVolume } from './gluster-volume.fixture.js';
 import { eventually, sh, unmount } from './gluster-shell.js';
@@ -104,13 +104,13 @@ describe('CSI node plugin restart with a real Gluster FUSE mount', () => {
   });
 
   it('should report a dead mount as abnormal in NodeGetVolumeStats and mount it again', async () => {
-    const stats = await plugin!.client.call('NodeGetVolumeStats', { volume_id: id, volume_path: target });
+    const stats = await plugin!.client.call<NodeStats>('NodeGetVolumeStats', { volume_id: id, volume_path: target });
     expect(stats.volume_condition).toEqual({ abnormal: false, message: 'mounted and answering' });
     expect(stats.usage[0]).toMatchObject({ total: String(10 * 1024 * 1024), unit: 'BYTES' });
 
     process.kill((await fuseClientOf(target))!, 'SIGKILL');
     await eventually(async () => (await fuseClientOf(target)) === undefined, 10_000, 'the FUSE client to die');
-    const dead = await plugin!.client.call('NodeGetVolumeStats', { volume_id: id, volume_path: target });
+    const dead = await plugin!.client.call<NodeStats>('NodeGetVolumeStats', { volume_id: id, volume_path: target });
     expect(dead.usage).toEqual([]);
     expect(dead.volume_condition.abnormal).toBe(true);
     expect(dead.volume_condition.message).toContain('ENOTCONN');
@@ -121,7 +121,6 @@ describe('CSI node plugin restart with a real Gluster FUSE mount', () => {
     await plugin!.client.call('NodeUnpublishVolume', { target_path: target, volume_id: id });
     expect(await mountsUnder(root)).toEqual([]);
     expect((await sh('test', ['-e', target])).code).not.toBe(0);
-    const state = JSON.parse(await readFile(join(root, 'state', 'published-targets.json'), 'utf8'));
-    expect(state.targets).toEqual({});
+    expect(await publishedTargets(join(root, 'state'))).toEqual({});
   });
 });

@@ -5,7 +5,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mountsUnder, NodePlugin } from '../csi/node-plugin.js';
+import { mountsUnder, NodePlugin, type NodeStats } from '../csi/node-plugin.js';
 import { makeVolumeDirectory } from './csi-node-volume.js';
 import { createGlusterTestVolume, type GlusterTestVolume } from './gluster-volume.fixture.js';
 import { sh, unmount } from './gluster-shell.js';
@@ -100,7 +100,7 @@ describe('CSI node service with real Gluster FUSE mounts', () => {
     stopped.push(client);
     const started = Date.now();
     const [stats, info] = await Promise.all([
-      plugin.client.call('NodeGetVolumeStats', { volume_id: id, volume_path: path }),
+      plugin.client.call<NodeStats>('NodeGetVolumeStats', { volume_id: id, volume_path: path }),
       new Promise((resolve) => setTimeout(resolve, 500)).then(async () => {
         const asked = Date.now();
         await plugin.client.call('NodeGetInfo');
