@@ -1,4 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { resolve } from 'node:path';
 import { CsiClient } from './csi-client.js';
@@ -10,24 +11,34 @@ export class CsiProcess {
   private constructor(
     readonly child: ChildProcess,
     readonly socketPath: string,
+    private readonly logFile?: string,
   ) {
     const keep = (chunk: Buffer) => (this.output += chunk.toString());
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);
   }
 
-  static async start(socketPath: string, env: Record<string, string>): Promise<CsiProcess> {
+  /** @param options.logFile Where the output goes instead of this process (benchmarks). */
+  static async start(
+    socketPath: string,
+    env: Record<string, string>,
+    options: { logFile?: string } = {},
+  ): Promise<CsiProcess> {
+    const output = options.logFile === undefined ? 'pipe' : openSync(options.logFile, 'a');
     const child = spawn(process.execPath, [resolve('dist/main.js')], {
       env: { LOG_FORMAT: 'json', PATH: process.env.PATH, PIRAGUA_CSI_ENDPOINT: `unix://${socketPath}`, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['ignore', output, output],
     });
-    const instance = new CsiProcess(child, socketPath);
+    if (typeof output === 'number') {
+      closeSync(output);
+    }
+    const instance = new CsiProcess(child, socketPath, options.logFile);
     await instance.waitReady();
     return instance;
   }
 
   get logs(): string {
-    return this.output;
+    return this.logFile === undefined ? this.output : readFileSync(this.logFile, 'utf8');
   }
 
   private async waitReady(timeoutMs = 20_000): Promise<void> {
