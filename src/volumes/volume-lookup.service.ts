@@ -29,7 +29,7 @@ export class VolumeLookupService {
     for (const cluster of this.gateway.clusters()) {
       const id = await this.gateway.nameOwner(cluster.id, name);
       if (id !== undefined) {
-        const record = await this.index.fresh(id);
+        const record = await this.record(id);
         // A claimed name without a record: another instance is creating the volume.
         return record ? this.describe(record) : this.describe({ clusterId: cluster.id, id, name, state: 'creating' });
       }
@@ -38,7 +38,7 @@ export class VolumeLookupService {
   }
 
   async byId(id: string): Promise<PiraguaVolumeDto> {
-    const record = await this.index.fresh(id);
+    const record = await this.record(id);
     if (!record) {
       throw idNotFound();
     }
@@ -52,6 +52,11 @@ export class VolumeLookupService {
       clusters.push({ availableBytes: room * GIB, capacityBytes: cluster.capacityBytes, id: cluster.id });
     }
     return { clusters };
+  }
+
+  /** A ready volume from the index (about a second behind other instances, as every read); any other state from the backend. */
+  private async record(id: string): Promise<VolumeRecord | undefined> {
+    return (await this.index.visible(id)) ?? (await this.index.fresh(id));
   }
 
   private describe(
