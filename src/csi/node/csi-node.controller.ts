@@ -31,9 +31,7 @@ interface NodeGetVolumeStatsRequest {
 }
 
 const GRPC_STATUS: Record<NodeErrorCode, status> = {
-  aborted: status.ABORTED,
   already_exists: status.ALREADY_EXISTS,
-  failed_precondition: status.FAILED_PRECONDITION,
   internal: status.INTERNAL,
   invalid_argument: status.INVALID_ARGUMENT,
   not_found: status.NOT_FOUND,

@@ -1,6 +1,5 @@
 /** The gRPC codes the node service answers with (mapped to grpc-js status in CsiNodeController). */
-export type NodeErrorCode =
-  'aborted' | 'already_exists' | 'failed_precondition' | 'internal' | 'invalid_argument' | 'not_found' | 'unavailable';
+export type NodeErrorCode = 'already_exists' | 'internal' | 'invalid_argument' | 'not_found' | 'unavailable';
 
 /** A node-service failure with a message safe to return to the CO. */
 export class CsiNodeError extends Error {
