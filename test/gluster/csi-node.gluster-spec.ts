@@ -69,7 +69,10 @@ describe('CSI node service with real Gluster FUSE mounts', () => {
     const path = await target();
     const error = await plugin.client.error('NodePublishVolume', request(id, context, path));
     expect(error.code).toBe(status.NOT_FOUND);
-    expect(error.details).toContain('does not exist on the Gluster volume');
+    expect(error.details).toBe(
+      `volume ${id} does not exist on the Gluster volume: ${gluster.server}:/${gluster.volume}/${id}/pvc_x ` +
+        `(subdirectory for mount "/${id}/pvc_x" is not found)`,
+    );
     expect(existsSync(path)).toBe(false);
     expect(await mountsUnder(root)).toEqual([]);
   });

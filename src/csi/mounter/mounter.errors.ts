@@ -13,15 +13,17 @@ export class MountCommandError extends Error {
 }
 
 /**
- * mount exited 0 but nothing is mounted at the target: mount.glusterfs does that when the server
- * refuses the subdirectory (missing directory, or auth.allow), its client quitting right after.
+ * The server refused the subdirectory (missing directory, or auth.allow): mount.glusterfs then
+ * exits 0 with nothing mounted, or (when its own check catches the client quitting) fails.
  */
 export class MountVanishedError extends Error {
   constructor(
     readonly device: string,
     readonly target: string,
+    /** What the glusterfs client logged about it, when it said (e.g. the subdirectory is not found). */
+    readonly reason?: string,
   ) {
-    super(`${device} was mounted at ${target} but did not stay mounted (missing directory, or access refused)`);
+    super(`${device} could not be mounted at ${target}: ${reason ?? 'missing directory, or access refused'}`);
     this.name = 'MountVanishedError';
   }
 }

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { execa } from 'execa';
-import { readFile } from 'node:fs/promises';
+import { open, readFile, stat } from 'node:fs/promises';
 import { MountCommandError, MountVanishedError } from './mounter.errors.js';
 import { type MountEntry, Mounter, type MountPlan, type StatfsResult } from './mounter.js';
 import { parseMountInfo, topmostAt } from './mountinfo.parser.js';
@@ -11,6 +11,46 @@ const COMMAND_TIMEOUT_MS = 60_000;
 /** umount's texts for a target that is already unmounted (util-linux). */
 const NOT_MOUNTED = /not mounted|no mount point specified/i;
 
+/** What the server said when it refused a subdirectory mount (glusterfs client-handshake). */
+const REFUSAL = /remote-error=(subdirectory for mount "[^"]*" is not found|[^}]*auth[^}]*)/i;
+
+/**
+ * The glusterfs client's log of one mount point (its default, `/var/log/glusterfs/<path with - for />.log`),
+ * from where it ended before a mount: the lines of that attempt only.
+ */
+class ClientLog {
+  private constructor(
+    private readonly file: string,
+    private readonly start: number,
+  ) {}
+
+  static async at(target: string): Promise<ClientLog> {
+    const file = `/var/log/glusterfs/${target.slice(1).replaceAll('/', '-')}.log`;
+    return new ClientLog(
+      file,
+      await stat(file).then(
+        (info) => info.size,
+        () => 0,
+      ),
+    );
+  }
+
+  /** The server's refusal this attempt logged, if any. */
+  async refusal(): Promise<string | undefined> {
+    const handle = await open(this.file, 'r').catch(() => undefined);
+    if (handle === undefined) {
+      return undefined;
+    }
+    try {
+      const buffer = Buffer.alloc(64 * 1024);
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, this.start);
+      return REFUSAL.exec(buffer.subarray(0, bytesRead).toString())?.[1];
+    } finally {
+      await handle.close();
+    }
+  }
+}
+
 /** The real mounts: `mount`, `umount` and `stat -f` with argv arrays, never a shell. */
 @Injectable()
 export class SystemMounter extends Mounter {
@@ -20,7 +60,14 @@ export class SystemMounter extends Mounter {
     switch (plan.fstype) {
       case 'glusterfs': {
         const options = plan.options.length > 0 ? ['-o', plan.options.join(',')] : [];
-        await this.run('mount', ['-t', 'glusterfs', ...options, plan.device, target]);
+        const log = await ClientLog.at(target);
+        await this.run('mount', ['-t', 'glusterfs', ...options, plan.device, target]).catch(async (error: unknown) => {
+          const refusal = await log.refusal();
+          throw refusal === undefined ? error : new MountVanishedError(plan.device, target, refusal);
+        });
+        if ((await this.mountAt(target))?.fstype !== 'fuse.glusterfs') {
+          throw new MountVanishedError(plan.device, target, await log.refusal());
+        }
         break;
       }
       case 'bind':
@@ -36,8 +83,7 @@ export class SystemMounter extends Mounter {
         }
         break;
     }
-    const entry = await this.mountAt(target);
-    if (entry === undefined || (plan.fstype === 'glusterfs' && entry.fstype !== 'fuse.glusterfs')) {
+    if ((await this.mountAt(target)) === undefined) {
       throw new MountVanishedError(plan.device, target);
     }
   }

@@ -194,9 +194,8 @@ export class CsiNodeService {
 
   private mountFailure(error: unknown, plan: MountPlan, volumeId: string): Error {
     if (error instanceof MountVanishedError) {
-      return notFound(
-        `volume ${volumeId}: ${plan.device} cannot be mounted: its directory does not exist on the Gluster volume, or the servers refuse this node`,
-      );
+      const reason = error.reason ?? 'its directory is missing, or the servers refuse this node';
+      return notFound(`volume ${volumeId} does not exist on the Gluster volume: ${plan.device} (${reason})`);
     }
     if (error instanceof MountCommandError) {
       return new CsiNodeError(error.timedOut ? 'unavailable' : 'internal', error.message);
