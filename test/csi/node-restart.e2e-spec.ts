@@ -53,7 +53,11 @@ describe('CSI node service across plugin restarts (local backend)', () => {
     scene.plugin = await scene.startPlugin();
     await eventually(() => exists(join(target, 'data')), 10_000);
     expect(await readFile(join(target, 'data'), 'utf8')).toBe('still here');
-    expect(scene.plugin.logs).toMatch(/was not mounted; mounted .* again \(start\)/);
+    // Log lines are written asynchronously, in batches.
+    await eventually(
+      () => Promise.resolve(/was not mounted; mounted .* again \(start\)/.test(scene.plugin.logs)),
+      5000,
+    );
     await scene.unpublish(vol, target);
   });
 

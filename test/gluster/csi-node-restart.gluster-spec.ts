@@ -100,7 +100,8 @@ describe('CSI node plugin restart with a real Gluster FUSE mount', () => {
     expect(await readFile(join(gluster.brickDir, id, name, 'after'), 'utf8')).toBe('after\n');
     expect((await mountsUnder(target)).length).toBe(1);
     await plugin.waitReady();
-    expect(plugin.logs).toMatch(/was ENOTCONN; mounted .* again \(start\)/);
+    // Log lines are written asynchronously, in batches.
+    await eventually(() => /was ENOTCONN; mounted .* again \(start\)/.test(plugin!.logs), 5000, 'the repair log line');
   });
 
   it('should report a dead mount as abnormal in NodeGetVolumeStats and mount it again', async () => {

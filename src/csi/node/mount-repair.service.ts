@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { lstat, mkdir } from 'node:fs/promises';
 import { Mounter } from '../mounter/mounter.js';
 import { KeyedMutex } from './keyed-mutex.js';
@@ -17,7 +17,7 @@ export type RepairOutcome = 'forgotten' | 'healthy' | 'remounted' | 'unanswered'
  * unmounted and mounted again at the same path with the same options.
  */
 @Injectable()
-export class MountRepairService implements OnModuleInit, OnApplicationBootstrap {
+export class MountRepairService implements OnModuleInit {
   private readonly logger = new Logger(MountRepairService.name);
   private pass?: Promise<void>;
 
@@ -27,11 +27,9 @@ export class MountRepairService implements OnModuleInit, OnApplicationBootstrap 
     private readonly store: PublishedTargetsStore,
   ) {}
 
+  /** Repairs as soon as the state is read: the socket is not needed for it, and pods wait on every second. */
   async onModuleInit(): Promise<void> {
     await this.store.load();
-  }
-
-  onApplicationBootstrap(): void {
     this.repairAllInBackground('start');
   }
 
