@@ -175,8 +175,13 @@ describe('CSI node service: hostile and broken input (local backend, over the so
     await refused({ ...scene.publishRequest(vol, ''), secrets: { key: SECRET } }, status.INVALID_ARGUMENT);
     expect((await client().call<{ node_id: string }>('NodeGetInfo')).node_id).toBe('node-e2e');
     expect(scene.plugin.alive).toBe(true);
+    // Log lines are written asynchronously, in batches: wait for the unpublish line, written last.
+    for (let waited = 0; !scene.plugin.logs.includes(`unpublished volume ${vol.id} from ${target}`); waited += 100) {
+      expect(waited).toBeLessThan(5000);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(scene.plugin.logs).toContain(`published volume ${vol.id} at ${target}`);
     expect(scene.plugin.logs).not.toContain(SECRET);
-    expect(scene.plugin.logs).toContain('published volume');
     expect(await mountsUnder(scene.root)).toEqual([]);
     expect(await publishedTargets(scene.stateDir)).toEqual({});
   });
