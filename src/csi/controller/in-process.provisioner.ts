@@ -11,6 +11,8 @@ import { CreateSpec, VolumeProvisioner } from './volume-provisioner.js';
 const FIRST_POLL_MS = 10;
 const MAX_POLL_MS = 200;
 const PROBE_TIMEOUT_MS = 5000;
+/** Who the audit log says asked for a change made through CSI in-process (the REST API names the JWT issuer). */
+const REQUESTED_BY = 'csi';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -35,17 +37,17 @@ export class InProcessProvisioner extends VolumeProvisioner {
   }
 
   async create(spec: CreateSpec): Promise<PiraguaVolume> {
-    await this.finish(await this.volumes.create(spec));
+    await this.finish(await this.volumes.create(spec, REQUESTED_BY));
     return this.lookup.byName(spec.name);
   }
 
   async expand(volumeId: string, deltaGiB: number): Promise<void> {
-    await this.finish(await this.volumes.expand(volumeId, { expand_size: deltaGiB }));
+    await this.finish(await this.volumes.expand(volumeId, { expand_size: deltaGiB }, REQUESTED_BY));
   }
 
   async delete(volumeId: string): Promise<void> {
     try {
-      await this.finish(await this.volumes.remove(volumeId));
+      await this.finish(await this.volumes.remove(volumeId, REQUESTED_BY));
     } catch (error) {
       if (!(error instanceof PiraguaError && error.code === ErrorCode.NotFound)) {
         throw error;
