@@ -3,16 +3,18 @@ import { type MountEntry, Mounter, type MountPlan, type StatfsResult } from '../
 
 export type FakeMountState = 'ok' | 'dead' | 'hung' | 'full';
 
-/** Mounts in memory, with a state per target; records every call. `failNext` makes the next mount fail. */
+/** Mounts in memory, with a state per target; records every call. `failNext` makes the next mount fail, `serversDown` every one. */
 export class FakeMounter extends Mounter {
   readonly calls: string[] = [];
   readonly mounts = new Map<string, { plan: MountPlan; state: FakeMountState }>();
   failNext?: 'vanish' | 'timeout';
+  /** Every mount times out while set (servers down). */
+  serversDown = false;
   busy = new Set<string>();
 
   async mount(plan: MountPlan, target: string): Promise<void> {
     this.calls.push(`mount ${target}`);
-    const failure = this.failNext;
+    const failure = this.serversDown ? 'timeout' : this.failNext;
     this.failNext = undefined;
     if (failure === 'vanish') {
       throw new MountVanishedError(plan.device, target);

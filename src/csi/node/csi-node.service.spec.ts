@@ -12,6 +12,8 @@ import type { PublishPlan } from './node-request.rules.js';
 import { PublishedTargetsStore } from './published-targets.store.js';
 
 const ID = 'ab'.repeat(16);
+/** The trial mount's directory is random: named by its role. */
+const trialless = (call: string) => call.replace(/ \S*piragua-trial-mount-\S*$/, ' <trial>');
 
 describe(CsiNodeService.name, () => {
   let dir: string;
@@ -70,11 +72,29 @@ describe(CsiNodeService.name, () => {
     mounter.calls.length = 0;
     await sut.publish(plan(target));
     await repair.repairAll('publish');
-    expect(mounter.calls.filter((call) => !call.startsWith('statfs'))).toEqual([
+    expect(mounter.calls.filter((call) => !call.startsWith('statfs')).map(trialless)).toEqual([
+      'mount <trial>',
+      'umount -l <trial>',
       `umount -l ${target}`,
       `mount ${target}`,
     ]);
     expect(mounter.mounts.get(target)?.state).toBe('ok');
+  });
+
+  it('should keep a dead target as it is when the volume cannot be mounted beside it', async () => {
+    const target = join(dir, 'pod', 'mount');
+    await sut.publish(plan(target));
+    await repair.repairAll('publish');
+    mounter.mounts.get(target)!.state = 'dead';
+    mounter.calls.length = 0;
+    mounter.serversDown = true;
+    expect(await code(sut.publish(plan(target)))).toBe('unavailable');
+    await repair.repairAll('start');
+    expect(new Set(mounter.calls.filter((call) => !call.startsWith('statfs')).map(trialless))).toEqual(
+      new Set(['mount <trial>']),
+    );
+    expect(mounter.mounts.get(target)?.state).toBe('dead');
+    mounter.serversDown = false;
   });
 
   it('should map mount failures and remove the target it made', async () => {
@@ -122,7 +142,12 @@ describe(CsiNodeService.name, () => {
     await rm(removed, { recursive: true });
     mounter.calls.length = 0;
     await Promise.all([repair.repairAll('start'), repair.repairAll('publish')]);
-    expect(mounter.calls.filter((call) => !call.startsWith('statfs'))).toEqual([`umount -l ${dead}`, `mount ${dead}`]);
+    expect(mounter.calls.filter((call) => !call.startsWith('statfs')).map(trialless)).toEqual([
+      'mount <trial>',
+      'umount -l <trial>',
+      `umount -l ${dead}`,
+      `mount ${dead}`,
+    ]);
     expect(mounter.calls.filter((call) => call === `statfs ${live}`)).toHaveLength(1);
     expect(mounter.mounts.get(dead)?.state).toBe('ok');
     expect(mounter.mounts.get(hung)?.state).toBe('hung');

@@ -1,5 +1,7 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
-import { lstat, mkdir } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, rmdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Mounter } from '../mounter/mounter.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import { type PublishedTarget, PublishedTargetsStore } from './published-targets.store.js';
@@ -66,6 +68,7 @@ export class MountRepairService implements OnModuleInit {
         return 'unanswered';
       }
       was = probe.errno;
+      await this.trialMount(record);
       await this.mounter.unmount(target, { lazy: true });
     } else if (!(await this.directoryExists(target))) {
       if (reason !== 'publish') {
@@ -80,6 +83,21 @@ export class MountRepairService implements OnModuleInit {
       `${target} (volume ${record.volumeId}) was ${was}; mounted ${record.plan.device} again (${reason})`,
     );
     return 'remounted';
+  }
+
+  /**
+   * Mounts the volume beside the target and unmounts it again. A dead target is only replaced once
+   * this works: with the servers down, a dead mount (ENOTCONN) is safer than the empty directory a
+   * restarting container would otherwise bind, and write into the node's own disk.
+   */
+  private async trialMount(record: PublishedTarget): Promise<void> {
+    const trial = await mkdtemp(join(tmpdir(), 'piragua-trial-mount-'));
+    try {
+      await this.mounter.mount(record.plan, trial);
+      await this.mounter.unmount(trial, { lazy: true });
+    } finally {
+      await rmdir(trial).catch(() => undefined);
+    }
   }
 
   private async runPass(reason: RepairReason): Promise<void> {
