@@ -11,14 +11,14 @@ const PLATFORM_IMPORTS = {
 
 /**
  * Another feature is reached through its public surface only: its module, services, ports
- * (gateways), types, errors, decorators and DTOs. common/, config/ and http/'s answers are leaves.
+ * (gateways), clients, types, errors, rules, decorators and DTOs. common/, config/ and http/'s answers
+ * are leaves. `up` is how a file climbs to src/ (features nest one level of sub-folders).
  */
-const FEATURE_INTERNALS = {
+const featureInternals = (up) => ({
   message:
-    'Reach another feature through its module, service, gateway, types, errors, decorators or DTOs, not its internals.',
-  regex:
-    '^\\.\\./(?!common/|config/|docs/|http/http-answers\\.js$)[a-z-]+/(?!dto/)(?![^/]*\\.(module|service|gateway|types|errors|decorator)\\.js$).+',
-};
+    'Reach another feature through its module, service, gateway, client, types, errors, rules, decorators or DTOs, not its internals.',
+  regex: `^${up}(?!common/|config/|docs/|http/http-answers\\.js$)[a-z0-9-]+/(?!dto/)(?![^/]*\\.(module|service|gateway|client|types|errors?|decorator|rules)\\.js$).+`,
+});
 
 export default defineConfig(
   {
@@ -50,15 +50,22 @@ export default defineConfig(
     },
   },
   {
-    files: ['src/**/*.ts'],
-    ignores: ['src/http/**', 'src/**/*.spec.ts', 'src/main.ts', 'src/bin/**'],
+    files: ['src/*/*.ts'],
+    ignores: ['src/http/**', 'src/**/*.spec.ts', 'src/bin/**', 'src/**/*.bootstrap.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [PLATFORM_IMPORTS, FEATURE_INTERNALS] }],
+      'no-restricted-imports': ['error', { patterns: [PLATFORM_IMPORTS, featureInternals('\\.\\./')] }],
     },
   },
   {
-    // The composition roots build the app on the edge's adapter, never on the platform itself.
-    files: ['src/main.ts', 'src/bin/**/*.ts'],
+    files: ['src/*/*/*.ts'],
+    ignores: ['src/http/**', 'src/**/*.spec.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [PLATFORM_IMPORTS, featureInternals('\\.\\./\\.\\./')] }],
+    },
+  },
+  {
+    // The composition roots wire features together and build the app on the edge's adapter, never on the platform itself.
+    files: ['src/main.ts', 'src/bin/**/*.ts', 'src/**/*.bootstrap.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [PLATFORM_IMPORTS] }],
     },

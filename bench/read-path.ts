@@ -13,7 +13,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { requestPathForQsh } from '../src/auth/qsh.js';
+import { requestPathForQsh } from '../src/common/qsh.js';
 import { heketiToken } from '../test/factories/heketi-token.factory.js';
 import { HeketiClient } from '../test/heketi-client.js';
 import { ADMIN_KEY, freePort, PiraguaProcess } from '../test/piragua-process.js';

@@ -4,13 +4,10 @@ import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { readFileSync } from 'node:fs';
 import { createSecureContext } from 'node:tls';
-import { AppModule } from './app.module.js';
-import { setupApp } from './app.setup.js';
 import type { AppConfig } from './config/app-config.js';
 import { buildAppConfig } from './config/config.module.js';
 import { InvalidEnvironmentError } from './config/env.js';
-import { createHttpAdapter } from './http/heketi-http.adapter.js';
-import { RequestLogger } from './logging/request-logger.js';
+import { attachCsi, startCsiOnly } from './csi/csi.bootstrap.js';
 import { nestLoggerFor, rootLoggerFor } from './logging/root-logger.js';
 
 function loadConfigOrExit(): AppConfig {
@@ -75,6 +72,16 @@ function announceGeneratedKey(config: AppConfig): void {
 
 async function bootstrap(): Promise<void> {
   const config = loadConfigOrExit();
+  if (config.csiOnly) {
+    return startCsiOnly(config);
+  }
+  // Loaded only here: a CSI-only process (a restarted node plugin) must not pay for the REST stack.
+  const [{ AppModule }, { setupApp }, { createHttpAdapter }, { RequestLogger }] = await Promise.all([
+    import('./app.module.js'),
+    import('./app.setup.js'),
+    import('./http/heketi-http.adapter.js'),
+    import('./logging/request-logger.js'),
+  ]);
   const https = loadTlsOrExit(config);
   const adapter = createHttpAdapter(new RequestLogger(rootLoggerFor(config)));
   // Given at creation, not buffered: even a failing start-up logs through pino, in LOG_FORMAT.
@@ -84,6 +91,9 @@ async function bootstrap(): Promise<void> {
     logger: nestLoggerFor(config),
   });
   setupApp(app);
+  if (config.csi.endpoint !== undefined) {
+    await attachCsi(app, config);
+  }
   await app.listen(config.http.port, config.http.listenAddress);
   if (config.auth.adminKeyGenerated) {
     announceGeneratedKey(config);

@@ -1,4 +1,4 @@
-import { requestPathForQsh } from '../src/auth/qsh.js';
+import { requestPathForQsh } from '../src/common/qsh.js';
 import { heketiToken } from './factories/heketi-token.factory.js';
 
 export interface HeketiResponse {

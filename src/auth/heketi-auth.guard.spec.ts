@@ -12,7 +12,7 @@ import { HeketiExceptionFilter } from '../http/heketi-exception.filter.js';
 import { AuthModule } from './auth.module.js';
 import { HeketiAuthGuard } from './heketi-auth.guard.js';
 import { HeketiJwtStrategy, HeketiPrincipal, type HeketiRequest } from './heketi-jwt.strategy.js';
-import { computeQsh } from './qsh.js';
+import { computeQsh } from '../common/qsh.js';
 import { UserAllowed } from './user-allowed.decorator.js';
 
 /** 2023-11-14T22:13:20Z, the contract's worked example time; the clock is frozen there. */

@@ -6,7 +6,7 @@ import jwt from 'jsonwebtoken';
 import { Strategy } from 'passport-jwt';
 import { AppConfig } from '../config/app-config.js';
 import { invalidQsh, invalidToken } from './auth.errors.js';
-import { computeQsh, requestPathForQsh } from './qsh.js';
+import { computeQsh, requestPathForQsh } from '../common/qsh.js';
 
 export type Issuer = 'admin' | 'user';
 

@@ -1,6 +1,6 @@
 import jwt from 'jsonwebtoken';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { computeQsh } from '../auth/qsh.js';
+import { computeQsh } from '../common/qsh.js';
 import { HEKETI_UI_SCHEME, heketiRequestInterceptor, SwaggerUiRequest } from './heketi-request-signer.js';
 
 /** Swagger UI's auth state as the interceptor reads it: an Immutable map, here a stand-in. */

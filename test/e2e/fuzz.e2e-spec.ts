@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import jwt from 'jsonwebtoken';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { computeQsh, requestPathForQsh } from '../../src/auth/qsh.js';
+import { computeQsh, requestPathForQsh } from '../../src/common/qsh.js';
 import { MAX_SIZE_GIB } from '../../src/volumes/volume-request.rules.js';
 import { heketiToken } from '../factories/heketi-token.factory.js';
 import { HeketiClient } from '../heketi-client.js';

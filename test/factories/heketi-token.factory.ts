@@ -1,5 +1,5 @@
 import jwt from 'jsonwebtoken';
-import { computeQsh } from '../../src/auth/qsh.js';
+import { computeQsh } from '../../src/common/qsh.js';
 
 export interface TokenOptions {
   algorithm?: jwt.Algorithm;
