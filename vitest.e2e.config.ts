@@ -7,7 +7,7 @@ export default defineConfig({
     env: { TZ: 'UTC' },
     fileParallelism: false,
     hookTimeout: 60_000,
-    include: ['test/e2e/**/*.e2e-spec.ts'],
+    include: ['test/e2e/**/*.e2e-spec.ts', 'test/csi/**/*.e2e-spec.ts'],
     testTimeout: 60_000,
   },
 });

@@ -28,6 +28,27 @@ export interface AuthConfig {
   userKey?: string;
 }
 
+export type CsiMode = 'controller' | 'node' | 'all';
+
+/** The CSI front end; served only when PIRAGUA_CSI_ENDPOINT is set. */
+export interface CsiConfig {
+  /** As configured, `unix:///<path>`; undefined: no CSI served. */
+  endpoint?: string;
+  mode: CsiMode;
+  nodeId: string;
+  /** The socket file the endpoint names. */
+  socketPath?: string;
+  stateDir: string;
+}
+
+/** HeketiApiClient's defaults, for a CSI controller that provisions through a piragua REST API. */
+export interface HeketiApiConfig {
+  caFile?: string;
+  key?: string;
+  url?: string;
+  user: string;
+}
+
 export interface GlusterConfig {
   cli: string;
   enableQuota: boolean;
@@ -42,9 +63,11 @@ export interface GlusterConfig {
 export class AppConfig {
   readonly auth: AuthConfig;
   readonly backend: BackendKind;
+  readonly csi: CsiConfig;
   readonly gluster: GlusterConfig;
   /** Random per process start; tells this run's operations from those of an earlier one. */
   readonly incarnation = randomBytes(8).toString('hex');
+  readonly heketiApi: HeketiApiConfig;
   readonly http: { listenAddress: string; port: number; tls?: { certFile: string; keyFile: string } };
   /** Names this instance in operation records; one per Gluster server, stable across restarts. */
   readonly instanceId: string;
@@ -69,6 +92,13 @@ export class AppConfig {
       userKey: env.HEKETI_USER_KEY,
     };
     this.backend = (env.PIRAGUA_BACKEND as BackendKind | undefined) ?? 'local';
+    this.csi = {
+      endpoint: env.PIRAGUA_CSI_ENDPOINT,
+      mode: (env.PIRAGUA_CSI_MODE as CsiMode | undefined) ?? 'all',
+      nodeId: env.PIRAGUA_CSI_NODE_ID ?? hostname(),
+      socketPath: env.PIRAGUA_CSI_ENDPOINT && resolve(env.PIRAGUA_CSI_ENDPOINT.slice('unix://'.length)),
+      stateDir: resolve(env.PIRAGUA_CSI_STATE_DIR ?? '/var/lib/piragua/csi'),
+    };
     this.gluster = {
       cli: env.GLUSTER_CLI ?? 'gluster',
       enableQuota: env.PIRAGUA_ENABLE_QUOTA ?? false,
@@ -77,6 +107,12 @@ export class AppConfig {
       server: env.PIRAGUA_GLUSTER_SERVER ?? 'localhost',
       timeoutMs: (env.PIRAGUA_GLUSTER_TIMEOUT_SECONDS ?? 120) * 1000,
       volumes: env.PIRAGUA_GLUSTER_VOLUMES?.split(',').filter(Boolean) ?? [],
+    };
+    this.heketiApi = {
+      caFile: env.PIRAGUA_HEKETI_CA,
+      key: env.PIRAGUA_HEKETI_KEY,
+      url: env.PIRAGUA_HEKETI_URL?.replace(/\/+$/, ''),
+      user: env.PIRAGUA_HEKETI_USER ?? 'admin',
     };
     // Without a configured key the service must not be reachable from other machines.
     this.http = {
@@ -123,6 +159,17 @@ export class AppConfig {
     if (env.HEKETI_USER_KEY !== undefined && env.HEKETI_USER_KEY === env.HEKETI_ADMIN_KEY) {
       problems.push('HEKETI_USER_KEY: must differ from HEKETI_ADMIN_KEY, or a user token would pass as admin');
     }
+    if (env.PIRAGUA_CSI_MODE !== undefined && this.csi.endpoint === undefined) {
+      problems.push('PIRAGUA_CSI_MODE: needs PIRAGUA_CSI_ENDPOINT, the socket to serve CSI on');
+    }
     return problems;
+  }
+
+  /**
+   * True when this process serves only CSI: a node plugin (no REST API, no backend), or a
+   * controller that provisions through PIRAGUA_HEKETI_URL rather than a backend of its own.
+   */
+  get csiOnly(): boolean {
+    return this.csi.endpoint !== undefined && (this.csi.mode === 'node' || this.heketiApi.url !== undefined);
   }
 }

@@ -86,6 +86,33 @@ export class EnvVars {
   @Transform(emptyToUndefined)
   PIRAGUA_BACKEND?: string;
 
+  /** Where the CSI front end listens, `unix:///<absolute path>`; unset: no CSI served. */
+  @IsOptional()
+  @Matches(/^unix:\/\/\/\S+$/, { message: 'PIRAGUA_CSI_ENDPOINT must look like unix:///csi/csi.sock' })
+  @Transform(emptyToUndefined)
+  PIRAGUA_CSI_ENDPOINT?: string;
+
+  /** Which CSI services this process serves besides Identity. */
+  @IsOptional()
+  @IsIn(['controller', 'node', 'all'])
+  @Transform(emptyToUndefined)
+  PIRAGUA_CSI_MODE?: string;
+
+  /** The node id NodeGetInfo reports (default: the host name). */
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9_.-]{1,128}$/, {
+    message: 'PIRAGUA_CSI_NODE_ID must be 1-128 letters, digits, dots, dashes or underscores',
+  })
+  @Transform(emptyToUndefined)
+  PIRAGUA_CSI_NODE_ID?: string;
+
+  /** Node-local state of the CSI node service (what it published), default /var/lib/piragua/csi. */
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @Transform(emptyToUndefined)
+  PIRAGUA_CSI_STATE_DIR?: string;
+
   @IsOptional()
   @IsString()
   @MinLength(1)
@@ -118,6 +145,32 @@ export class EnvVars {
     typeof value === 'string' ? value.replace(/\s+/g, '') || undefined : value,
   )
   PIRAGUA_GLUSTER_VOLUMES?: string;
+
+  /** A CA certificate file (PEM) that HeketiApiClient trusts besides the system's, for an https PIRAGUA_HEKETI_URL. */
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @Transform(emptyToUndefined)
+  PIRAGUA_HEKETI_CA?: string;
+
+  /** The key HeketiApiClient signs its tokens with when the request brings no secret. */
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @Transform(emptyToUndefined)
+  PIRAGUA_HEKETI_KEY?: string;
+
+  /** The piragua (Heketi) REST API a CSI controller provisions through, when the StorageClass names none. */
+  @IsOptional()
+  @Matches(/^https?:\/\/[^\s/]+(\/\S*)?$/, { message: 'PIRAGUA_HEKETI_URL must be an http:// or https:// URL' })
+  @Transform(emptyToUndefined)
+  PIRAGUA_HEKETI_URL?: string;
+
+  /** The issuer (`admin` or `user`) of HeketiApiClient's tokens, default admin. */
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9_.-]{1,64}$/, { message: 'PIRAGUA_HEKETI_USER must be a Heketi user name such as admin' })
+  @Transform(emptyToUndefined)
+  PIRAGUA_HEKETI_USER?: string;
 
   @IsOptional()
   @IsInt()
@@ -243,11 +296,19 @@ class EnvVarsKeys implements Required<Record<keyof EnvVars, true>> {
   LOG_FORMAT = true as const;
   LOG_LEVEL = true as const;
   PIRAGUA_BACKEND = true as const;
+  PIRAGUA_CSI_ENDPOINT = true as const;
+  PIRAGUA_CSI_MODE = true as const;
+  PIRAGUA_CSI_NODE_ID = true as const;
+  PIRAGUA_CSI_STATE_DIR = true as const;
   PIRAGUA_DATA_DIR = true as const;
   PIRAGUA_ENABLE_QUOTA = true as const;
   PIRAGUA_GLUSTER_SERVER = true as const;
   PIRAGUA_GLUSTER_TIMEOUT_SECONDS = true as const;
   PIRAGUA_GLUSTER_VOLUMES = true as const;
+  PIRAGUA_HEKETI_CA = true as const;
+  PIRAGUA_HEKETI_KEY = true as const;
+  PIRAGUA_HEKETI_URL = true as const;
+  PIRAGUA_HEKETI_USER = true as const;
   PIRAGUA_INSTANCE_ID = true as const;
   PIRAGUA_INSTANCE_TIMEOUT_SECONDS = true as const;
   PIRAGUA_LISTEN_ADDRESS = true as const;

@@ -24,6 +24,8 @@ export abstract class GlusterGateway {
   /** Atomically reserves a volume name within a cluster; false if another volume holds it. */
   abstract claimName(clusterId: string, name: string, volumeId: string): Promise<boolean>;
   abstract releaseName(clusterId: string, name: string, volumeId: string): Promise<void>;
+  /** The volume holding a name on a cluster, one read (no scan); undefined when none does. */
+  abstract nameOwner(clusterId: string, name: string): Promise<string | undefined>;
 
   /** The per-volume change lock shared by all instances; false while another operation holds it. */
   abstract lockVolume(clusterId: string, volumeId: string, operationId: string): Promise<boolean>;
@@ -124,6 +126,7 @@ export const GATEWAY_METHODS = {
   loadVolume: 'storage',
   loadVolumes: 'storage',
   lockVolume: 'storage',
+  nameOwner: 'storage',
   probe: 'storage',
   pooledDirectoryCounts: 'storage',
   probeNames: 'memory',

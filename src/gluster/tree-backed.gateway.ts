@@ -14,6 +14,10 @@ export abstract class TreeBackedGateway extends GlusterGateway {
     return this.tree(clusterId).releaseName(name, volumeId);
   }
 
+  nameOwner(clusterId: string, name: string): Promise<string | undefined> {
+    return this.tree(clusterId).nameOwner(name);
+  }
+
   lockVolume(clusterId: string, volumeId: string, operationId: string): Promise<boolean> {
     return this.tree(clusterId).lockVolume(volumeId, operationId);
   }

@@ -49,7 +49,7 @@ export class PlacementService {
   }
 
   /** Capacity times the overcommit factor, minus every quota already promised on the cluster. */
-  private async roomGiB(cluster: ClusterTopology): Promise<number> {
+  async roomGiB(cluster: ClusterTopology): Promise<number> {
     const capacityGiB = Math.floor((cluster.capacityBytes * this.config.gluster.overcommit) / GIB);
     return capacityGiB - (await this.index.reservedGiB(cluster.id));
   }

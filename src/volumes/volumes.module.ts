@@ -3,19 +3,29 @@ import { GlusterModule } from '../gluster/gluster.module.js';
 import { BlockVolumesController } from './block-volumes.controller.js';
 import { InstancesService } from './instances.service.js';
 import { OperationsService } from './operations.service.js';
+import { PiraguaVolumesController } from './piragua-volumes.controller.js';
 import { PlacementService } from './placement.service.js';
 import { QueueController } from './queue.controller.js';
 import { QuotaUsageService } from './quota-usage.service.js';
 import { ReconcilerService } from './reconciler.service.js';
 import { StateController } from './state.controller.js';
 import { VolumeIndexService } from './volume-index.service.js';
+import { VolumeLookupService } from './volume-lookup.service.js';
 import { VolumesController } from './volumes.controller.js';
 import { VolumesService } from './volumes.service.js';
 import { WarmPoolService } from './warm-pool.service.js';
 
 @Module({
-  controllers: [BlockVolumesController, QueueController, StateController, VolumesController],
-  exports: [OperationsService, QuotaUsageService, ReconcilerService, VolumeIndexService, WarmPoolService],
+  controllers: [BlockVolumesController, PiraguaVolumesController, QueueController, StateController, VolumesController],
+  exports: [
+    OperationsService,
+    QuotaUsageService,
+    ReconcilerService,
+    VolumeIndexService,
+    VolumeLookupService,
+    VolumesService,
+    WarmPoolService,
+  ],
   imports: [GlusterModule],
   providers: [
     InstancesService,
@@ -24,6 +34,7 @@ import { WarmPoolService } from './warm-pool.service.js';
     QuotaUsageService,
     ReconcilerService,
     VolumeIndexService,
+    VolumeLookupService,
     VolumesService,
     WarmPoolService,
   ],

@@ -28,6 +28,7 @@ export const READ_METHODS: ReadonlySet<GatewayMethod> = new Set<GatewayMethod>([
   'loadOperations',
   'loadVolume',
   'loadVolumes',
+  'nameOwner',
   'pooledDirectoryCounts',
   'probe',
   'probeNames',
@@ -190,6 +191,10 @@ export class FakeGlusterGateway extends GlusterGateway {
       }
       return owner === volumeId;
     });
+  }
+
+  nameOwner(clusterId: string, name: string): Promise<string | undefined> {
+    return this.run('nameOwner', [clusterId, name], () => this.names.get(`${clusterId}/${name}`));
   }
 
   releaseName(clusterId: string, name: string, volumeId: string): Promise<void> {
