@@ -1,5 +1,8 @@
+import 'reflect-metadata';
 import type { V1Container, V1PodSpec } from '@kubernetes/client-node';
 import { readFileSync } from 'node:fs';
+import { AppConfig } from '../../src/config/app-config.js';
+import { loadEnv } from '../../src/config/env.js';
 import { CSI_PLUGIN_NAME } from '../../src/csi/csi-plugin.js';
 import { validateObject } from './k8s-schema.validator.js';
 import {
@@ -23,6 +26,10 @@ export interface KitCheck {
 }
 
 const PLUGIN_DIR = `/var/lib/kubelet/plugins/${CSI_PLUGIN_NAME}`;
+/** The variables src/config/env.ts reads (its list of keys). */
+const KNOWN_ENV = [
+  ...readFileSync('src/config/env.ts', 'utf8').matchAll(/^\s+([A-Z][A-Z0-9_]+) = true as const;/gm),
+].map((match) => match[1]!);
 const packageVersion = (JSON.parse(readFileSync('package.json', 'utf8')) as { version: string }).version;
 
 function dirname(path: string): string {
@@ -233,6 +240,28 @@ export const KIT_CHECKS: KitCheck[] = [
         const ports = spec.containers.map(healthEndpoint).flatMap((each) => (each ? [each.port] : []));
         if (new Set(ports).size !== ports.length) {
           problems.push(`${name}: two health endpoints on one port (${ports.join(', ')})`);
+        }
+        return problems;
+      }),
+  },
+  {
+    name: "piragua's environment: only variables piragua reads, and they pass its own validation",
+    run: (kit) =>
+      piraguaContainers(kit).flatMap(({ pod, piragua }) => {
+        const env: Record<string, string> = {};
+        const problems: string[] = [];
+        for (const variable of piragua.env ?? []) {
+          if (!KNOWN_ENV.includes(variable.name)) {
+            problems.push(`${pod}: ${variable.name} is no variable piragua reads`);
+          }
+          // Downward-API and Secret values are only known in the cluster: a valid stand-in.
+          env[variable.name] = variable.value ?? (variable.valueFrom?.fieldRef ? 'node-1' : 'from-a-secret');
+        }
+        try {
+          const vars = loadEnv(env);
+          problems.push(...new AppConfig(vars).crossChecks(vars).map((problem) => `${pod}: ${problem}`));
+        } catch (error) {
+          problems.push(`${pod}: ${(error as Error).message}`);
         }
         return problems;
       }),

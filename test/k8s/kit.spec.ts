@@ -100,6 +100,28 @@ const BROKEN: [check: string, file: string, from: string, to: string, expected: 
   ['node plugin', 'node.yaml', 'type: CharDevice', 'type: File', /dev\/fuse/],
   ['node plugin', 'node.yaml', 'value: /var/lib/piragua/csi', 'value: /var/lib/piragua/state', /state dir/],
   ['node plugin', 'node.yaml', 'fieldPath: spec.nodeName', 'fieldPath: metadata.name', /spec\.nodeName/],
+  ["piragua's environment", 'node.yaml', 'value: node\n', 'value: nodes\n', /PIRAGUA_CSI_MODE/],
+  [
+    "piragua's environment",
+    'node.yaml',
+    'name: PIRAGUA_CSI_STATE_DIR',
+    'name: PIRAGUA_CSI_STATE',
+    /PIRAGUA_CSI_STATE is no variable/,
+  ],
+  [
+    "piragua's environment",
+    'node.yaml',
+    '- name: PIRAGUA_CSI_MODE',
+    '- name: PIRAGUA_BACKEND\n              value: gluster\n            - name: PIRAGUA_CSI_MODE',
+    /PIRAGUA_GLUSTER_VOLUMES: required/,
+  ],
+  [
+    "piragua's environment",
+    'controller.yaml',
+    'value: http://piragua-heketi',
+    'value: piragua-heketi',
+    /PIRAGUA_HEKETI_URL must be/,
+  ],
   ['liveness', 'controller.yaml', '--http-endpoint=:9808', '--http-endpoint=:9809', /serves :9809/],
   [
     'liveness',
