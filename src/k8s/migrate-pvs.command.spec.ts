@@ -51,7 +51,12 @@ describe(migratePvs.name, () => {
     expect(result.stdout).toContain('  media  not a glusterfs volume: nfs');
     expect(result.stdout).toContain('Dry run: nothing written.');
     const yaml = result.stdout.split(`--- pv-${PV_NAME}.yaml\n`)[1]!;
-    expect(parse(yaml)).toMatchObject({ metadata: { name: PV_NAME }, spec: { csi: { volumeHandle: ID } } });
+    expect(yaml).toContain('pv.kubernetes.io/bound-by-controller: "yes"\n');
+    // kubectl reads YAML 1.1, where an unquoted yes is a bool that no annotation accepts.
+    expect(parse(yaml, { version: '1.1' })).toMatchObject({
+      metadata: { annotations: { 'pv.kubernetes.io/bound-by-controller': 'yes' }, name: PV_NAME },
+      spec: { csi: { volumeAttributes: { gid: '40001' }, volumeHandle: ID } },
+    });
     expect(readdirSync(dir)).toEqual([]);
   });
 

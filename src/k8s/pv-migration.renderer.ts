@@ -6,12 +6,13 @@ export function pvFileName(move: PvMove): string {
   return `pv-${move.name}.yaml`;
 }
 
+/** YAML 1.1 quoting: kubectl reads `yes`, `on` or a date unquoted as a bool or a time, not the annotation's string. */
 export function renderPv(move: PvMove): string {
-  return stringify(move.replacement, { lineWidth: 0 });
+  return stringify(move.replacement, { lineWidth: 0, version: '1.1' });
 }
 
 function claimOf(move: PvMove): string {
-  return move.claim ? `${move.claim.namespace}/${move.claim.name}` : 'no claim';
+  return move.claim ? `${move.claim.namespace}/${move.claim.name}` : '(none)';
 }
 
 /** What will move, what will not and why, and what must happen first: for a person to read. */
