@@ -158,6 +158,15 @@ describe(planMigration.name, () => {
     expect(await leftReason(noUid)).toBe('Bound, but its claimRef has no uid to rebind to');
   });
 
+  it('should leave alone a PV with a mount option the node plugin refuses, naming it', async () => {
+    const pv = inTreePv({ path: PATH, volumeId: ID });
+    pv.spec!.mountOptions = ['noatime', 'log-file=/var/log/orders.log'];
+    expect(await leftReason(pv, lookupOf(volumeInfo(PATH, SERVERS)))).toBe(
+      'mount option "log-file=/var/log/orders.log" is not allowed: it writes a file on the node' +
+        ': the node plugin would not mount it (remove the option from the PV, then plan again)',
+    );
+  });
+
   it('should leave alone a PV whose volume is gone from piragua, or is another one under that id', async () => {
     const lookup = lookupOf(volumeInfo(`gv1/${OTHER}/elsewhere`, SERVERS));
     expect(await leftReason(inTreePv({ path: PATH, volumeId: ID }), lookup)).toBe(

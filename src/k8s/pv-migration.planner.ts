@@ -1,4 +1,5 @@
 import type { V1PersistentVolume, V1PersistentVolumeSpec } from '@kubernetes/client-node';
+import { checkMountFlags } from '../csi/node/mount-options.rules.js';
 import type { HeketiVolumeInfo } from '../heketi-client/heketi-api.types.js';
 import {
   IN_TREE,
@@ -39,6 +40,16 @@ function sourceOf(spec: V1PersistentVolumeSpec): string {
   return Object.keys(spec).find((key) => !NOT_A_SOURCE.has(key)) ?? 'no volume source';
 }
 
+/** The node plugin's own rule for a PV's mountOptions: a PV it would refuse to mount stays in-tree. */
+function refusedMountOption(options: string[]): string | undefined {
+  try {
+    checkMountFlags(options, 'glusterfs');
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
+
 /** Why a PV is not one to move, before asking piragua; undefined when it may be. */
 function precheck(pv: V1PersistentVolume, options: MigrationOptions): string | undefined {
   const spec = pv.spec ?? {};
@@ -60,6 +71,10 @@ function precheck(pv: V1PersistentVolume, options: MigrationOptions): string | u
   }
   if (!PIRAGUA_PATH.test(spec.glusterfs.path)) {
     return `path ${spec.glusterfs.path} is not piragua's <gluster volume>/<id>/<name>`;
+  }
+  const refusal = refusedMountOption(spec.mountOptions ?? []);
+  if (refusal !== undefined) {
+    return `${refusal}: the node plugin would not mount it (remove the option from the PV, then plan again)`;
   }
   const annotated = pv.metadata?.annotations?.[IN_TREE.heketiVolumeId];
   const id = PIRAGUA_PATH.exec(spec.glusterfs.path)![2]!;

@@ -186,7 +186,7 @@ export const KIT_CHECKS: KitCheck[] = [
     },
   },
   {
-    name: 'node plugin: privileged, host network, kubelet pods dir Bidirectional, /dev/fuse, state on the host, node id',
+    name: 'node plugin: privileged, host network, kubelet pods dir Bidirectional, /dev/fuse, state on the host, node id, OnDelete',
     run: (kit) => {
       const node = piraguaContainers(kit).find(({ mode }) => mode === 'node');
       if (node === undefined) {
@@ -212,6 +212,9 @@ export const KIT_CHECKS: KitCheck[] = [
           : '/dev/fuse (CharDevice) not mounted',
         volumeAt(spec, piragua, stateDir)?.hostPath === undefined ? `state dir ${stateDir} is not a hostPath` : '',
         nodeId === 'spec.nodeName' ? '' : 'PIRAGUA_CSI_NODE_ID must come from spec.nodeName',
+        kit.objects.some(({ object }) => object.kind === 'DaemonSet' && object.spec.updateStrategy?.type === 'OnDelete')
+          ? ''
+          : 'the node DaemonSet must update OnDelete (a restart breaks the mounts of running pods)',
       ].filter(Boolean);
     },
   },

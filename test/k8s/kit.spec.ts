@@ -98,6 +98,7 @@ const BROKEN: [check: string, file: string, from: string, to: string, expected: 
   ['node plugin', 'node.yaml', 'hostNetwork: true', 'hostNetwork: false', /host network/],
   ['node plugin', 'node.yaml', '              mountPropagation: Bidirectional\n', '', /Bidirectional/],
   ['node plugin', 'node.yaml', 'type: CharDevice', 'type: File', /dev\/fuse/],
+  ['node plugin', 'node.yaml', 'type: OnDelete', 'type: RollingUpdate', /OnDelete/],
   ['node plugin', 'node.yaml', 'value: /var/lib/piragua/csi', 'value: /var/lib/piragua/state', /state dir/],
   ['node plugin', 'node.yaml', 'fieldPath: spec.nodeName', 'fieldPath: metadata.name', /spec\.nodeName/],
   ["piragua's environment", 'node.yaml', 'value: node\n', 'value: nodes\n', /PIRAGUA_CSI_MODE/],
