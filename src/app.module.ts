@@ -6,6 +6,7 @@ import { HeketiExceptionFilter } from './common/heketi-exception.filter.js';
 import { HeketiValidationPipe } from './common/validation.js';
 import { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
+import { CsiModule } from './csi/csi.module.js';
 import { GlusterModule } from './gluster/gluster.module.js';
 import { HealthModule } from './health/health.module.js';
 import { LoggingModule } from './logging/logging.module.js';
@@ -25,6 +26,8 @@ export class AppModule {
         LoggingModule,
         MetricsModule,
         VolumesModule,
+        // CSI beside the REST API: a controller that provisions in-process (see main.ts).
+        ...(config.csi.endpoint === undefined ? [] : [CsiModule.forRoot(config)]),
       ],
       module: AppModule,
       providers: [

@@ -5,13 +5,10 @@ import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { readFileSync } from 'node:fs';
 import { createSecureContext } from 'node:tls';
-import { AppModule } from './app.module.js';
-import { setupApp } from './app.setup.js';
-import { createHttpAdapter } from './common/http-adapter.js';
 import type { AppConfig } from './config/app-config.js';
 import { buildAppConfig } from './config/config.module.js';
 import { InvalidEnvironmentError } from './config/env.js';
-import { RequestLogger } from './logging/request-logger.js';
+import { attachCsi, startCsiOnly } from './csi/csi.bootstrap.js';
 import { nestLoggerFor, rootLoggerFor } from './logging/root-logger.js';
 
 function loadConfigOrExit(): AppConfig {
@@ -76,6 +73,16 @@ function announceGeneratedKey(config: AppConfig): void {
 
 async function bootstrap(): Promise<void> {
   const config = loadConfigOrExit();
+  if (config.csiOnly) {
+    return startCsiOnly(config);
+  }
+  // Loaded only here: a CSI-only process (a restarted node plugin) must not pay for the REST stack.
+  const [{ AppModule }, { setupApp }, { createHttpAdapter }, { RequestLogger }] = await Promise.all([
+    import('./app.module.js'),
+    import('./app.setup.js'),
+    import('./common/http-adapter.js'),
+    import('./logging/request-logger.js'),
+  ]);
   const https = loadTlsOrExit(config);
   const adapter = createHttpAdapter({ https, requestLogger: new RequestLogger(rootLoggerFor(config)) });
   // Given at creation, not buffered: even a failing start-up logs through pino, in LOG_FORMAT.
@@ -86,6 +93,9 @@ async function bootstrap(): Promise<void> {
   setupApp(app);
   // Node closes a connection whose headers take this long; just past the keep-alive timeout, as Node wants.
   app.getHttpServer().headersTimeout = 66_000;
+  if (config.csi.endpoint !== undefined) {
+    await attachCsi(app, config);
+  }
   await app.listen(config.http.port, config.http.listenAddress);
   if (config.auth.adminKeyGenerated) {
     announceGeneratedKey(config);

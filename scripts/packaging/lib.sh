@@ -89,6 +89,8 @@ stage_app() {
 
   fetch_node_runtime "$dest" "$node_arch"
   install -m 0644 "$root/README.md" "$dest/README.md"
+  # The CSI front end loads its gRPC description at run time.
+  install -D -m 0644 "$root/proto/csi.proto" "$dest/proto/csi.proto"
 
   # Whatever the builder's umask was: directories 755, files 644, executables stay executable.
   chmod -R u+rwX,go+rX,go-w "$dest"

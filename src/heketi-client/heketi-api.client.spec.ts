@@ -91,6 +91,15 @@ describe(HeketiApiClient.name, () => {
     expect(JSON.parse(seen[0]!.body)).toEqual({ name: 'n1', size: 1 });
   });
 
+  it('should return a new volume’s id from the queue’s redirect without reading the volume', async () => {
+    routes.set('POST /volumes', (_, __, response) => response.writeHead(202, { Location: '/queue/op5' }).end());
+    routes.set('GET /queue/op5', (_, __, response) =>
+      response.writeHead(303, { Location: `/volumes/${VOLUME.id}` }).end(),
+    );
+    expect(await sut.createVolumeId({ name: 'n5', size: 1 })).toBe(VOLUME.id);
+    expect(seen.map((request) => `${request.method} ${request.url}`)).toEqual(['POST /volumes', 'GET /queue/op5']);
+  });
+
   it('should report a failed operation with the queue’s 500 text', async () => {
     routes.set('POST /volumes', (_, __, response) => response.writeHead(202, { Location: '/queue/op2' }).end());
     routes.set('GET /queue/op2', (_, __, response) =>
