@@ -33,6 +33,8 @@ root="$work/root"
 
 stage_app "$root/opt/piragua" "$node_arch"
 install -D -m 0644 deploy/piragua.service "$root/lib/systemd/system/piragua.service"
+# `piragua k8s migrate-pvs` and what comes after it.
+install -D -m 0755 deploy/piragua-cli "$root/usr/bin/piragua"
 # A conffile, 0600: it holds the admin key. postinst fills in the key on the first install.
 install -D -m 0600 deploy/environment.example "$root/etc/piragua/environment"
 install -D -m 0644 deploy/README.md "$root/usr/share/doc/piragua/README.deploy.md"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything the tests need on a fresh Debian machine (as root), then runs every suite:
-# static checks, unit tests, e2e tests of the built service, and tests against a real glusterd.
+# static checks, unit tests, the Kubernetes kit's checks, e2e tests of the built service, and tests
+# against a real glusterd.
 # Ends with one line "N passed, M failed" and exits non-zero if anything failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -43,6 +44,8 @@ step "lint" npm run lint --silent
 step "format" npm run format:check --silent
 step "openapi.json is current" node dist/bin/write-openapi.js --check openapi.json
 step "unit tests" npx vitest run --config vitest.config.ts --reporter=default --reporter=json --outputFile.json="$results/unit.json"
+# The CSI kit without a cluster: manifests against the Kubernetes API schema and each other, the Dockerfile.
+step "kubernetes kit tests" npx vitest run --config vitest.k8s.config.ts --reporter=default --reporter=json --outputFile.json="$results/kubernetes.json"
 step "e2e tests" npx vitest run --config vitest.e2e.config.ts --reporter=default --reporter=json --outputFile.json="$results/e2e.json"
 step "gluster tests" npx vitest run --config vitest.gluster.config.ts --reporter=default --reporter=json --outputFile.json="$results/gluster.json"
 step "packaging tests" bash scripts/packaging/test-packaging.sh --report "$results/packaging.json"

@@ -7,7 +7,6 @@ export interface HeketiResponse {
   body: string;
   headers: Headers;
   status: number;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- specs read Heketi's JSON as they assert it
   json<T = any>(): T;
 }
 

@@ -56,7 +56,7 @@ else
 fi
 tar --sort=name --owner=0 --group=0 --numeric-owner --mtime="@$SOURCE_DATE_EPOCH" \
   -czf "$top/SOURCES/piragua-$version-linux-$node_arch.tar.gz" -C "$work/app" .
-cp deploy/piragua.service deploy/environment.example "$top/SOURCES/"
+cp deploy/piragua.service deploy/environment.example deploy/piragua-cli "$top/SOURCES/"
 cp deploy/README.md "$top/SOURCES/README.deploy.md"
 cp deploy/rpm/piragua.spec "$top/SPECS/"
 

@@ -71,6 +71,7 @@ check "environment file /etc/piragua/environment, mode 0600" has '-rw-------' et
 check "entry point /opt/piragua/dist/main.js" has '-rw-r--r--' opt/piragua/dist/main.js
 check "package.json next to dist/ (\"type\": \"module\")" has '-rw-r--r--' opt/piragua/package.json
 check "bundled runtime /opt/piragua/node/bin/node, executable" has '-rwxr-xr-x' opt/piragua/node/bin/node
+check "command /usr/bin/piragua, executable" has '-rwxr-xr-x' usr/bin/piragua
 check "production dependency @nestjs/core" has '-rw-r--r--' opt/piragua/node_modules/@nestjs/core/package.json
 check "every file belongs to root/root" bash -c "! awk '\$2 != \"root/root\"' '$tmp/contents' | grep -q ."
 check "no development dependency (vitest, @swc/core, fast-check, unplugin-swc)" \
@@ -84,6 +85,9 @@ check "packaged environment is deploy/environment.example" cmp "$tmp/x/etc/pirag
 check "unit starts the bundled runtime on dist/main.js" \
   grep -qx 'ExecStart=/opt/piragua/node/bin/node /opt/piragua/dist/main.js' "$tmp/x/lib/systemd/system/piragua.service"
 check "bundled runtime runs ($("$tmp/x/opt/piragua/node/bin/node" --version 2>&1))" "$tmp/x/opt/piragua/node/bin/node" --version
+check "packaged /usr/bin/piragua is deploy/piragua-cli" cmp "$tmp/x/usr/bin/piragua" deploy/piragua-cli
+check "packaged piragua k8s migrate-pvs runs on the production dependencies" bash -c \
+  "'$tmp/x/opt/piragua/node/bin/node' '$tmp/x/opt/piragua/dist/bin/piragua-k8s.js' migrate-pvs --help | grep -q '^usage: piragua k8s migrate-pvs'"
 check "bundled runtime satisfies package.json engines" "$tmp/x/opt/piragua/node/bin/node" -e '
   const [maj, min] = process.versions.node.split(".").map(Number);
   const want = require(process.argv[1]).engines.node.match(/>=\s*(\d+)\.(\d+)/);

@@ -66,6 +66,7 @@ check "environment file is 0600" has '-rw-------' /etc/piragua/environment
 check "unit file in /usr/lib/systemd/system" has '-rw-r--r--' /usr/lib/systemd/system/piragua.service
 check "entry point /opt/piragua/dist/main.js" has '-rw-r--r--' /opt/piragua/dist/main.js
 check "bundled runtime /opt/piragua/node/bin/node" has '-rwxr-xr-x' /opt/piragua/node/bin/node
+check "command /usr/bin/piragua" has '-rwxr-xr-x' /usr/bin/piragua
 check "/var/lib/piragua is 0700" has 'drwx------' /var/lib/piragua
 check "no /usr/lib/.build-id links" bash -c "! grep -q '/usr/lib/.build-id' '$tmp/contents'"
 q --scripts >"$tmp/scripts"
