@@ -58,6 +58,18 @@ describe(CsiNodeService.name, () => {
     expect(store.get(target)).toMatchObject({ createdTarget: true, volumeId: ID });
   });
 
+  it('should adopt a mount of the volume that a lost call left unrecorded, and not mount again', async () => {
+    const target = join(dir, 'pod', 'mount');
+    await mkdir(target);
+    mounter.mounts.set(target, { plan: plan(target).plan, state: 'ok' });
+    await sut.publish(plan(target));
+    expect(mounter.calls.filter((call) => call.startsWith('mount'))).toEqual([]);
+    expect(store.get(target)).toEqual({ createdTarget: false, plan: plan(target).plan, volumeId: ID });
+    mounter.mounts.set(target, { plan: { ...plan(target).plan, device: 'g1:/gv0/other/x' }, state: 'ok' });
+    await store.remove(target);
+    expect(await code(sut.publish(plan(target)))).toBe('already_exists');
+  });
+
   it('should answer ALREADY_EXISTS for the same target with other options', async () => {
     const target = join(dir, 'pod', 'mount');
     await sut.publish(plan(target));

@@ -63,7 +63,11 @@ export class CsiNodeService {
           throw new CsiNodeError('already_exists', `target_path ${target} is already a mount of ${entry.source}`);
         }
         // Mounted by an earlier call whose record was lost (the plugin died in between): adopt it.
-        await this.store.put(target, { createdTarget: false, plan, volumeId });
+        const adopted = { createdTarget: false, plan, volumeId };
+        await this.store.put(target, adopted);
+        await this.repair.ensureMounted(target, adopted, 'publish').catch((error: unknown) => {
+          throw this.mountFailure(error, plan, volumeId);
+        });
         return;
       }
       if (plan.fstype === 'bind') {
