@@ -5,6 +5,18 @@
  */
 
 export type Int64 = string;
+
+/** VolumeCapability.AccessMode.Mode by number, as the spec numbers them (0 is UNKNOWN). */
+export const ACCESS_MODES = [
+  'UNKNOWN',
+  'SINGLE_NODE_WRITER',
+  'SINGLE_NODE_READER_ONLY',
+  'MULTI_NODE_READER_ONLY',
+  'MULTI_NODE_SINGLE_WRITER',
+  'MULTI_NODE_MULTI_WRITER',
+  'SINGLE_NODE_SINGLE_WRITER',
+  'SINGLE_NODE_MULTI_WRITER',
+] as const;
 export type StringMap = Record<string, string>;
 
 export interface CapacityRange {

@@ -1,10 +1,10 @@
 import { status } from '@grpc/grpc-js';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { selfSignedCertificate } from '../factories/self-signed-certificate.factory.js';
 import { ADMIN_KEY, PiraguaProcess } from '../piragua-process.js';
 import { CsiClient, GIB, MOUNT } from './csi-client.js';
 import { CsiProcess } from './csi-process.js';
@@ -17,23 +17,8 @@ describe('CSI controller through an https REST API', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'piragua-csi-tls-'));
-    certFile = join(dir, 'cert.pem');
-    const keyFile = join(dir, 'key.pem');
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-subj',
-        '/CN=127.0.0.1',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1',
-      ].concat(['-days', '1', '-keyout', keyFile, '-out', certFile]),
-      { stdio: 'ignore' },
-    );
+    let keyFile: string;
+    ({ certFile, keyFile } = selfSignedCertificate(dir));
     rest = await PiraguaProcess.start(
       { PIRAGUA_DATA_DIR: join(dir, 'data'), PIRAGUA_TLS_CERT: certFile, PIRAGUA_TLS_KEY: keyFile },
       { tls: { ca: readFileSync(certFile) } },

@@ -1,10 +1,11 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { request as httpsRequest } from 'node:https';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { heketiToken } from '../factories/heketi-token.factory.js';
+import { selfSignedCertificate } from '../factories/self-signed-certificate.factory.js';
 import { ADMIN_KEY, PiraguaProcess } from '../piragua-process.js';
 
 interface Answer {
@@ -34,29 +35,7 @@ describe('HTTPS with PIRAGUA_TLS_CERT and PIRAGUA_TLS_KEY', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'piragua-tls-'));
-    certFile = join(dir, 'cert.pem');
-    keyFile = join(dir, 'key.pem');
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-subj',
-        '/CN=127.0.0.1',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1',
-        '-days',
-        '1',
-        '-keyout',
-        keyFile,
-        '-out',
-        certFile,
-      ],
-      { stdio: 'ignore' },
-    );
+    ({ certFile, keyFile } = selfSignedCertificate(dir));
     // Self-signed: the certificate is its own CA.
     ca = readFileSync(certFile);
     server = await PiraguaProcess.start(

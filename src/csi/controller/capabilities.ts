@@ -1,16 +1,8 @@
 import { invalidArgument } from '../csi.error.js';
-import type { VolumeCapability } from '../csi.types.js';
+import { ACCESS_MODES, type VolumeCapability } from '../csi.types.js';
 
 /** Every file access mode works on a shared file system, many writers on many nodes included. */
-const FILE_MODES = new Set([
-  'SINGLE_NODE_WRITER',
-  'SINGLE_NODE_READER_ONLY',
-  'MULTI_NODE_READER_ONLY',
-  'MULTI_NODE_SINGLE_WRITER',
-  'MULTI_NODE_MULTI_WRITER',
-  'SINGLE_NODE_SINGLE_WRITER',
-  'SINGLE_NODE_MULTI_WRITER',
-]);
+const FILE_MODES = new Set<string>(ACCESS_MODES.slice(1));
 
 /** Why piragua cannot serve this capability, or undefined when it can. */
 export function unsupportedReason(capability: VolumeCapability | null | undefined): string | undefined {

@@ -1,4 +1,5 @@
 import { isAbsolute, normalize } from 'node:path';
+import { ACCESS_MODES } from '../csi.types.js';
 import type { MountPlan } from '../mounter/mounter.js';
 import { invalidArgument, notFound } from './csi-node.errors.js';
 import { checkMountFlags } from './mount-options.rules.js';
@@ -12,16 +13,6 @@ const GLUSTER_VOLUME = /^[A-Za-z0-9_.][A-Za-z0-9_.-]{0,127}$/;
 const MAX_PATH = 4096;
 /** Access modes in which no one writes: the mount is read-only. */
 const READER_ONLY_MODES = new Set([2, 3]);
-const MODE_NAMES = [
-  'UNKNOWN',
-  'SINGLE_NODE_WRITER',
-  'SINGLE_NODE_READER_ONLY',
-  'MULTI_NODE_READER_ONLY',
-  'MULTI_NODE_SINGLE_WRITER',
-  'MULTI_NODE_MULTI_WRITER',
-  'SINGLE_NODE_SINGLE_WRITER',
-  'SINGLE_NODE_MULTI_WRITER',
-];
 
 /** NodePublishVolume's fields, transport-free (CsiNodeController maps the gRPC message to this). */
 export interface PublishRequest {
@@ -79,8 +70,8 @@ export function checkPath(path: string, field: string): string {
 
 function accessMode(capability: NonNullable<PublishRequest['capability']>): number {
   const mode = capability.accessMode?.mode;
-  const number = typeof mode === 'string' ? MODE_NAMES.indexOf(mode) : (mode ?? 0);
-  if (!Number.isInteger(number) || number < 1 || number >= MODE_NAMES.length) {
+  const number = typeof mode === 'string' ? (ACCESS_MODES as readonly string[]).indexOf(mode) : (mode ?? 0);
+  if (!Number.isInteger(number) || number < 1 || number >= ACCESS_MODES.length) {
     throw invalidArgument('volume_capability.access_mode.mode is required (UNKNOWN or missing)');
   }
   return number;
