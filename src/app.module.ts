@@ -17,7 +17,10 @@ import { VolumesModule } from './volumes/volumes.module.js';
 export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
+      // Not alphabetical: Express tries routes in the order modules register them, and the routes
+      // clients poll (volumes, the queue) are the ones worth finding first.
       imports: [
+        VolumesModule,
         AuthModule,
         ClustersModule,
         ConfigModule.forRoot(config),
@@ -25,7 +28,6 @@ export class AppModule {
         HealthModule,
         LoggingModule,
         MetricsModule,
-        VolumesModule,
         // CSI beside the REST API: a controller that provisions in-process (see main.ts).
         ...(config.csi.endpoint === undefined ? [] : [CsiModule.forRoot(config)]),
       ],

@@ -16,7 +16,8 @@ import { VolumesService } from './volumes.service.js';
 import { WarmPoolService } from './warm-pool.service.js';
 
 @Module({
-  controllers: [BlockVolumesController, PiraguaVolumesController, QueueController, StateController, VolumesController],
+  // The polled routes first: Express tries them in this order.
+  controllers: [VolumesController, QueueController, BlockVolumesController, PiraguaVolumesController, StateController],
   exports: [
     OperationsService,
     QuotaUsageService,
