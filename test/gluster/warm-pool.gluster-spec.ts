@@ -22,6 +22,15 @@ describe('The warm pool on a real glusterd', () => {
   const volumeRoot = () => join(mountDir, gluster.volume);
   const pooledQuotas = async () =>
     [...(await quotaLimits(gluster.volume)).entries()].filter(([path]) => path.startsWith('/.piragua/pool/1/'));
+  /**
+   * Waits for piragua's own count of ready pooled directories, then checks gluster lists them. Not
+   * by polling `quota list`: each list takes glusterd's volume lock, which the refill's
+   * `limit-usage` commands then wait for.
+   */
+  const untilPoolFull = async () => {
+    await server!.untilMetricReaches('piragua_warm_pool_ready_directories', 3);
+    expect(await pooledQuotas()).toHaveLength(3);
+  };
   const restart = async (extra: Record<string, string> = {}) => {
     await server?.stop();
     server = await PiraguaProcess.start({
@@ -83,7 +92,7 @@ describe('The warm pool on a real glusterd', () => {
     const target = await expectOneGiBEnforced(volume.mount.glusterfs.device);
     kubeletMounts.push(target);
 
-    await eventually(async () => (await pooledQuotas()).length === 3, 30_000, 'the pool to be refilled');
+    await untilPoolFull();
   });
 
   it('should create sizes the pool does not hold the usual way', async () => {
@@ -102,7 +111,7 @@ describe('The warm pool on a real glusterd', () => {
   });
 
   it('should roll back a create killed after it claimed a pooled directory, leaving no quota on the volume path', async () => {
-    await eventually(async () => (await pooledQuotas()).length === 3, 30_000, 'a full pool');
+    await untilPoolFull();
     await restart({ PIRAGUA_TEST_CRASH_AT: 'create:directory' });
     const accepted = await admin.request('POST', '/volumes', { name: 'crashed', size: 1 });
     expect(accepted.status).toBe(202);
