@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { EventEmitterModule } from '@nestjs/event-emitter';
 import { AuthModule } from './auth/auth.module.js';
 import { ClustersModule } from './clusters/clusters.module.js';
 import { HeketiExceptionFilter } from './http/heketi-exception.filter.js';
@@ -24,6 +25,7 @@ export class AppModule {
         AuthModule,
         ClustersModule,
         ConfigModule.forRoot(config),
+        EventEmitterModule.forRoot(),
         GlusterModule,
         HealthModule,
         LoggingModule,
