@@ -1,6 +1,7 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { Derived } from '../common/derived.js';
 import { idNotFound } from '../common/piragua.error.js';
+import { stepReached } from '../common/step-channel.js';
 import { AppConfig } from '../config/app-config.js';
 import { GlusterGateway } from '../gluster/gluster.gateway.js';
 import { GIB, volumeDirectory, VolumeRecord } from '../gluster/gluster.types.js';
@@ -101,7 +102,7 @@ export class VolumesService implements OnApplicationBootstrap {
     // Reserved in the index first, so concurrent creates count this volume's size.
     this.index.put(record);
     const claimName = async () => {
-      this.crashPoint('create:operation');
+      stepReached('create:operation');
       let claimed: boolean;
       try {
         claimed = await this.gateway.claimName(cluster.id, record.name, id);
@@ -212,7 +213,7 @@ export class VolumesService implements OnApplicationBootstrap {
       }
       const marked: VolumeRecord = { ...current, operationId, state };
       await this.gateway.saveVolume(marked);
-      this.crashPoint(state === 'deleting' ? 'delete:marked' : 'expand:marked');
+      stepReached(state === 'deleting' ? 'delete:marked' : 'expand:marked');
       this.index.put(marked);
       return marked;
     } catch (error) {
@@ -241,21 +242,21 @@ export class VolumesService implements OnApplicationBootstrap {
         this.config.warmPool.has(record.sizeGiB) &&
         (await this.gateway.claimPooledDirectory(clusterId, record.sizeGiB, id));
       await this.gateway.createVolumeDirectory(clusterId, id, record.name, record.gid, pooled);
-      this.crashPoint('create:directory');
+      stepReached('create:directory');
       // No record is written until the volume is ready: the operation record, saved first, is what
       // a reconciliation pass needs to roll an interrupted create back, and each write costs a round trip.
       step = 'verify quota';
       if (!pooled || (await this.gateway.readQuota(clusterId, id)) !== limitBytes) {
         step = 'set quota';
         await this.gateway.setQuota(clusterId, id, limitBytes);
-        this.crashPoint('create:quota');
+        stepReached('create:quota');
         step = 'verify quota';
         await this.verifyQuota(clusterId, id, limitBytes);
       }
       step = 'record volume';
       const ready: VolumeRecord = { ...record, operationId: undefined, state: 'ready' };
       await this.gateway.saveVolume(ready);
-      this.crashPoint('create:ready');
+      stepReached('create:ready');
       this.index.put(ready);
     } catch (error) {
       await this.undoCreate(record);
@@ -270,7 +271,7 @@ export class VolumesService implements OnApplicationBootstrap {
     let step = 'set quota';
     try {
       await this.gateway.setQuota(clusterId, directory, grown.sizeGiB * GIB);
-      this.crashPoint('expand:quota');
+      stepReached('expand:quota');
       step = 'verify quota';
       await this.verifyQuota(clusterId, directory, grown.sizeGiB * GIB);
       step = 'record volume';
@@ -300,7 +301,7 @@ export class VolumesService implements OnApplicationBootstrap {
       this.index.put(unchanged);
       throw stepFailure('Failed to delete volume', 'remove directory', error);
     }
-    this.crashPoint('delete:trash');
+    stepReached('delete:trash');
     // From here on the directory is gone, so the delete must go through.
     try {
       await this.gateway.releaseName(clusterId, record.name, id);
@@ -347,13 +348,6 @@ export class VolumesService implements OnApplicationBootstrap {
       await step();
     } catch (error) {
       this.logger.error(`Could not ${what}: ${(error as Error).message}`);
-    }
-  }
-
-  /** Test-only fault hook (PIRAGUA_TEST_CRASH_AT): dies like a kill -9 right after a named step. */
-  private crashPoint(step: string): void {
-    if (this.config.testCrashAt === step) {
-      process.kill(process.pid, 'SIGKILL');
     }
   }
 
