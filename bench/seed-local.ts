@@ -1,7 +1,7 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import type { VolumeRecord } from '../src/gluster/gluster.types.js';
+import type { VolumeRecord } from '../src/backends/backend.types.js';
 import { VolumeTree } from '../src/gluster/volume-tree.js';
 
 /**

@@ -8,7 +8,6 @@ import { HeketiValidationPipe } from './http/heketi-validation.pipe.js';
 import { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { CsiModule } from './csi/csi.module.js';
-import { GlusterModule } from './gluster/gluster.module.js';
 import { HealthModule } from './health/health.module.js';
 import { LoggingModule } from './logging/logging.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
@@ -26,7 +25,6 @@ export class AppModule {
         ClustersModule,
         ConfigModule.forRoot(config),
         EventEmitterModule.forRoot(),
-        GlusterModule,
         HealthModule,
         LoggingModule,
         MetricsModule,

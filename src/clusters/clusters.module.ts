@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { GlusterModule } from '../gluster/gluster.module.js';
+import { TopologyModule } from '../backends/topology/topology.module.js';
 import { VolumesModule } from '../volumes/volumes.module.js';
 import { ClustersController } from './clusters.controller.js';
 import { ClustersService } from './clusters.service.js';
@@ -8,7 +8,7 @@ import { NodesController } from './nodes.controller.js';
 
 @Module({
   controllers: [ClustersController, DevicesController, NodesController],
-  imports: [GlusterModule, VolumesModule],
+  imports: [TopologyModule, VolumesModule],
   providers: [ClustersService],
 })
 export class ClustersModule {}

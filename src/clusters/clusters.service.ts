@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Derived } from '../common/derived.js';
 import { idNotFound } from '../common/piragua.error.js';
-import { GlusterGateway } from '../gluster/gluster.gateway.js';
+import { TopologyBackend } from '../backends/topology/topology.port.js';
 import { VolumeIndexService } from '../volumes/volume-index.service.js';
 import {
   ClusterInfoResponseDto,
@@ -22,13 +22,13 @@ export class ClustersService {
   private readonly clusterInfo = new Derived(mapCluster);
 
   constructor(
-    private readonly gateway: GlusterGateway,
+    private readonly topology: TopologyBackend,
     private readonly index: VolumeIndexService,
   ) {}
 
   list(): ClusterListResponseDto {
     return {
-      clusters: this.gateway
+      clusters: this.topology
         .clusters()
         .map((cluster) => cluster.id)
         .sort(),
@@ -36,7 +36,7 @@ export class ClustersService {
   }
 
   async info(clusterId: string): Promise<ClusterInfoResponseDto> {
-    const cluster = this.gateway.clusters().find((candidate) => candidate.id === clusterId);
+    const cluster = this.topology.clusters().find((candidate) => candidate.id === clusterId);
     if (!cluster) {
       throw idNotFound();
     }
@@ -46,7 +46,7 @@ export class ClustersService {
 
   /** A peer serving several Gluster volumes reports the first of them as its cluster. */
   node(nodeId: string): NodeInfoResponseDto {
-    for (const cluster of this.gateway.clusters()) {
+    for (const cluster of this.topology.clusters()) {
       const node = cluster.nodes.find((candidate) => candidate.id === nodeId);
       if (node) {
         return mapNode(node, cluster.id);
@@ -56,7 +56,7 @@ export class ClustersService {
   }
 
   device(deviceId: string): DeviceInfoResponseDto {
-    for (const cluster of this.gateway.clusters()) {
+    for (const cluster of this.topology.clusters()) {
       for (const node of cluster.nodes) {
         const device = node.devices.find((candidate) => candidate.id === deviceId);
         if (device) {

@@ -17,12 +17,12 @@ async function controllerParts(
   let provisioner: Provider = { provide: VolumeProvisioner, useFactory: () => defaultApiProvisioner(config) };
   const imports = [];
   if (config.heketiApi.url === undefined) {
-    const [{ GlusterModule }, { VolumesModule }, { InProcessProvisioner }] = await Promise.all([
-      import('../gluster/gluster.module.js'),
+    const [{ TopologyModule }, { VolumesModule }, { InProcessProvisioner }] = await Promise.all([
+      import('../backends/topology/topology.module.js'),
       import('../volumes/volumes.module.js'),
       import('./controller/in-process.provisioner.js'),
     ]);
-    imports.push(GlusterModule, VolumesModule);
+    imports.push(TopologyModule, VolumesModule);
     provisioner = { provide: VolumeProvisioner, useClass: InProcessProvisioner };
   }
   return {

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
-import { GlusterGateway } from '../gluster/gluster.gateway.js';
+import { TopologyBackend } from '../backends/topology/topology.port.js';
 
 const PROBE_TIMEOUT_MS = 5000;
 
@@ -8,19 +8,19 @@ const PROBE_TIMEOUT_MS = 5000;
 @Injectable()
 export class BackendHealthIndicator {
   constructor(
-    private readonly gateway: GlusterGateway,
+    private readonly topology: TopologyBackend,
     private readonly health: HealthIndicatorService,
   ) {}
 
   names(): string[] {
-    return this.gateway.probeNames();
+    return this.topology.probeNames();
   }
 
   check(name: string): PromiseLike<HealthIndicatorResult> {
     return this.health
       .check(name)
       .attempt(async () => {
-        const result = await this.gateway.probe(name);
+        const result = await this.topology.probe(name);
         if (!result.ok) {
           throw new Error(result.problem ?? 'down');
         }

@@ -1,13 +1,13 @@
 import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
-import { GlusterModule } from '../gluster/gluster.module.js';
+import { TopologyModule } from '../backends/topology/topology.module.js';
 import { BackendHealthIndicator } from './backend.health.js';
 import { HealthController } from './health.controller.js';
 import { HelloController } from './hello.controller.js';
 
 @Module({
   controllers: [HealthController, HelloController],
-  imports: [GlusterModule, TerminusModule.forRoot({ errorLogStyle: 'pretty' })],
+  imports: [TopologyModule, TerminusModule.forRoot({ errorLogStyle: 'pretty' })],
   providers: [BackendHealthIndicator],
 })
 export class HealthModule {}

@@ -1,7 +1,7 @@
 import type { PinoLogger } from 'nestjs-pino';
 import { Subject } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { OperationRecord, VolumeRecord } from '../gluster/gluster.types.js';
+import type { OperationRecord, VolumeRecord } from '../backends/backend.types.js';
 import type { OperationEnded, OperationsService } from '../volumes/operations.service.js';
 import type { VolumeIndexService } from '../volumes/volume-index.service.js';
 import { AuditService } from './audit.service.js';

@@ -1,7 +1,7 @@
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { PinoLogger } from 'nestjs-pino';
 import type { Subscription } from 'rxjs';
-import type { OperationRecord } from '../gluster/gluster.types.js';
+import type { OperationRecord } from '../backends/backend.types.js';
 import { OperationEnded, OperationsService } from '../volumes/operations.service.js';
 import { VolumeIndexService } from '../volumes/volume-index.service.js';
 

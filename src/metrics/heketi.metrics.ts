@@ -1,5 +1,5 @@
 import { Gauge, Registry } from 'prom-client';
-import type { ClusterTopology } from '../gluster/gluster.types.js';
+import type { ClusterTopology } from '../backends/backend.types.js';
 
 const KIB = 1024;
 const CLUSTER = ['cluster'] as const;

@@ -4,14 +4,14 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { appConfig } from '../../test/factories/app-config.factory.js';
 import { createTestingContext } from '../../test/factories/nest-app.factory.js';
 import { volumeRecord } from '../../test/factories/records.factory.js';
-import { FakeGlusterGateway, fakeCluster } from '../../test/fakes/fake-gluster.gateway.js';
+import { FakeStorage, fakeCluster } from '../../test/fakes/fake-storage.js';
 import { exposedNames, parsePrometheusText, ParsedMetrics, samplesOf, valueOf } from '../../test/prometheus-text.js';
 import { RequestScope } from '../common/request-scope.js';
 import { AppConfig } from '../config/app-config.js';
 import { GlusterCli, GlusterCommandEvent } from '../gluster/gluster-cli.js';
 import { BackendCalls } from '../gluster/backend-calls.js';
-import { GATEWAY_METHODS, type GatewayMethod, GlusterGateway } from '../gluster/gluster.gateway.js';
-import { GIB, OperationRecord, QuotaUsage, VolumeRecord } from '../gluster/gluster.types.js';
+import { GATEWAY_METHODS, type StorageMethod, GlusterGateway } from '../gluster/gluster.gateway.js';
+import { GIB, OperationRecord, QuotaUsage, VolumeRecord } from '../backends/backend.types.js';
 import { OperationEnded, OperationsService } from '../volumes/operations.service.js';
 import { QuotaUsageService } from '../volumes/quota-usage.service.js';
 import { FindingKind, ReconcilerService } from '../volumes/reconciler.service.js';
@@ -19,7 +19,7 @@ import { VolumeIndexService } from '../volumes/volume-index.service.js';
 import { WarmPoolService } from '../volumes/warm-pool.service.js';
 import { METRICS_CONTENT_TYPE, MetricsService } from './metrics.service.js';
 
-const STORAGE_METHODS = (Object.keys(GATEWAY_METHODS) as GatewayMethod[]).filter(
+const STORAGE_METHODS = (Object.keys(GATEWAY_METHODS) as StorageMethod[]).filter(
   (method) => GATEWAY_METHODS[method] === 'storage',
 );
 const GV0 = fakeCluster({ capacityGiB: 10 });
@@ -113,7 +113,7 @@ function ended(kind: OperationRecord['kind'], state: 'succeeded' | 'failed', dur
 
 describe(MetricsService.name, () => {
   let context: INestApplicationContext;
-  let fake: FakeGlusterGateway;
+  let fake: FakeStorage;
   let index: FakeIndex;
   let backendCalls: BackendCalls;
   let cli: { commands: Subject<GlusterCommandEvent>; stats: { lockRetries: number } };
@@ -127,7 +127,7 @@ describe(MetricsService.name, () => {
 
   beforeEach(async () => {
     // Only the cached topology may be read: anything else would be backend work on a scrape.
-    fake = new FakeGlusterGateway([GV0, GV1]).forbid(...STORAGE_METHODS);
+    fake = new FakeStorage([GV0, GV1]).forbid(...STORAGE_METHODS);
     index = new FakeIndex();
     index.records = [ALPHA, BETA, GAMMA];
     backendCalls = new BackendCalls();
@@ -359,7 +359,7 @@ describe(MetricsService.name, () => {
   });
 
   it('should count storage calls by gateway method and origin', async () => {
-    const gateway = backendCalls.counted(new FakeGlusterGateway([GV0]));
+    const gateway = backendCalls.counted(new FakeStorage([GV0]));
     gateway.clusters();
     await gateway.loadVolume(GV0.id, ALPHA.id);
     await RequestScope.run('r1', () => gateway.loadVolume(GV0.id, ALPHA.id));

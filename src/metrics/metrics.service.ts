@@ -2,12 +2,12 @@ import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { Subscription } from 'rxjs';
 import { AppConfig } from '../config/app-config.js';
-// eslint-disable-next-line no-restricted-imports -- the storage-call and CLI counters come through events in a later change
-import { BackendCalls } from '../gluster/backend-calls.js';
-// eslint-disable-next-line no-restricted-imports -- as above
+import { OnEvent } from '@nestjs/event-emitter';
+import { BACKEND_CALLED, BackendCalled } from '../backends/backend.events.js';
+// eslint-disable-next-line no-restricted-imports -- the CLI counters come through events in a later change
 import { GlusterCli } from '../gluster/gluster-cli.js';
-import { GlusterGateway } from '../gluster/gluster.gateway.js';
-import { type ClusterTopology, GIB, volumeDirectory } from '../gluster/gluster.types.js';
+import { TopologyBackend } from '../backends/topology/topology.port.js';
+import { type ClusterTopology, GIB, volumeDirectory } from '../backends/backend.types.js';
 import { OperationsService } from '../volumes/operations.service.js';
 import { QuotaUsageService } from '../volumes/quota-usage.service.js';
 import { ReconcilerService } from '../volumes/reconciler.service.js';
@@ -37,10 +37,9 @@ export class MetricsService implements OnModuleDestroy {
   private scraping: Promise<unknown> = Promise.resolve();
 
   constructor(
-    backendCalls: BackendCalls,
     private readonly cli: GlusterCli,
     private readonly config: AppConfig,
-    private readonly gateway: GlusterGateway,
+    private readonly topology: TopologyBackend,
     private readonly index: VolumeIndexService,
     private readonly operations: OperationsService,
     private readonly quotaUsage: QuotaUsageService,
@@ -53,7 +52,6 @@ export class MetricsService implements OnModuleDestroy {
     this.withTopology = Registry.merge([this.registry, this.topologyRegistry]);
     // Subscribed at construction, before any module's init hook runs, so start-up commands count too.
     this.subscriptions = [
-      backendCalls.calls.subscribe((event) => this.piragua.observeBackendCall(event)),
       cli.commands.subscribe((event) => this.piragua.observeCommand(event)),
       operations.ended.subscribe((ended) => this.piragua.observeOperation(ended)),
     ];
@@ -63,6 +61,11 @@ export class MetricsService implements OnModuleDestroy {
     for (const subscription of this.subscriptions) {
       subscription.unsubscribe();
     }
+  }
+
+  @OnEvent(BACKEND_CALLED)
+  onBackendCalled(event: BackendCalled): void {
+    this.piragua.observeBackendCall(event);
   }
 
   /** One scrape at a time: each renders the values it set itself. */
@@ -79,7 +82,7 @@ export class MetricsService implements OnModuleDestroy {
     let clusters: ClusterTopology[];
     let volumeIds: ReadonlyMap<string, readonly string[]>;
     try {
-      clusters = this.gateway.clusters();
+      clusters = this.topology.clusters();
       volumeIds = await this.index.idsByCluster();
     } catch (error) {
       this.logger.warn(`Cannot read the topology for metrics: ${(error as Error).message}`);

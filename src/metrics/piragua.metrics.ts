@@ -1,9 +1,8 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-// eslint-disable-next-line no-restricted-imports -- the event types move to the ports in a later change
-import type { BackendCallEvent } from '../gluster/backend-calls.js';
-// eslint-disable-next-line no-restricted-imports -- as above
+import type { BackendCalled } from '../backends/backend.events.js';
+// eslint-disable-next-line no-restricted-imports -- the CLI's event type comes with its events in a later change
 import type { GlusterCommandEvent } from '../gluster/gluster-cli.js';
-import type { OperationKind, QuotaUsage } from '../gluster/gluster.types.js';
+import type { OperationKind, QuotaUsage } from '../backends/backend.types.js';
 import type { OperationEnded } from '../volumes/operations.service.js';
 import { FINDING_KINDS, type FindingKind } from '../volumes/reconciler.service.js';
 
@@ -176,7 +175,7 @@ export class PiraguaMetrics {
     this.commands.observe({ outcome: event.outcome, subcommand: event.command }, event.seconds);
   }
 
-  observeBackendCall(event: BackendCallEvent): void {
+  observeBackendCall(event: BackendCalled): void {
     this.backendCalls.inc({ method: event.method, origin: event.origin });
   }
 

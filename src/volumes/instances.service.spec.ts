@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { appConfig } from '../../test/factories/app-config.factory.js';
 import { heartbeat, operationRecord } from '../../test/factories/records.factory.js';
-import { errnoError, FakeGlusterGateway, fakeCluster } from '../../test/fakes/fake-gluster.gateway.js';
+import { errnoError, FakeStorage, fakeCluster } from '../../test/fakes/fake-storage.js';
 import { AppConfig } from '../config/app-config.js';
 import { InstancesService } from './instances.service.js';
 
@@ -25,13 +25,13 @@ describe(InstancesService.name, () => {
   });
 
   let config: AppConfig;
-  let fake: FakeGlusterGateway;
+  let fake: FakeStorage;
   let sut: InstancesService;
 
   beforeEach(() => {
     vi.useFakeTimers({ now: NOW, toFake: ['Date', 'setTimeout', 'clearTimeout'] });
     config = appConfig({ PIRAGUA_INSTANCE_ID: 'spec-1', PIRAGUA_INSTANCE_TIMEOUT_SECONDS: '30' });
-    fake = new FakeGlusterGateway().forbid('saveOperation', 'saveVolume', 'lockVolume', 'unlockVolume');
+    fake = new FakeStorage().forbid('saveOperation', 'saveVolume', 'lockVolume', 'unlockVolume');
     sut = new InstancesService(config, fake);
   });
 

@@ -1,8 +1,9 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { PeriodicTask } from '../common/periodic-task.js';
 import { AppConfig } from '../config/app-config.js';
-import { GlusterGateway } from '../gluster/gluster.gateway.js';
-import type { Heartbeat, OperationRecord } from '../gluster/gluster.types.js';
+import { TopologyBackend } from '../backends/topology/topology.port.js';
+import { VolumeStateStore } from '../backends/state/volume-state.port.js';
+import type { Heartbeat, OperationRecord } from '../backends/backend.types.js';
 
 /**
  * Heartbeats of the piragua instances sharing the Gluster volumes. An operation is only taken
@@ -17,7 +18,8 @@ export class InstancesService implements OnApplicationBootstrap, OnModuleDestroy
 
   constructor(
     private readonly config: AppConfig,
-    private readonly gateway: GlusterGateway,
+    private readonly topology: TopologyBackend,
+    private readonly state: VolumeStateStore,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -38,7 +40,7 @@ export class InstancesService implements OnApplicationBootstrap, OnModuleDestroy
     isRunningHere: (operationId: string) => boolean,
   ): Promise<(operation: OperationRecord) => boolean> {
     const heartbeats = new Map(
-      (await this.gateway.loadHeartbeats(clusterId)).map((heartbeat) => [heartbeat.instanceId, heartbeat]),
+      (await this.state.loadHeartbeats(clusterId)).map((heartbeat) => [heartbeat.instanceId, heartbeat]),
     );
     const now = Date.now();
     return (operation) => {
@@ -65,9 +67,9 @@ export class InstancesService implements OnApplicationBootstrap, OnModuleDestroy
       pid: process.pid,
       startedAt: this.startedAt,
     };
-    for (const cluster of this.gateway.clusters()) {
+    for (const cluster of this.topology.clusters()) {
       try {
-        await this.gateway.saveHeartbeat(cluster.id, heartbeat);
+        await this.state.saveHeartbeat(cluster.id, heartbeat);
       } catch (error) {
         this.logger.warn(`Cannot write the heartbeat on ${cluster.volumeName}: ${(error as Error).message}`);
       }

@@ -2,7 +2,7 @@ import { INestApplicationContext } from '@nestjs/common';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { appConfig } from '../../test/factories/app-config.factory.js';
 import { createTestingContext } from '../../test/factories/nest-app.factory.js';
-import { errnoError, FakeGlusterGateway, fakeCluster } from '../../test/fakes/fake-gluster.gateway.js';
+import { errnoError, FakeStorage, fakeCluster } from '../../test/fakes/fake-storage.js';
 import { ErrorCode, PiraguaError } from '../common/piragua.error.js';
 import { AppConfig } from '../config/app-config.js';
 import { GlusterGateway } from '../gluster/gluster.gateway.js';
@@ -49,12 +49,12 @@ async function flush(): Promise<void> {
 
 describe(OperationsService.name, () => {
   let context: INestApplicationContext;
-  let fake: FakeGlusterGateway;
+  let fake: FakeStorage;
   let config: AppConfig;
   let sut: OperationsService;
 
   beforeEach(async () => {
-    fake = new FakeGlusterGateway().forbid(
+    fake = new FakeStorage().forbid(
       'claimName',
       'createVolumeDirectory',
       'saveVolume',

@@ -4,8 +4,9 @@ import { Subject } from 'rxjs';
 import { PeriodicTask } from '../common/periodic-task.js';
 import { ErrorCode, idNotFound, PiraguaError } from '../common/piragua.error.js';
 import { AppConfig } from '../config/app-config.js';
-import { GlusterGateway } from '../gluster/gluster.gateway.js';
-import type { OperationKind, OperationRecord } from '../gluster/gluster.types.js';
+import { TopologyBackend } from '../backends/topology/topology.port.js';
+import { VolumeStateStore } from '../backends/state/volume-state.port.js';
+import type { OperationKind, OperationRecord } from '../backends/backend.types.js';
 
 /** What `GET /queue/{id}` answers. */
 export type QueueStatus =
@@ -37,7 +38,8 @@ export class OperationsService implements OnApplicationBootstrap, OnModuleDestro
 
   constructor(
     private readonly config: AppConfig,
-    private readonly gateway: GlusterGateway,
+    private readonly topology: TopologyBackend,
+    private readonly state: VolumeStateStore,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -59,7 +61,7 @@ export class OperationsService implements OnApplicationBootstrap, OnModuleDestro
 
   /** Records how an operation this instance can no longer run ended, for the client still polling it. */
   async settle(record: OperationRecord, outcome: 'succeeded' | 'failed', message?: string): Promise<void> {
-    await this.gateway.saveOperation({ ...record, finishedAt: new Date().toISOString(), message, state: outcome });
+    await this.state.saveOperation({ ...record, finishedAt: new Date().toISOString(), message, state: outcome });
   }
 
   /** Refuses new work beyond the configured limit: Heketi's 429, with a Retry-After its clients honour. */
@@ -98,11 +100,11 @@ export class OperationsService implements OnApplicationBootstrap, OnModuleDestro
     };
     this.running.set(record.id, record);
     try {
-      await this.gateway.saveOperation(record);
+      await this.state.saveOperation(record);
       await prepare?.();
     } catch (error) {
       this.running.delete(record.id);
-      await this.gateway.removeOperation(clusterId, record.id).catch((cleanup: unknown) => {
+      await this.state.removeOperation(clusterId, record.id).catch((cleanup: unknown) => {
         this.logger.error(`Cannot remove the record of operation ${record.id}: ${(cleanup as Error).message}`);
       });
       throw error;
@@ -120,7 +122,7 @@ export class OperationsService implements OnApplicationBootstrap, OnModuleDestro
       return { state: 'pending' };
     }
     this.running.delete(record.id);
-    await this.gateway.removeOperation(record.clusterId, record.id);
+    await this.state.removeOperation(record.clusterId, record.id);
     if (record.state === 'failed') {
       return { message: record.message ?? 'operation failed', state: 'failed' };
     }
@@ -147,7 +149,7 @@ export class OperationsService implements OnApplicationBootstrap, OnModuleDestro
     this.ended.next({ durationMs: Date.now() - started, record: finished });
     // Polls keep seeing "pending" until the result is on the backend, so no instance can consume it early.
     try {
-      await this.gateway.saveOperation(finished);
+      await this.state.saveOperation(finished);
       this.running.delete(record.id);
     } catch (error) {
       // Kept in memory so that at least this instance can still answer the client's polls.
@@ -157,8 +159,8 @@ export class OperationsService implements OnApplicationBootstrap, OnModuleDestro
   }
 
   private async find(operationId: string): Promise<OperationRecord | undefined> {
-    for (const cluster of this.gateway.clusters()) {
-      const record = await this.gateway.loadOperation(cluster.id, operationId);
+    for (const cluster of this.topology.clusters()) {
+      const record = await this.state.loadOperation(cluster.id, operationId);
       if (record) {
         return record;
       }
@@ -168,11 +170,11 @@ export class OperationsService implements OnApplicationBootstrap, OnModuleDestro
 
   private async forgetUnclaimed(): Promise<void> {
     const cutoff = Date.now() - UNCLAIMED_RESULT_TTL_MS;
-    for (const cluster of this.gateway.clusters()) {
+    for (const cluster of this.topology.clusters()) {
       try {
-        for (const record of await this.gateway.loadOperations(cluster.id)) {
+        for (const record of await this.state.loadOperations(cluster.id)) {
           if (record.finishedAt && Date.parse(record.finishedAt) < cutoff) {
-            await this.gateway.removeOperation(cluster.id, record.id);
+            await this.state.removeOperation(cluster.id, record.id);
           }
         }
       } catch (error) {

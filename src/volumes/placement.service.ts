@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { invalidRequest } from '../common/piragua.error.js';
 import { AppConfig } from '../config/app-config.js';
-import { GlusterGateway } from '../gluster/gluster.gateway.js';
-import { ClusterTopology, GIB } from '../gluster/gluster.types.js';
+import { TopologyBackend } from '../backends/topology/topology.port.js';
+import { ClusterTopology, GIB } from '../backends/backend.types.js';
 import { noClusters } from './volumes.errors.js';
 import { VolumeIndexService } from './volume-index.service.js';
 
@@ -11,13 +11,13 @@ import { VolumeIndexService } from './volume-index.service.js';
 export class PlacementService {
   constructor(
     private readonly config: AppConfig,
-    private readonly gateway: GlusterGateway,
+    private readonly topology: TopologyBackend,
     private readonly index: VolumeIndexService,
   ) {}
 
   /** Clusters allowed by the request (heketi's checks 9 and 10); empty means all. */
   candidates(requested: string[]): ClusterTopology[] {
-    const all = this.gateway.clusters();
+    const all = this.topology.clusters();
     if (all.length === 0) {
       throw noClusters();
     }
@@ -44,7 +44,7 @@ export class PlacementService {
   }
 
   async fits(clusterId: string, extraGiB: number): Promise<boolean> {
-    const cluster = this.gateway.clusters().find((candidate) => candidate.id === clusterId);
+    const cluster = this.topology.clusters().find((candidate) => candidate.id === clusterId);
     return cluster !== undefined && (await this.roomGiB(cluster)) >= extraGiB;
   }
 

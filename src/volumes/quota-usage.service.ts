@@ -1,8 +1,10 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { PeriodicTask } from '../common/periodic-task.js';
 import { AppConfig } from '../config/app-config.js';
-import { GlusterGateway } from '../gluster/gluster.gateway.js';
-import { GIB, type QuotaUsage, volumeDirectory } from '../gluster/gluster.types.js';
+import { TopologyBackend } from '../backends/topology/topology.port.js';
+import { QuotaBackend } from '../backends/quotas/quota.port.js';
+import { VolumeStateStore } from '../backends/state/volume-state.port.js';
+import { GIB, type QuotaUsage, volumeDirectory } from '../backends/backend.types.js';
 import { Subscription } from 'rxjs';
 import { type OperationEnded, OperationsService } from './operations.service.js';
 import { VolumeIndexService } from './volume-index.service.js';
@@ -22,7 +24,9 @@ export class QuotaUsageService implements OnApplicationBootstrap, OnModuleDestro
 
   constructor(
     private readonly config: AppConfig,
-    private readonly gateway: GlusterGateway,
+    private readonly topology: TopologyBackend,
+    private readonly quotas: QuotaBackend,
+    private readonly state: VolumeStateStore,
     private readonly index: VolumeIndexService,
     operations: OperationsService,
   ) {
@@ -63,9 +67,12 @@ export class QuotaUsageService implements OnApplicationBootstrap, OnModuleDestro
 
   async refresh(): Promise<void> {
     const next = new Map<string, QuotaUsage>();
-    for (const cluster of this.gateway.clusters()) {
+    for (const cluster of this.topology.clusters()) {
       try {
-        for (const [volumeId, usage] of await this.gateway.quotaUsage(cluster.id)) {
+        for (const [volumeId, usage] of await this.quotas.quotaUsage(
+          cluster.id,
+          await this.state.listVolumeDirectories(cluster.id),
+        )) {
           next.set(volumeId, usage);
         }
       } catch (error) {

@@ -2,11 +2,11 @@ import { Logger } from '@nestjs/common';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { appConfig } from '../../test/factories/app-config.factory.js';
 import { heartbeat, operationRecord, volumeRecord } from '../../test/factories/records.factory.js';
-import { errnoError, FakeGlusterGateway, fakeCluster, READ_METHODS } from '../../test/fakes/fake-gluster.gateway.js';
+import { errnoError, FakeStorage, fakeCluster, READ_METHODS } from '../../test/fakes/fake-storage.js';
 import { AppConfig } from '../config/app-config.js';
 import { GlusterCommandError } from '../gluster/gluster-cli.js';
-import { GATEWAY_METHODS, type GatewayMethod } from '../gluster/gluster.gateway.js';
-import { GIB, OperationRecord, VolumeRecord } from '../gluster/gluster.types.js';
+import { GATEWAY_METHODS, type StorageMethod } from '../gluster/gluster.gateway.js';
+import { GIB, OperationRecord, VolumeRecord } from '../backends/backend.types.js';
 import { InstancesService } from './instances.service.js';
 import { OperationsService } from './operations.service.js';
 import { PlacementService } from './placement.service.js';
@@ -22,7 +22,7 @@ const OPERATION = '0000000000000000000000000000000a';
 const OTHER_OPERATION = '0000000000000000000000000000000b';
 
 /** Every gateway method that changes something: what an examination must never call. */
-const MUTATING_METHODS = (Object.keys(GATEWAY_METHODS) as GatewayMethod[]).filter(
+const MUTATING_METHODS = (Object.keys(GATEWAY_METHODS) as StorageMethod[]).filter(
   (method) => !READ_METHODS.has(method),
 );
 
@@ -39,21 +39,21 @@ describe(ReconcilerService.name, () => {
   });
 
   let config: AppConfig;
-  let fake: FakeGlusterGateway;
+  let fake: FakeStorage;
   let operations: OperationsService;
   /** Its own gateway: the reconciler's must never be asked for usage. */
-  let usageFake: FakeGlusterGateway;
+  let usageFake: FakeStorage;
   let quotaUsage: QuotaUsageService;
   let sut: ReconcilerService;
 
   beforeEach(() => {
     config = appConfig({ PIRAGUA_INSTANCE_ID: 'spec-1', PIRAGUA_INSTANCE_TIMEOUT_SECONDS: '30' });
     // Reconciling needs limits only: reading usage (on the local backend, summing every file) is a violation.
-    fake = new FakeGlusterGateway().forbid('quotaUsage');
+    fake = new FakeStorage().forbid('quotaUsage');
     const index = new VolumeIndexService(config, fake);
     operations = new OperationsService(config, fake);
     const volumes = new VolumesService(config, fake, index, operations, new PlacementService(config, fake, index));
-    usageFake = new FakeGlusterGateway();
+    usageFake = new FakeStorage();
     quotaUsage = new QuotaUsageService(config, usageFake, new VolumeIndexService(config, usageFake), operations);
     sut = new ReconcilerService(
       config,

@@ -1,25 +1,27 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { TRASH_FILLED, TrashFilled } from '../backends/state/volume-state.events.js';
 import { PeriodicTask } from '../common/periodic-task.js';
 import { AppConfig } from '../config/app-config.js';
-import { GlusterGateway } from '../gluster/gluster.gateway.js';
+import { TopologyBackend } from '../backends/topology/topology.port.js';
+import { QuotaBackend } from '../backends/quotas/quota.port.js';
+import { VolumeStateStore } from '../backends/state/volume-state.port.js';
 import {
   ClusterTopology,
   GIB,
+  LEGACY_DIRECTORY,
   OperationRecord,
   QuotaUsage,
+  VOLUME_DIRECTORY,
   volumeDirectory,
   VolumeRecord,
-} from '../gluster/gluster.types.js';
-// eslint-disable-next-line no-restricted-imports -- the legacy layout's name belongs to the state-store port (later change)
-import { LEGACY_DIRECTORY } from '../gluster/volume-tree.js';
+} from '../backends/backend.types.js';
 import { InstancesService } from './instances.service.js';
 import { OperationsService } from './operations.service.js';
 import { QuotaUsageService } from './quota-usage.service.js';
 import { publicReason } from './step-failure.js';
 import { VolumeIndexService } from './volume-index.service.js';
-import { VolumesService } from './volumes.service.js';
 
-const VOLUME_ID = /^[0-9a-f]{32}$/;
 /**
  * One periodic pass in this many is thorough, as are the first after start-up and every examine or
  * repair asked for: it reads every volume's limit afresh and searches for quotas whose directory is
@@ -75,12 +77,14 @@ export class ReconcilerService implements OnApplicationBootstrap, OnModuleDestro
 
   constructor(
     private readonly config: AppConfig,
-    private readonly gateway: GlusterGateway,
+    private readonly events: EventEmitter2,
+    private readonly topology: TopologyBackend,
+    private readonly quotas: QuotaBackend,
+    private readonly state: VolumeStateStore,
     private readonly index: VolumeIndexService,
     private readonly instances: InstancesService,
     private readonly operations: OperationsService,
     private readonly quotaUsage: QuotaUsageService,
-    private readonly volumes: VolumesService,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -127,7 +131,7 @@ export class ReconcilerService implements OnApplicationBootstrap, OnModuleDestro
 
   private async pass(repair: boolean, thorough: boolean): Promise<ClusterReport[]> {
     const reports: ClusterReport[] = [];
-    for (const cluster of this.gateway.clusters()) {
+    for (const cluster of this.topology.clusters()) {
       try {
         reports.push({
           cluster: cluster.id,
@@ -149,9 +153,9 @@ export class ReconcilerService implements OnApplicationBootstrap, OnModuleDestro
     // Operations are read last: whatever the other reads saw was made by an operation recorded
     // before it, so a change in progress is always explained by a live operation in this list.
     const [records, directories, names] = await Promise.all([
-      this.gateway.loadVolumes(cluster.id),
-      this.gateway.listVolumeDirectories(cluster.id),
-      this.gateway.loadNames(cluster.id),
+      this.state.loadVolumes(cluster.id),
+      this.state.listVolumeDirectories(cluster.id),
+      this.state.loadNames(cluster.id),
     ]);
     // Limits are read after the records, also of volumes the listing missed (a create that finished
     // in between): a volume recorded as ready had its limit before. A light pass takes a limit the
@@ -161,10 +165,10 @@ export class ReconcilerService implements OnApplicationBootstrap, OnModuleDestro
     const unsure = [...new Set([...directories, ...records.map(volumeDirectory)])].filter(
       (directory) => !refreshed.has(directory) || LEGACY_DIRECTORY.test(directory),
     );
-    const read = await this.gateway.directoryLimits(cluster.id, unsure);
+    const read = await this.quotas.directoryLimits(cluster.id, unsure);
     // Not alongside the reads above: those may ask quota list too, and two at once trip over glusterd's lock.
     const listed = thorough
-      ? await this.gateway.quotaLimits(cluster.id).then(
+      ? await this.quotas.quotaLimits(cluster.id).then(
           (all) => ({ all }),
           (error: unknown) => ({ error: error as Error }),
         )
@@ -173,7 +177,7 @@ export class ReconcilerService implements OnApplicationBootstrap, OnModuleDestro
       ...[...refreshed].map(([directory, quota]) => [directory, quota.limitBytes] as const),
       ...read,
     ]);
-    const operations = await this.gateway.loadOperations(cluster.id);
+    const operations = await this.state.loadOperations(cluster.id);
     // Volumes of the Rust piragua (`/<uuid-with-dashes>/<name>`) are adopted first, so that the
     // checks below see them as the volumes they are.
     const adopted = await this.adoptLegacyVolumes(cluster.id, directories, limits, records, repair);
@@ -189,14 +193,14 @@ export class ReconcilerService implements OnApplicationBootstrap, OnModuleDestro
       if (seen.state === 'pending' && !isLive(seen)) {
         // Read again: an operation of this process may have finished since the list was read, and
         // its volume must then be judged by what the operation left, not by the earlier read.
-        const operation = await this.gateway.loadOperation(cluster.id, seen.id);
+        const operation = await this.state.loadOperation(cluster.id, seen.id);
         if (operation?.state !== 'pending' || isLive(operation)) {
           continue;
         }
         findings.push(
           await this.finishInterrupted(
             operation,
-            await this.gateway.loadVolume(cluster.id, operation.volumeId),
+            await this.state.loadVolume(cluster.id, operation.volumeId),
             repair,
           ),
         );
@@ -207,9 +211,9 @@ export class ReconcilerService implements OnApplicationBootstrap, OnModuleDestro
       const operation = seen.operationId ? operationsById.get(seen.operationId) : undefined;
       if ((seen.operationId || seen.state !== 'ready') && operation?.state !== 'pending') {
         // Read again: its operation may have finished (and been collected) since the first read.
-        const record = await this.gateway.loadVolume(cluster.id, seen.id);
+        const record = await this.state.loadVolume(cluster.id, seen.id);
         const current = record?.operationId
-          ? await this.gateway.loadOperation(cluster.id, record.operationId)
+          ? await this.state.loadOperation(cluster.id, record.operationId)
           : undefined;
         if (!record || (record.state === 'ready' && !record.operationId) || (current && isLive(current))) {
           continue;
@@ -231,7 +235,7 @@ export class ReconcilerService implements OnApplicationBootstrap, OnModuleDestro
     }
     // Orphans are checked once more against the record itself, which a create that finished since
     // the first reads has written by now.
-    const orphaned = async (volumeId: string) => !(await this.gateway.loadVolume(cluster.id, volumeId));
+    const orphaned = async (volumeId: string) => !(await this.state.loadVolume(cluster.id, volumeId));
     const listedDirectories = new Set(directories);
     const directoryIds = new Set(directories.map((directory) => directory.replaceAll('-', '')));
     for (const volumeId of directories.filter((id) => !handled.has(id) && !LEGACY_DIRECTORY.test(id))) {
@@ -257,7 +261,7 @@ export class ReconcilerService implements OnApplicationBootstrap, OnModuleDestro
     }
     for (const [volumeId, limitBytes] of listed && 'all' in listed ? listed.all : []) {
       if (
-        VOLUME_ID.test(volumeId) &&
+        VOLUME_DIRECTORY.test(volumeId) &&
         !handled.has(volumeId) &&
         !listedDirectories.has(volumeId) &&
         !live.has(volumeId) &&
@@ -269,7 +273,7 @@ export class ReconcilerService implements OnApplicationBootstrap, OnModuleDestro
             'quota-without-directory',
             volumeId,
             `a quota of ${limitBytes} bytes on a directory that does not exist`,
-            () => this.gateway.removeQuota(cluster.id, volumeId),
+            () => this.quotas.removeQuota(cluster.id, volumeId),
           ),
         );
         handled.add(volumeId);
@@ -283,7 +287,7 @@ export class ReconcilerService implements OnApplicationBootstrap, OnModuleDestro
         !limits.has(volumeDirectory(candidate)),
     )) {
       // Read again: a delete that began since the first read has taken the directory, and its limit, away.
-      const record = await this.gateway.loadVolume(cluster.id, seen.id);
+      const record = await this.state.loadVolume(cluster.id, seen.id);
       if (record?.state !== 'ready' || record.operationId) {
         continue;
       }
@@ -293,7 +297,7 @@ export class ReconcilerService implements OnApplicationBootstrap, OnModuleDestro
           'missing-quota',
           record.id,
           `no quota on a listed volume; its recorded size is ${record.sizeGiB} GiB`,
-          () => this.gateway.setQuota(cluster.id, volumeDirectory(record), record.sizeGiB * GIB),
+          () => this.quotas.setQuota(cluster.id, volumeDirectory(record), record.sizeGiB * GIB),
         ),
       );
     }
@@ -311,18 +315,18 @@ export class ReconcilerService implements OnApplicationBootstrap, OnModuleDestro
             'orphan-name',
             volumeId,
             `the name '${name}' is reserved for a volume that does not exist`,
-            () => this.gateway.releaseName(cluster.id, name, volumeId),
+            () => this.state.releaseName(cluster.id, name, volumeId),
           ),
         );
       }
     }
     // Every lock, also one left on a volume that no longer exists at all.
-    for (const [volumeId, holder] of await this.gateway.loadLocks(cluster.id)) {
+    for (const [volumeId, holder] of await this.state.loadLocks(cluster.id)) {
       if (handled.has(volumeId)) {
         continue;
       }
       // The lock may belong to an operation that started after the operations were read.
-      const operation = operationsById.get(holder) ?? (await this.gateway.loadOperation(cluster.id, holder));
+      const operation = operationsById.get(holder) ?? (await this.state.loadOperation(cluster.id, holder));
       if (!(operation && isLive(operation))) {
         findings.push(
           await this.fix(
@@ -330,13 +334,13 @@ export class ReconcilerService implements OnApplicationBootstrap, OnModuleDestro
             'stale-lock',
             volumeId,
             `locked by operation ${holder}, which is no longer running`,
-            () => this.gateway.unlockVolume(cluster.id, volumeId, holder),
+            () => this.state.unlockVolume(cluster.id, volumeId, holder),
           ),
         );
       }
     }
     if (repair && findings.some((finding) => finding.repaired)) {
-      this.volumes.schedulePurge(cluster.id);
+      this.events.emit(TRASH_FILLED, new TrashFilled(cluster.id));
     }
     return findings;
   }
@@ -391,9 +395,9 @@ export class ReconcilerService implements OnApplicationBootstrap, OnModuleDestro
         if (!record) {
           return this.settle(operation, 'failed', 'Failed to expand volume: the volume no longer exists');
         }
-        const limit = await this.gateway.readQuota(clusterId, volumeDirectory(record));
+        const limit = await this.quotas.readQuota(clusterId, volumeDirectory(record));
         const sizeGiB = limit !== undefined && limit >= record.sizeGiB * GIB ? Math.floor(limit / GIB) : record.sizeGiB;
-        await this.gateway.saveVolume({ ...record, operationId: undefined, sizeGiB, state: 'ready' });
+        await this.state.saveVolume({ ...record, operationId: undefined, sizeGiB, state: 'ready' });
         await this.releaseLock(clusterId, volumeId);
         await this.settle(
           operation,
@@ -408,13 +412,13 @@ export class ReconcilerService implements OnApplicationBootstrap, OnModuleDestro
 
   /** Directory (with its quota) into the trash, name and record released: the state of a volume that never was. */
   private async discard(clusterId: string, volumeId: string, record?: VolumeRecord): Promise<void> {
-    await this.gateway.trashVolumeDirectory(clusterId, record ? volumeDirectory(record) : volumeId);
-    for (const [reserved, owner] of await this.gateway.loadNames(clusterId)) {
+    await this.state.trashVolumeDirectory(clusterId, record ? volumeDirectory(record) : volumeId);
+    for (const [reserved, owner] of await this.state.loadNames(clusterId)) {
       if (owner === volumeId && (record === undefined || reserved === record.name)) {
-        await this.gateway.releaseName(clusterId, reserved, volumeId);
+        await this.state.releaseName(clusterId, reserved, volumeId);
       }
     }
-    await this.gateway.removeVolume(clusterId, volumeId);
+    await this.state.removeVolume(clusterId, volumeId);
     await this.releaseLock(clusterId, volumeId);
     this.index.remove(volumeId);
   }
@@ -438,7 +442,7 @@ export class ReconcilerService implements OnApplicationBootstrap, OnModuleDestro
       if (known.has(id)) {
         continue;
       }
-      const inner = await this.gateway.inspectVolumeDirectory(clusterId, directory);
+      const inner = await this.state.inspectVolumeDirectory(clusterId, directory);
       const limit = limits.get(directory);
       if (!inner || limit === undefined) {
         const why = !inner ? 'there is no volume directory below it' : 'it has no quota, so its size is unknown';
@@ -469,12 +473,12 @@ export class ReconcilerService implements OnApplicationBootstrap, OnModuleDestro
           id,
           `/${directory}/${inner.name} (${record.sizeGiB} GiB) from the Rust piragua, adopted as it is`,
           async () => {
-            if (!(await this.gateway.claimName(clusterId, record.name, id))) {
+            if (!(await this.state.claimName(clusterId, record.name, id))) {
               this.logger.warn(
                 `Adopted volume ${id} shares the name '${record.name}' with another volume; its name is not reserved`,
               );
             }
-            await this.gateway.saveVolume(record);
+            await this.state.saveVolume(record);
             this.index.put(record);
             result.records.push(record);
           },
@@ -485,9 +489,9 @@ export class ReconcilerService implements OnApplicationBootstrap, OnModuleDestro
   }
 
   private async releaseLock(clusterId: string, volumeId: string): Promise<void> {
-    const holder = await this.gateway.volumeLockHolder(clusterId, volumeId);
+    const holder = await this.state.volumeLockHolder(clusterId, volumeId);
     if (holder) {
-      await this.gateway.unlockVolume(clusterId, volumeId, holder);
+      await this.state.unlockVolume(clusterId, volumeId, holder);
     }
   }
 

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { appConfig } from '../../test/factories/app-config.factory.js';
 import { volumeRecord } from '../../test/factories/records.factory.js';
-import { FakeGlusterGateway, fakeCluster } from '../../test/fakes/fake-gluster.gateway.js';
+import { FakeStorage, fakeCluster } from '../../test/fakes/fake-storage.js';
 import { VolumeIndexService } from './volume-index.service.js';
 
 const GV0 = fakeCluster();
@@ -9,11 +9,11 @@ const GV1 = fakeCluster({ id: 'beef0000beef0000beef0000beef0000' });
 const [A, B, C] = ['a'.repeat(32), 'b'.repeat(32), 'c'.repeat(32)];
 
 describe(VolumeIndexService.name, () => {
-  let fake: FakeGlusterGateway;
+  let fake: FakeStorage;
   let sut: VolumeIndexService;
 
   beforeEach(async () => {
-    fake = new FakeGlusterGateway([GV0, GV1]);
+    fake = new FakeStorage([GV0, GV1]);
     fake.seedVolume(volumeRecord({ clusterId: GV0.id, id: B, name: 'b' }));
     fake.seedVolume(volumeRecord({ clusterId: GV1.id, id: A, name: 'a' }));
     sut = new VolumeIndexService(appConfig(), fake);

@@ -1,8 +1,9 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { PeriodicTask } from '../common/periodic-task.js';
 import { AppConfig } from '../config/app-config.js';
-import { GlusterGateway } from '../gluster/gluster.gateway.js';
-import type { VolumeRecord } from '../gluster/gluster.types.js';
+import { TopologyBackend } from '../backends/topology/topology.port.js';
+import { VolumeStateStore } from '../backends/state/volume-state.port.js';
+import type { VolumeRecord } from '../backends/backend.types.js';
 
 const CHANGE_POLL_MS = 1000;
 /** The index is re-read in full every this many refresh intervals. */
@@ -33,7 +34,8 @@ export class VolumeIndexService implements OnApplicationBootstrap, OnModuleDestr
 
   constructor(
     private readonly config: AppConfig,
-    private readonly gateway: GlusterGateway,
+    private readonly topology: TopologyBackend,
+    private readonly state: VolumeStateStore,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -52,9 +54,9 @@ export class VolumeIndexService implements OnApplicationBootstrap, OnModuleDestr
 
   /** Re-reads the volumes other instances announced as changed; one directory read per cluster. */
   async followChanges(): Promise<void> {
-    for (const cluster of this.gateway.clusters()) {
+    for (const cluster of this.topology.clusters()) {
       try {
-        const names = await this.gateway.volumeChanges(cluster.id);
+        const names = await this.state.volumeChanges(cluster.id);
         const seen = this.seenChanges.get(cluster.id);
         // The first read only sets the baseline: the full refresh covers what came before.
         const next = new Set(seen ? names.filter((name) => seen.has(name)) : names);
@@ -65,7 +67,7 @@ export class VolumeIndexService implements OnApplicationBootstrap, OnModuleDestr
           next.add(name);
         }
         if (names.length > 0 && Date.now() - Number(names[0].split('-', 1)[0]) > CHANGE_RETENTION_MS) {
-          await this.gateway.pruneVolumeChanges(cluster.id, CHANGE_RETENTION_MS);
+          await this.state.pruneVolumeChanges(cluster.id, CHANGE_RETENTION_MS);
         }
       } catch (error) {
         this.logger.warn(`Cannot follow volume changes on ${cluster.volumeName}: ${(error as Error).message}`);
@@ -87,11 +89,11 @@ export class VolumeIndexService implements OnApplicationBootstrap, OnModuleDestr
   /** The record as the backend has it now (in any state), cached on the way. */
   async fresh(volumeId: string): Promise<VolumeRecord | undefined> {
     const cached = this.records.get(volumeId);
-    const clusters = this.gateway.clusters();
+    const clusters = this.topology.clusters();
     // The cluster a volume lives on never changes, so a known one is read first.
     clusters.sort((a, b) => Number(b.id === cached?.clusterId) - Number(a.id === cached?.clusterId));
     for (const cluster of clusters) {
-      const record = await this.gateway.loadVolume(cluster.id, volumeId);
+      const record = await this.state.loadVolume(cluster.id, volumeId);
       if (record) {
         this.store(record);
         return record;
@@ -176,8 +178,8 @@ export class VolumeIndexService implements OnApplicationBootstrap, OnModuleDestr
     this.touched.clear();
     try {
       const fresh = new Map<string, VolumeRecord>();
-      for (const cluster of this.gateway.clusters()) {
-        for (const record of await this.gateway.loadVolumes(cluster.id)) {
+      for (const cluster of this.topology.clusters()) {
+        for (const record of await this.state.loadVolumes(cluster.id)) {
           fresh.set(record.id, record);
         }
       }

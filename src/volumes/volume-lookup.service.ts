@@ -2,8 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { join } from 'node:path';
 import { idNotFound } from '../common/piragua.error.js';
 import { AppConfig } from '../config/app-config.js';
-import { GlusterGateway } from '../gluster/gluster.gateway.js';
-import { ClusterTopology, GIB, volumeDirectory, VolumeRecord } from '../gluster/gluster.types.js';
+import { TopologyBackend } from '../backends/topology/topology.port.js';
+import { VolumeStateStore } from '../backends/state/volume-state.port.js';
+import { ClusterTopology, GIB, volumeDirectory, VolumeRecord } from '../backends/backend.types.js';
 import { CapacityDto, PiraguaVolumeDto } from './dto/piragua-volume.dto.js';
 import { PlacementService } from './placement.service.js';
 import { MAX_NAME_LENGTH, VOLUME_NAME } from './volume-request.rules.js';
@@ -17,7 +18,8 @@ import { VolumeIndexService } from './volume-index.service.js';
 export class VolumeLookupService {
   constructor(
     private readonly config: AppConfig,
-    private readonly gateway: GlusterGateway,
+    private readonly topology: TopologyBackend,
+    private readonly state: VolumeStateStore,
     private readonly index: VolumeIndexService,
     private readonly placement: PlacementService,
   ) {}
@@ -26,8 +28,8 @@ export class VolumeLookupService {
     if (!VOLUME_NAME.test(name) || name.length > MAX_NAME_LENGTH) {
       throw idNotFound();
     }
-    for (const cluster of this.gateway.clusters()) {
-      const id = await this.gateway.nameOwner(cluster.id, name);
+    for (const cluster of this.topology.clusters()) {
+      const id = await this.state.nameOwner(cluster.id, name);
       if (id !== undefined) {
         const record = await this.record(id);
         // A claimed name without a record: another instance is creating the volume.
@@ -47,7 +49,7 @@ export class VolumeLookupService {
 
   async capacity(): Promise<CapacityDto> {
     const clusters = [];
-    for (const cluster of this.gateway.clusters()) {
+    for (const cluster of this.topology.clusters()) {
       const room = Math.max(0, await this.placement.roomGiB(cluster));
       clusters.push({ availableBytes: room * GIB, capacityBytes: cluster.capacityBytes, id: cluster.id });
     }
@@ -63,7 +65,7 @@ export class VolumeLookupService {
     record: Pick<VolumeRecord, 'clusterId' | 'directory' | 'gid' | 'id' | 'name' | 'operationId' | 'state'> &
       Partial<Pick<VolumeRecord, 'sizeGiB'>>,
   ): PiraguaVolumeDto {
-    const cluster: ClusterTopology | undefined = this.gateway.clusters().find((one) => one.id === record.clusterId);
+    const cluster: ClusterTopology | undefined = this.topology.clusters().find((one) => one.id === record.clusterId);
     const path = `${volumeDirectory(record)}/${record.name}`;
     const local = this.config.backend === 'local';
     return {

@@ -1,5 +1,5 @@
 import { ErrorCode, invalidRequest, PiraguaError } from '../common/piragua.error.js';
-import { Durability, GIB } from '../gluster/gluster.types.js';
+import { Durability, GIB } from '../backends/backend.types.js';
 import type { CreateVolumeDto } from './dto/create-volume.dto.js';
 import type { ExpandVolumeDto } from './dto/expand-volume.dto.js';
 

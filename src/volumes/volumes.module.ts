@@ -1,5 +1,8 @@
 import { Module } from '@nestjs/common';
-import { GlusterModule } from '../gluster/gluster.module.js';
+import { QuotasModule } from '../backends/quotas/quotas.module.js';
+import { StateModule } from '../backends/state/state.module.js';
+import { TopologyModule } from '../backends/topology/topology.module.js';
+import { TrashPurgeService } from '../reconciler/trash-purge.service.js';
 import { BlockVolumesController } from './block-volumes.controller.js';
 import { InstancesService } from './instances.service.js';
 import { OperationsService } from './operations.service.js';
@@ -27,13 +30,14 @@ import { WarmPoolService } from './warm-pool.service.js';
     VolumesService,
     WarmPoolService,
   ],
-  imports: [GlusterModule],
+  imports: [QuotasModule, StateModule, TopologyModule],
   providers: [
     InstancesService,
     OperationsService,
     PlacementService,
     QuotaUsageService,
     ReconcilerService,
+    TrashPurgeService,
     VolumeIndexService,
     VolumeLookupService,
     VolumesService,

@@ -2,11 +2,11 @@ import { INestApplicationContext } from '@nestjs/common';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { appConfig } from '../../test/factories/app-config.factory.js';
 import { createTestingContext } from '../../test/factories/nest-app.factory.js';
-import { errnoError, FakeGlusterGateway, fakeCluster } from '../../test/fakes/fake-gluster.gateway.js';
+import { errnoError, FakeStorage, fakeCluster } from '../../test/fakes/fake-storage.js';
 import { ErrorCode, PiraguaError } from '../common/piragua.error.js';
 import { AppConfig } from '../config/app-config.js';
 import { GlusterGateway } from '../gluster/gluster.gateway.js';
-import { ClusterTopology, GIB, VolumeRecord } from '../gluster/gluster.types.js';
+import { ClusterTopology, GIB, VolumeRecord } from '../backends/backend.types.js';
 import type { CreateVolumeDto } from './dto/create-volume.dto.js';
 import { OperationsService, QueueStatus } from './operations.service.js';
 import { PlacementService } from './placement.service.js';
@@ -61,13 +61,13 @@ async function rejection(promise: Promise<unknown>): Promise<PiraguaError> {
 
 describe(VolumesService.name, () => {
   let context: INestApplicationContext | undefined;
-  let fake: FakeGlusterGateway;
+  let fake: FakeStorage;
   let operations: OperationsService;
   let sut: VolumesService;
 
   /** Builds the services over a fake holding `seed`, runs their start-up, and forgets the calls it made. */
   async function setup({ clusters = [fakeCluster()], env = {}, seed = [] }: Options = {}): Promise<void> {
-    fake = new FakeGlusterGateway(clusters).forbid('probe', 'probeNames', 'quotaUsage');
+    fake = new FakeStorage(clusters).forbid('probe', 'probeNames', 'quotaUsage');
     seed.forEach((record) => fake.seedVolume(record));
     context = await createTestingContext({
       providers: [

@@ -1,10 +1,14 @@
-import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { TRASH_FILLED, TrashFilled } from '../backends/state/volume-state.events.js';
 import { Derived } from '../common/derived.js';
 import { idNotFound } from '../common/piragua.error.js';
 import { stepReached } from '../common/step-channel.js';
 import { AppConfig } from '../config/app-config.js';
-import { GlusterGateway } from '../gluster/gluster.gateway.js';
-import { GIB, volumeDirectory, VolumeRecord } from '../gluster/gluster.types.js';
+import { TopologyBackend } from '../backends/topology/topology.port.js';
+import { QuotaBackend } from '../backends/quotas/quota.port.js';
+import { VolumeStateStore } from '../backends/state/volume-state.port.js';
+import { GIB, volumeDirectory, VolumeRecord } from '../backends/backend.types.js';
 import { CreateVolumeDto } from './dto/create-volume.dto.js';
 import { ExpandVolumeDto } from './dto/expand-volume.dto.js';
 import { mapVolume, VolumeListResponseDto, VolumeResponseDto } from './dto/volume-response.dto.js';
@@ -24,9 +28,8 @@ const QUOTA_READBACK_ATTEMPTS = 4;
  * later step fails, so a failure never leaves a half-made volume or an orphan quota.
  */
 @Injectable()
-export class VolumesService implements OnApplicationBootstrap {
+export class VolumesService {
   private readonly logger = new Logger(VolumesService.name);
-  private readonly purges = new Map<string, Promise<void>>();
 
   private listed?: VolumeListResponseDto;
   /** Records are replaced, never changed, so a volume's info is mapped once per change of its record or its cluster's topology. */
@@ -34,18 +37,14 @@ export class VolumesService implements OnApplicationBootstrap {
 
   constructor(
     private readonly config: AppConfig,
-    private readonly gateway: GlusterGateway,
+    private readonly events: EventEmitter2,
+    private readonly topology: TopologyBackend,
+    private readonly quotas: QuotaBackend,
+    private readonly state: VolumeStateStore,
     private readonly index: VolumeIndexService,
     private readonly operations: OperationsService,
     private readonly placement: PlacementService,
   ) {}
-
-  onApplicationBootstrap(): void {
-    // Finishes purges a previous run was interrupted in.
-    for (const cluster of this.gateway.clusters()) {
-      this.schedulePurge(cluster.id);
-    }
-  }
 
   /** The same object until the list changes, so that it is rendered once (see VolumesController.list). */
   async list(): Promise<VolumeListResponseDto> {
@@ -63,7 +62,7 @@ export class VolumesService implements OnApplicationBootstrap {
     }
     return this.volumeInfo.of(
       record,
-      this.gateway.clusters().find((cluster) => cluster.id === record.clusterId),
+      this.topology.clusters().find((cluster) => cluster.id === record.clusterId),
     );
   }
 
@@ -76,7 +75,7 @@ export class VolumesService implements OnApplicationBootstrap {
       throw allocationFailed('No space');
     }
     try {
-      this.gateway.assertCanProvision(cluster.id);
+      this.topology.assertCanProvision(cluster.id);
     } catch (error) {
       throw stepFailure('Failed to allocate new volume', 'check cluster', error);
     }
@@ -105,7 +104,7 @@ export class VolumesService implements OnApplicationBootstrap {
       stepReached('create:operation');
       let claimed: boolean;
       try {
-        claimed = await this.gateway.claimName(cluster.id, record.name, id);
+        claimed = await this.state.claimName(cluster.id, record.name, id);
       } catch (error) {
         throw stepFailure('Failed to allocate new volume', 'reserve name', error);
       }
@@ -140,7 +139,7 @@ export class VolumesService implements OnApplicationBootstrap {
     }
     this.operations.assertCapacity();
     try {
-      this.gateway.assertCanProvision(record.clusterId);
+      this.topology.assertCanProvision(record.clusterId);
     } catch (error) {
       throw stepFailure('Failed to allocate volume expansion', 'check cluster', error);
     }
@@ -200,7 +199,7 @@ export class VolumesService implements OnApplicationBootstrap {
     failure: (reason: string) => Error,
   ): Promise<VolumeRecord> {
     const { clusterId, id } = record;
-    if (!(await this.gateway.lockVolume(clusterId, id, operationId))) {
+    if (!(await this.state.lockVolume(clusterId, id, operationId))) {
       throw failure(volumeBusy);
     }
     try {
@@ -212,12 +211,12 @@ export class VolumesService implements OnApplicationBootstrap {
         throw failure(volumeBusy);
       }
       const marked: VolumeRecord = { ...current, operationId, state };
-      await this.gateway.saveVolume(marked);
+      await this.state.saveVolume(marked);
       stepReached(state === 'deleting' ? 'delete:marked' : 'expand:marked');
       this.index.put(marked);
       return marked;
     } catch (error) {
-      await this.gateway.unlockVolume(clusterId, id, operationId);
+      await this.state.unlockVolume(clusterId, id, operationId);
       throw error;
     }
   }
@@ -227,7 +226,7 @@ export class VolumesService implements OnApplicationBootstrap {
       await work();
     } finally {
       await this.attempt(`unlock volume ${marked.id}`, () =>
-        this.gateway.unlockVolume(marked.clusterId, marked.id, marked.operationId!),
+        this.state.unlockVolume(marked.clusterId, marked.id, marked.operationId!),
       );
     }
   }
@@ -240,22 +239,22 @@ export class VolumesService implements OnApplicationBootstrap {
       // A pooled directory of this size already has its quota: the create then runs no gluster command.
       const pooled =
         this.config.warmPool.has(record.sizeGiB) &&
-        (await this.gateway.claimPooledDirectory(clusterId, record.sizeGiB, id));
-      await this.gateway.createVolumeDirectory(clusterId, id, record.name, record.gid, pooled);
+        (await this.state.claimPooledDirectory(clusterId, record.sizeGiB, id));
+      await this.state.createVolumeDirectory(clusterId, id, record.name, record.gid, pooled);
       stepReached('create:directory');
       // No record is written until the volume is ready: the operation record, saved first, is what
       // a reconciliation pass needs to roll an interrupted create back, and each write costs a round trip.
       step = 'verify quota';
-      if (!pooled || (await this.gateway.readQuota(clusterId, id)) !== limitBytes) {
+      if (!pooled || (await this.quotas.readQuota(clusterId, id)) !== limitBytes) {
         step = 'set quota';
-        await this.gateway.setQuota(clusterId, id, limitBytes);
+        await this.quotas.setQuota(clusterId, id, limitBytes);
         stepReached('create:quota');
         step = 'verify quota';
         await this.verifyQuota(clusterId, id, limitBytes);
       }
       step = 'record volume';
       const ready: VolumeRecord = { ...record, operationId: undefined, state: 'ready' };
-      await this.gateway.saveVolume(ready);
+      await this.state.saveVolume(ready);
       stepReached('create:ready');
       this.index.put(ready);
     } catch (error) {
@@ -270,19 +269,19 @@ export class VolumesService implements OnApplicationBootstrap {
     const grown: VolumeRecord = { ...record, operationId: undefined, sizeGiB: record.sizeGiB + deltaGiB };
     let step = 'set quota';
     try {
-      await this.gateway.setQuota(clusterId, directory, grown.sizeGiB * GIB);
+      await this.quotas.setQuota(clusterId, directory, grown.sizeGiB * GIB);
       stepReached('expand:quota');
       step = 'verify quota';
       await this.verifyQuota(clusterId, directory, grown.sizeGiB * GIB);
       step = 'record volume';
-      await this.gateway.saveVolume(grown);
+      await this.state.saveVolume(grown);
       this.index.put(grown);
     } catch (error) {
       const unchanged: VolumeRecord = { ...record, operationId: undefined };
       await this.attempt(`restore the quota of ${id}`, () =>
-        this.gateway.setQuota(clusterId, directory, record.sizeGiB * GIB),
+        this.quotas.setQuota(clusterId, directory, record.sizeGiB * GIB),
       );
-      await this.attempt(`record volume ${id}`, () => this.gateway.saveVolume(unchanged));
+      await this.attempt(`record volume ${id}`, () => this.state.saveVolume(unchanged));
       this.index.put(unchanged);
       throw stepFailure('Failed to expand volume', step, error);
     }
@@ -293,25 +292,25 @@ export class VolumesService implements OnApplicationBootstrap {
     try {
       // The quota goes into the trash with the directory; the purge removes both in the background,
       // so a delete waits on no gluster command.
-      await this.gateway.trashVolumeDirectory(clusterId, volumeDirectory(record));
+      await this.state.trashVolumeDirectory(clusterId, volumeDirectory(record));
     } catch (error) {
       // Nothing was changed yet: the volume stays as it was, usable and listed.
       const unchanged: VolumeRecord = { ...record, operationId: undefined, state: 'ready' };
-      await this.attempt(`record volume ${id}`, () => this.gateway.saveVolume(unchanged));
+      await this.attempt(`record volume ${id}`, () => this.state.saveVolume(unchanged));
       this.index.put(unchanged);
       throw stepFailure('Failed to delete volume', 'remove directory', error);
     }
     stepReached('delete:trash');
     // From here on the directory is gone, so the delete must go through.
     try {
-      await this.gateway.releaseName(clusterId, record.name, id);
-      await this.gateway.removeVolume(clusterId, id);
+      await this.state.releaseName(clusterId, record.name, id);
+      await this.state.removeVolume(clusterId, id);
     } catch (error) {
       throw stepFailure('Failed to delete volume', 'remove record', error);
     } finally {
       this.index.remove(id);
     }
-    this.schedulePurge(clusterId);
+this.events.emit(TRASH_FILLED, new TrashFilled(clusterId));
   }
 
   /**
@@ -324,7 +323,7 @@ export class VolumesService implements OnApplicationBootstrap {
       if (attempt > 0) {
         await new Promise((resolve) => setTimeout(resolve, 250 * attempt));
       }
-      actual = await this.gateway.readQuota(clusterId, directory);
+      actual = await this.quotas.readQuota(clusterId, directory);
       if (actual === limitBytes) {
         return;
       }
@@ -335,11 +334,11 @@ export class VolumesService implements OnApplicationBootstrap {
 
   private async undoCreate(record: VolumeRecord): Promise<void> {
     const { clusterId, id } = record;
-    await this.attempt(`remove the directory of ${id}`, () => this.gateway.trashVolumeDirectory(clusterId, id));
-    await this.attempt(`release the name ${record.name}`, () => this.gateway.releaseName(clusterId, record.name, id));
-    await this.attempt(`remove the record of ${id}`, () => this.gateway.removeVolume(clusterId, id));
+    await this.attempt(`remove the directory of ${id}`, () => this.state.trashVolumeDirectory(clusterId, id));
+    await this.attempt(`release the name ${record.name}`, () => this.state.releaseName(clusterId, record.name, id));
+    await this.attempt(`remove the record of ${id}`, () => this.state.removeVolume(clusterId, id));
     this.index.remove(id);
-    this.schedulePurge(clusterId);
+this.events.emit(TRASH_FILLED, new TrashFilled(clusterId));
   }
 
   /** Rollback steps are best effort: each is tried, failures are logged for the reconciler. */
@@ -351,18 +350,4 @@ export class VolumesService implements OnApplicationBootstrap {
     }
   }
 
-  schedulePurge(clusterId: string): void {
-    const previous = this.purges.get(clusterId) ?? Promise.resolve();
-    const next = previous.then(async () => {
-      try {
-        const purged = await this.gateway.purgeTrash(clusterId);
-        if (purged > 0) {
-          this.logger.log(`Purged ${purged} deleted volume(s) on cluster ${clusterId}`);
-        }
-      } catch (error) {
-        this.logger.error(`Purge on cluster ${clusterId} failed: ${(error as Error).message}`);
-      }
-    });
-    this.purges.set(clusterId, next);
-  }
 }

@@ -2,7 +2,7 @@ import { Subject } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { appConfig } from '../../test/factories/app-config.factory.js';
 import { operationRecord } from '../../test/factories/records.factory.js';
-import { FakeGlusterGateway, fakeCluster } from '../../test/fakes/fake-gluster.gateway.js';
+import { FakeStorage, fakeCluster } from '../../test/fakes/fake-storage.js';
 import { ErrorCode, PiraguaError } from '../common/piragua.error.js';
 import type { OperationEnded, OperationsService } from './operations.service.js';
 import type { VolumesService } from './volumes.service.js';
@@ -20,12 +20,12 @@ async function flush(): Promise<void> {
 
 describe(WarmPoolService.name, () => {
   let sut: WarmPoolService | undefined;
-  let fake: FakeGlusterGateway;
+  let fake: FakeStorage;
   let ended: Subject<OperationEnded>;
   let purges: string[];
 
   function start(env: Record<string, string>): WarmPoolService {
-    fake = new FakeGlusterGateway();
+    fake = new FakeStorage();
     ended = new Subject();
     purges = [];
     sut = new WarmPoolService(

@@ -1,10 +1,14 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
 import type { Subscription } from 'rxjs';
+import { GIB } from '../backends/backend.types.js';
+import { QuotaBackend } from '../backends/quotas/quota.port.js';
+import { TRASH_FILLED, TrashFilled } from '../backends/state/volume-state.events.js';
 import { PeriodicTask } from '../common/periodic-task.js';
 import { AppConfig } from '../config/app-config.js';
-import { GlusterGateway } from '../gluster/gluster.gateway.js';
+import { TopologyBackend } from '../backends/topology/topology.port.js';
+import { VolumeStateStore } from '../backends/state/volume-state.port.js';
 import { OperationsService } from './operations.service.js';
-import { VolumesService } from './volumes.service.js';
 
 /**
  * Keeps PIRAGUA_WARM_POOL's pre-made quota directories ready on every cluster, so that a create of
@@ -24,9 +28,11 @@ export class WarmPoolService implements OnApplicationBootstrap, OnModuleDestroy 
 
   constructor(
     private readonly config: AppConfig,
-    private readonly gateway: GlusterGateway,
+    private readonly events: EventEmitter2,
+    private readonly topology: TopologyBackend,
+    private readonly quotas: QuotaBackend,
+    private readonly state: VolumeStateStore,
     private readonly operations: OperationsService,
-    private readonly volumes: VolumesService,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -60,7 +66,7 @@ export class WarmPoolService implements OnApplicationBootstrap, OnModuleDestroy 
     this.refilling = (async () => {
       do {
         this.again = false;
-        for (const cluster of this.gateway.clusters()) {
+        for (const cluster of this.topology.clusters()) {
           await this.refillCluster(cluster.id, cluster.volumeName);
         }
       } while (this.again);
@@ -70,27 +76,46 @@ export class WarmPoolService implements OnApplicationBootstrap, OnModuleDestroy 
 
   private async refillCluster(clusterId: string, volumeName: string): Promise<void> {
     try {
-      const counts = await this.gateway.pooledDirectoryCounts(clusterId);
+      const counts = await this.state.pooledDirectoryCounts(clusterId);
       this.counts.set(clusterId, counts);
       for (const [sizeGiB, wanted] of this.config.warmPool) {
         for (let ready = counts.get(sizeGiB) ?? 0; ready < wanted; ready += 1) {
-          this.gateway.assertCanProvision(clusterId);
-          await this.gateway.addPooledDirectory(clusterId, sizeGiB, this.config.instanceId);
+          this.topology.assertCanProvision(clusterId);
+          await this.addPooledDirectory(clusterId, sizeGiB);
           counts.set(sizeGiB, ready + 1);
         }
       }
     } catch (error) {
       this.logger.warn(`Cannot refill the warm pool on ${volumeName}: ${(error as Error).message}`);
-      this.volumes.schedulePurge(clusterId);
+      this.events.emit(TRASH_FILLED, new TrashFilled(clusterId));
+    }
+  }
+
+  /** One pooled directory, its quota set and read back; a failure leaves only trash behind. */
+  private async addPooledDirectory(clusterId: string, sizeGiB: number): Promise<void> {
+    const path = await this.state.beginPooledDirectory(clusterId, this.config.instanceId);
+    try {
+      await this.quotas.setQuota(clusterId, path, sizeGiB * GIB);
+      const limit = await this.quotas.readQuota(clusterId, path);
+      if (limit !== sizeGiB * GIB) {
+        throw new Error(
+          `the quota of a pooled directory reads back as ${limit ?? 'missing'} instead of ${sizeGiB * GIB} bytes`,
+        );
+      }
+      await this.state.finishPooledDirectory(clusterId, path, sizeGiB);
+    } catch (error) {
+      // With whatever quota it got: the purge removes both.
+      await this.state.discardPooledDirectory(clusterId, path).catch(() => undefined);
+      throw error;
     }
   }
 
   /** What this instance was making when it last stopped goes into the trash, quotas included. */
   private async discardUnfinished(): Promise<void> {
-    for (const cluster of this.gateway.clusters()) {
+    for (const cluster of this.topology.clusters()) {
       try {
-        if ((await this.gateway.discardUnfinishedPooledDirectories(cluster.id, this.config.instanceId)) > 0) {
-          this.volumes.schedulePurge(cluster.id);
+        if ((await this.state.discardUnfinishedPooledDirectories(cluster.id, this.config.instanceId)) > 0) {
+          this.events.emit(TRASH_FILLED, new TrashFilled(cluster.id));
         }
       } catch (error) {
         this.logger.warn(

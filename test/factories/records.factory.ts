@@ -1,5 +1,5 @@
-import type { Heartbeat, OperationRecord, VolumeRecord } from '../../src/gluster/gluster.types.js';
-import { fakeCluster } from '../fakes/fake-gluster.gateway.js';
+import type { Heartbeat, OperationRecord, VolumeRecord } from '../../src/backends/backend.types.js';
+import { fakeCluster } from '../fakes/fake-storage.js';
 
 export const CLUSTER_ID = fakeCluster().id;
 

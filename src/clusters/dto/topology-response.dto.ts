@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import type { ClusterTopology, DeviceTopology, NodeTopology } from '../../gluster/gluster.types.js';
+import type { ClusterTopology, DeviceTopology, NodeTopology } from '../../backends/backend.types.js';
 
 export class ClusterListResponseDto {
   @ApiProperty({ description: 'One id per Gluster volume piragua serves', type: [String] })

@@ -1,6 +1,6 @@
 import { status } from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
-import { GIB } from '../../gluster/gluster.types.js';
+import { GIB } from '../../backends/backend.types.js';
 import { bytesOfGiB, sizeFits, sizeGiBFor } from './capacity.js';
 
 const range = (required: number | string, limit: number | string = 0) => ({

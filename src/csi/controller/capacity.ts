@@ -1,4 +1,4 @@
-import { GIB } from '../../gluster/gluster.types.js';
+import { GIB } from '../../backends/backend.types.js';
 import { MAX_SIZE_GIB } from '../../volumes/volume-request.rules.js';
 import { invalidArgument, outOfRange } from '../csi.error.js';
 import type { CapacityRange, Int64 } from '../csi.types.js';

@@ -1,6 +1,6 @@
 import { status } from '@grpc/grpc-js';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { GIB } from '../../gluster/gluster.types.js';
+import { GIB } from '../../backends/backend.types.js';
 import { HeketiApiError } from '../../heketi-client/heketi-api.error.js';
 import type { PiraguaVolume } from '../../heketi-client/heketi-api.types.js';
 import { appConfig } from '../../../test/factories/app-config.factory.js';

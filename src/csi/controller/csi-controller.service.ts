@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { GIB } from '../../gluster/gluster.types.js';
+import { GIB } from '../../backends/backend.types.js';
 import type { PiraguaVolume } from '../../heketi-client/heketi-api.types.js';
 import { aborted, alreadyExists, invalidArgument, notFound, outOfRange } from '../csi.error.js';
 import type {

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ErrorCode, PiraguaError } from '../../common/piragua.error.js';
-import { GlusterGateway } from '../../gluster/gluster.gateway.js';
-import type { ProbeResult } from '../../gluster/gluster.types.js';
+import { TopologyBackend } from '../../backends/topology/topology.port.js';
+import type { ProbeResult } from '../../backends/backend.types.js';
 import type { PiraguaVolume } from '../../heketi-client/heketi-api.types.js';
 import { OperationsService } from '../../volumes/operations.service.js';
 import { VolumeLookupService } from '../../volumes/volume-lookup.service.js';
@@ -20,7 +20,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 @Injectable()
 export class InProcessProvisioner extends VolumeProvisioner {
   constructor(
-    private readonly gateway: GlusterGateway,
+    private readonly topology: TopologyBackend,
     private readonly lookup: VolumeLookupService,
     private readonly operations: OperationsService,
     private readonly volumes: VolumesService,
@@ -70,15 +70,15 @@ export class InProcessProvisioner extends VolumeProvisioner {
   }
 
   async probe(): Promise<void> {
-    if (this.gateway.clusters().length === 0) {
+    if (this.topology.clusters().length === 0) {
       throw new PiraguaError(ErrorCode.Unavailable, 'no Gluster volume is available yet');
     }
-    for (const name of this.gateway.probeNames()) {
+    for (const name of this.topology.probeNames()) {
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<ProbeResult>((resolve) => {
         timer = setTimeout(() => resolve({ ok: false, problem: 'no answer in time' }), PROBE_TIMEOUT_MS);
       });
-      const result = await Promise.race([this.gateway.probe(name), timeout]).finally(() => clearTimeout(timer));
+      const result = await Promise.race([this.topology.probe(name), timeout]).finally(() => clearTimeout(timer));
       if (!result.ok) {
         throw new PiraguaError(ErrorCode.Unavailable, `backend check ${name} failed: ${result.problem ?? 'down'}`);
       }

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ClusterTopology, volumeDirectory, VolumeRecord } from '../../gluster/gluster.types.js';
+import { ClusterTopology, volumeDirectory, VolumeRecord } from '../../backends/backend.types.js';
 import { DurabilityDto, SnapshotDto } from './create-volume.dto.js';
 
 export class GlusterMountDto {

@@ -4,29 +4,22 @@ import { lookup } from 'node:dns/promises';
 import { readFile, rm, stat, statfs, writeFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
-import { PeriodicTask } from '../common/periodic-task.js';
-import { ErrorCode, PiraguaError } from '../common/piragua.error.js';
-import { AppConfig } from '../config/app-config.js';
-import { DEFAULT_SOFT_LIMIT_PERCENT, type DirectorySpace, readDirectoryQuotas } from './directory-quotas.js';
-import { GlusterCli } from './gluster-cli.js';
-import { KeyedBatcher } from './keyed-batcher.js';
-import { clusterNotFound } from './gluster.errors.js';
-import { type ClusterTopology, GIB, type NodeTopology, type ProbeResult, type QuotaUsage } from './gluster.types.js';
-import type { QuotaLimit } from './parsers/quota-list.parser.js';
-import type { GlusterVolumeInfo } from './parsers/volume-info.parser.js';
-import { TreeBackedGateway } from './tree-backed.gateway.js';
-import { VolumeTree } from './volume-tree.js';
+import { PeriodicTask } from '../../common/periodic-task.js';
+import { ErrorCode, PiraguaError } from '../../common/piragua.error.js';
+import { AppConfig } from '../../config/app-config.js';
+import { GlusterCli } from '../../gluster/gluster-cli.js';
+import type { GlusterVolumeInfo } from '../../gluster/gluster.types.js';
+import { clusterNotFound } from '../backend.errors.js';
+import type { ClusterTopology, NodeTopology, ProbeResult } from '../backend.types.js';
+import { TopologyBackend } from './topology.port.js';
 
 interface ServedVolume {
   info: GlusterVolumeInfo;
-  quotaReads: KeyedBatcher<QuotaLimit>;
   mountPoint: string;
   topology: ClusterTopology;
-  tree: VolumeTree;
 }
 
 const QUOTA_OPTION = 'features.quota';
-const SOFT_LIMIT_OPTION = 'features.default-soft-limit';
 
 /** Heketi ids are 32 hex characters; a Gluster uuid without its dashes is one. */
 export function idFromUuid(uuid: string): string {
@@ -50,12 +43,12 @@ async function toAddress(host: string): Promise<string> {
 }
 
 /**
- * Volumes as quota-limited directories on existing Gluster volumes: the directory tree through a
- * FUSE mount piragua keeps under PIRAGUA_MOUNT_DIR, quotas and topology through the gluster CLI.
+ * The Gluster volumes piragua serves, each FUSE-mounted under PIRAGUA_MOUNT_DIR, their topology
+ * read through the gluster CLI and refreshed in the background.
  */
 @Injectable()
-export class GlusterCliGateway extends TreeBackedGateway implements OnModuleInit, OnModuleDestroy {
-  private readonly logger = new Logger(GlusterCliGateway.name);
+export class GlusterTopology extends TopologyBackend implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger(GlusterTopology.name);
   private readonly served = new Map<string, ServedVolume>();
   private timer?: PeriodicTask;
 
@@ -76,18 +69,7 @@ export class GlusterCliGateway extends TreeBackedGateway implements OnModuleInit
       }
       const mountPoint = join(this.config.gluster.mountDir, volume);
       await this.ensureMounted(volume, mountPoint);
-      const tree = new VolumeTree(mountPoint);
-      await tree.prepare();
-      const quotaReads = new KeyedBatcher<QuotaLimit>(
-        async (paths) => new Map((await this.cli.quotaList(volume, paths)).map((limit) => [limit.path, limit])),
-      );
-      const served: ServedVolume = {
-        info,
-        mountPoint,
-        quotaReads,
-        topology: await this.readTopology(info, mountPoint),
-        tree,
-      };
+      const served: ServedVolume = { info, mountPoint, topology: await this.readTopology(info, mountPoint) };
       this.served.set(served.topology.id, served);
       this.logger.log(
         `Serving Gluster volume ${volume} (${info.type}, ${info.status}, quota ${info.options[QUOTA_OPTION] ?? 'off'}) as cluster ${served.topology.id}, mounted at ${mountPoint}`,
@@ -148,105 +130,13 @@ export class GlusterCliGateway extends TreeBackedGateway implements OnModuleInit
       : { ok: false, problem: `quota is not enabled: run 'gluster volume quota ${volume} enable'` };
   }
 
-  async setQuota(clusterId: string, volumeId: string, limitBytes: number): Promise<void> {
-    await this.cli.setQuotaLimit(this.servedVolume(clusterId).info.name, `/${volumeId}`, limitBytes);
+  volumeRoot(clusterId: string): string {
+    return this.servedVolume(clusterId).mountPoint;
   }
 
-  /**
-   * The limit in effect on a directory. With features.quota-deem-statfs on (Gluster's default),
-   * statfs on a limited directory answers its limit, at once and through every mount: one FUSE
-   * round trip (about 2 ms here) instead of a `quota list` (about 130 ms, and glusterd's time).
-   * A directory that shows the whole volume has no limit or the option is off: `quota list` then
-   * decides, and read-backs of concurrent creates share one such call per volume.
-   */
-  async readQuota(clusterId: string, directory: string): Promise<number | undefined> {
-    const served = this.servedVolume(clusterId);
-    const [inside, whole] = await Promise.all([
-      statfs(join(served.mountPoint, directory)).catch(() => undefined),
-      statfs(served.mountPoint),
-    ]);
-    if (inside && inside.blocks * inside.bsize !== whole.blocks * whole.bsize) {
-      return inside.blocks * inside.bsize;
-    }
-    return (await served.quotaReads.get(`/${directory}`))?.hardLimitBytes;
-  }
-
-  async removeQuota(clusterId: string, volumeId: string): Promise<void> {
-    const served = this.servedVolume(clusterId);
-    // gluster addresses a limit through its directory; without one there is no limit left to remove.
-    if (await served.tree.exists(volumeId)) {
-      await this.cli.removeQuotaLimit(served.info.name, `/${volumeId}`);
-    }
-  }
-
-  async addPooledDirectory(clusterId: string, sizeGiB: number, owner: string): Promise<void> {
-    const served = this.servedVolume(clusterId);
-    const path = await served.tree.beginPooledDirectory(owner);
-    try {
-      await this.cli.setQuotaLimit(served.info.name, `/${path}`, sizeGiB * GIB);
-      const limit = await this.readQuota(clusterId, path);
-      if (limit !== sizeGiB * GIB) {
-        throw new Error(
-          `the quota of a pooled directory reads back as ${limit ?? 'missing'} instead of ${sizeGiB * GIB} bytes`,
-        );
-      }
-      await served.tree.finishPooledDirectory(path, sizeGiB);
-    } catch (error) {
-      // With whatever quota it got: the purge removes both.
-      await served.tree.trashPath(path).catch(() => undefined);
-      throw error;
-    }
-  }
-
-  /** A trashed directory keeps its limit (gluster tracks limits by directory, not path) until here. */
-  override purgeTrash(clusterId: string): Promise<number> {
-    const served = this.servedVolume(clusterId);
-    return served.tree.purgeTrash((path) => this.cli.removeQuotaLimit(served.info.name, path));
-  }
-
-  /** Limit and usage of every volume directory, by statfs; see readDirectoryQuotas. */
-  async quotaUsage(clusterId: string): Promise<Map<string, QuotaUsage>> {
-    const served = this.servedVolume(clusterId);
-    return this.directoryQuotas(served, await served.tree.volumeDirectories(), true);
-  }
-
-  async directoryLimits(clusterId: string, directories: string[]): Promise<Map<string, number>> {
-    const quotas = await this.directoryQuotas(this.servedVolume(clusterId), directories, false);
-    return new Map([...quotas].map(([directory, quota]) => [directory, quota.limitBytes]));
-  }
-
-  async quotaLimits(clusterId: string): Promise<Map<string, number>> {
-    const limits = await this.cli.quotaList(this.servedVolume(clusterId).info.name);
-    return new Map(limits.map((limit) => [limit.path.slice(1), limit.hardLimitBytes]));
-  }
-
-  protected tree(clusterId: string): VolumeTree {
-    return this.servedVolume(clusterId).tree;
-  }
-
-  private async directoryQuotas(
-    served: ServedVolume,
-    directories: string[],
-    usage: boolean,
-  ): Promise<Map<string, QuotaUsage>> {
-    const space = async (directory: string): Promise<DirectorySpace> => {
-      const fs = await statfs(join(served.mountPoint, directory));
-      return { sizeBytes: fs.blocks * fs.bsize, usedBytes: (fs.blocks - fs.bfree) * fs.bsize };
-    };
-    const whole = await statfs(served.mountPoint);
-    const softLimitPercent = Number.parseFloat(served.info.options[SOFT_LIMIT_OPTION] ?? '');
-    return readDirectoryQuotas(
-      directories,
-      {
-        // Through the read-back batcher: at most 100 paths per call, shared with creates confirming their limits.
-        list: async (paths) =>
-          (await Promise.all(paths.map((path) => served.quotaReads.get(path)))).filter((limit) => limit !== undefined),
-        softLimitPercent: Number.isFinite(softLimitPercent) ? softLimitPercent : DEFAULT_SOFT_LIMIT_PERCENT,
-        space,
-        wholeVolumeBytes: whole.blocks * whole.bsize,
-      },
-      usage,
-    );
+  /** What `gluster volume info` said of the cluster's volume at the last refresh. */
+  volumeInfo(clusterId: string): GlusterVolumeInfo {
+    return this.servedVolume(clusterId).info;
   }
 
   private servedVolume(clusterId: string): ServedVolume {

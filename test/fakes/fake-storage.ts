@@ -1,4 +1,6 @@
-import { type GatewayMethod, GlusterGateway } from '../../src/gluster/gluster.gateway.js';
+import type { QuotaBackend } from '../../src/backends/quotas/quota.port.js';
+import type { VolumeStateStore } from '../../src/backends/state/volume-state.port.js';
+import type { TopologyBackend } from '../../src/backends/topology/topology.port.js';
 import {
   GIB,
   type ClusterTopology,
@@ -7,15 +9,22 @@ import {
   type ProbeResult,
   type QuotaUsage,
   type VolumeRecord,
-} from '../../src/gluster/gluster.types.js';
+} from '../../src/backends/backend.types.js';
 
-export interface GatewayCall {
+/** Every port method: the three ports' names do not overlap, so one fake can stand for all of them. */
+export type StorageMethod = keyof TopologyBackend | keyof QuotaBackend | keyof VolumeStateStore;
+type Ports = TopologyBackend & QuotaBackend & VolumeStateStore;
+
+const TRASH = '.piragua/trash/';
+const POOL_NEW = '.piragua/pool-new/';
+
+export interface StorageCall {
   args: unknown[];
-  method: GatewayMethod;
+  method: StorageMethod;
 }
 
 /** Methods that only read; specs usually leave them out when they assert the exact sequence of changes. */
-export const READ_METHODS: ReadonlySet<GatewayMethod> = new Set<GatewayMethod>([
+export const READ_METHODS: ReadonlySet<StorageMethod> = new Set<StorageMethod>([
   'assertCanProvision',
   'clusters',
   'directoryLimits',
@@ -33,7 +42,9 @@ export const READ_METHODS: ReadonlySet<GatewayMethod> = new Set<GatewayMethod>([
   'probe',
   'probeNames',
   'quotaLimits',
+  'volumeRoot',
   'quotaUsage',
+  'trashEntries',
   'volumeChanges',
   'volumeLockHolder',
 ]);
@@ -51,7 +62,8 @@ export function errnoError(code: string, path = '/srv/gluster/gv0/secret'): Node
 }
 
 /**
- * An in-memory GlusterGateway that records every call. Strict where it matters:
+ * The topology, quota and state-store ports in memory, recording every call in one sequence; the
+ * contract specs check it behaves like the real implementations. Strict where it matters:
  * - `forbid(...)` makes a method throw and lists the call in `violations` (assert it stays empty);
  * - `failOnce(...)` makes the next (or n-th next) call of a method reject;
  * - `answerOnce(...)` / `answerEvery(...)` replace the in-memory result of the next / every call;
@@ -60,9 +72,9 @@ export function errnoError(code: string, path = '/srv/gluster/gv0/secret'): Node
  * the state directory, so it outlives a trashed volume directory until removeVolume. Volume locks
  * are exclusive like the tree's symlink markers: one holder per volume, released only by it.
  */
-export class FakeGlusterGateway extends GlusterGateway {
-  readonly calls: GatewayCall[] = [];
-  readonly violations: GatewayCall[] = [];
+export class FakeStorage implements TopologyBackend, QuotaBackend, VolumeStateStore {
+  readonly calls: StorageCall[] = [];
+  readonly violations: StorageCall[] = [];
   /** `<cluster>/<name>` → volume id */
   readonly names = new Map<string, string>();
   /** `<cluster>/<volume id>` → what createVolumeDirectory was given */
@@ -77,6 +89,8 @@ export class FakeGlusterGateway extends GlusterGateway {
   readonly claimedPoolDirectories = new Set<string>();
   /** `<cluster>/<owner>` → pooled directories that owner began and did not finish */
   readonly unfinishedPool = new Map<string, number>();
+  /** Paths of pooled directories begun and neither finished nor discarded, with the limit each got */
+  readonly begunPool = new Map<string, number | undefined>();
   readonly volumes = new Map<string, VolumeRecord>();
   readonly quotas = new Map<string, number>();
   readonly operations = new Map<string, OperationRecord>();
@@ -86,41 +100,41 @@ export class FakeGlusterGateway extends GlusterGateway {
   readonly heartbeats = new Map<string, Heartbeat>();
   /** `<cluster>` → change announcements `<ms>-<volume id>`, as saveVolume and removeVolume leave them */
   readonly volumeChangeLog = new Map<string, Set<string>>();
-  private readonly forbidden = new Set<GatewayMethod>();
-  private readonly failures = new Map<GatewayMethod, { error: unknown; skip: number }[]>();
-  private readonly overrides = new Map<GatewayMethod, ((...args: never[]) => unknown)[]>();
-  private readonly standingAnswers = new Map<GatewayMethod, (...args: never[]) => unknown>();
-  private readonly gates = new Map<GatewayMethod, Gate[]>();
+  private readonly forbidden = new Set<StorageMethod>();
+  private readonly failures = new Map<StorageMethod, { error: unknown; skip: number }[]>();
+  private readonly overrides = new Map<StorageMethod, ((...args: never[]) => unknown)[]>();
+  private readonly standingAnswers = new Map<StorageMethod, (...args: never[]) => unknown>();
+  private readonly gates = new Map<StorageMethod, Gate[]>();
 
-  constructor(public topology: ClusterTopology[] = [fakeCluster()]) {
-    super();
-  }
+  private begun = 0;
 
-  forbid(...methods: GatewayMethod[]): this {
+  constructor(public topology: ClusterTopology[] = [fakeCluster()]) {}
+
+  forbid(...methods: StorageMethod[]): this {
     methods.forEach((method) => this.forbidden.add(method));
     return this;
   }
 
   /** The call after `skip` further calls of `method` rejects with `error`. */
-  failOnce(method: GatewayMethod, error: unknown = errnoError('EIO'), skip = 0): this {
+  failOnce(method: StorageMethod, error: unknown = errnoError('EIO'), skip = 0): this {
     this.failures.set(method, [...(this.failures.get(method) ?? []), { error, skip }]);
     return this;
   }
 
   /** The next call of `method` returns what `implementation` returns instead of the in-memory result. */
-  answerOnce<K extends GatewayMethod>(method: K, implementation: GlusterGateway[K]): this {
+  answerOnce<K extends StorageMethod>(method: K, implementation: Ports[K]): this {
     this.overrides.set(method, [...(this.overrides.get(method) ?? []), implementation]);
     return this;
   }
 
   /** Every further call of `method` returns what `implementation` returns (after any `answerOnce`). */
-  answerEvery<K extends GatewayMethod>(method: K, implementation: GlusterGateway[K]): this {
+  answerEvery<K extends StorageMethod>(method: K, implementation: Ports[K]): this {
     this.standingAnswers.set(method, implementation);
     return this;
   }
 
   /** The next call of `method` waits until `release()`; `reached` resolves once it is waiting. */
-  hold(method: GatewayMethod): { reached: Promise<void>; release: () => void } {
+  hold(method: StorageMethod): { reached: Promise<void>; release: () => void } {
     let release!: () => void;
     let arrived!: () => void;
     const opened = new Promise<void>((resolve) => (release = resolve));
@@ -129,15 +143,15 @@ export class FakeGlusterGateway extends GlusterGateway {
     return { reached, release };
   }
 
-  callsTo(method: GatewayMethod): unknown[][] {
+  callsTo(method: StorageMethod): unknown[][] {
     return this.calls.filter((call) => call.method === method).map((call) => call.args);
   }
 
   /** Method names in call order, reads (and the background purge) left out. */
-  changes(): GatewayMethod[] {
-    return this.calls
-      .map((call) => call.method)
-      .filter((method) => !READ_METHODS.has(method) && method !== 'purgeTrash');
+  changes(): StorageMethod[] {
+    const purging = (call: StorageCall) =>
+      call.method === 'deleteTrashEntry' || (call.method === 'removeQuota' && String(call.args[1]).startsWith(TRASH));
+    return this.calls.filter((call) => !READ_METHODS.has(call.method) && !purging(call)).map((call) => call.method);
   }
 
   resetCalls(): void {
@@ -167,6 +181,11 @@ export class FakeGlusterGateway extends GlusterGateway {
     if (this.unprovisionable.has(clusterId)) {
       throw this.unprovisionable.get(clusterId);
     }
+  }
+
+  volumeRoot(clusterId: string): string {
+    this.record('volumeRoot', [clusterId]);
+    return `/fake/${clusterId}`;
   }
 
   probeNames(): string[] {
@@ -341,9 +360,36 @@ export class FakeGlusterGateway extends GlusterGateway {
     });
   }
 
-  addPooledDirectory(clusterId: string, sizeGiB: number, owner: string): Promise<void> {
-    return this.run('addPooledDirectory', [clusterId, sizeGiB, owner], () => {
+  beginPooledDirectory(clusterId: string, owner: string): Promise<string> {
+    return this.run('beginPooledDirectory', [clusterId, owner], () => {
+      const path = `${POOL_NEW}${owner}@${(this.begun += 1)}`;
+      this.begunPool.set(`${clusterId}/${path}`, undefined);
+      return path;
+    });
+  }
+
+  finishPooledDirectory(clusterId: string, path: string, sizeGiB: number): Promise<void> {
+    return this.run('finishPooledDirectory', [clusterId, path, sizeGiB], () => {
+      if (!this.begunPool.delete(`${clusterId}/${path}`)) {
+        throw errnoError('ENOENT');
+      }
       this.pool.set(`${clusterId}/${sizeGiB}`, (this.pool.get(`${clusterId}/${sizeGiB}`) ?? 0) + 1);
+    });
+  }
+
+  discardPooledDirectory(clusterId: string, path: string): Promise<void> {
+    return this.run('discardPooledDirectory', [clusterId, path], () => {
+      const key = `${clusterId}/${path}`;
+      if (!this.begunPool.has(key)) {
+        throw errnoError('ENOENT');
+      }
+      const limit = this.begunPool.get(key);
+      this.begunPool.delete(key);
+      const entry = path.slice(POOL_NEW.length);
+      this.trash.set(clusterId, [...(this.trash.get(clusterId) ?? []), entry]);
+      if (limit !== undefined) {
+        this.trashedQuotas.set(`${clusterId}/${entry}`, limit);
+      }
     });
   }
 
@@ -355,14 +401,18 @@ export class FakeGlusterGateway extends GlusterGateway {
     });
   }
 
-  purgeTrash(clusterId: string): Promise<number> {
-    return this.run('purgeTrash', [clusterId], () => {
-      const purged = this.trash.get(clusterId) ?? [];
-      this.trash.delete(clusterId);
-      for (const volumeId of purged) {
-        this.trashedQuotas.delete(`${clusterId}/${volumeId}`);
-      }
-      return purged.length;
+  trashEntries(clusterId: string): Promise<string[]> {
+    return this.run('trashEntries', [clusterId], () => (this.trash.get(clusterId) ?? []).map((entry) => TRASH + entry));
+  }
+
+  /** As on the mounted volume, a tree still holding a limit can be deleted: the limit would then be orphaned. */
+  deleteTrashEntry(clusterId: string, path: string): Promise<void> {
+    return this.run('deleteTrashEntry', [clusterId, path], () => {
+      const entry = path.slice(TRASH.length);
+      this.trash.set(
+        clusterId,
+        (this.trash.get(clusterId) ?? []).filter((candidate) => candidate !== entry),
+      );
     });
   }
 
@@ -417,31 +467,45 @@ export class FakeGlusterGateway extends GlusterGateway {
     );
   }
 
-  setQuota(clusterId: string, volumeId: string, limitBytes: number): Promise<void> {
-    return this.run('setQuota', [clusterId, volumeId, limitBytes], () => {
-      this.quotas.set(`${clusterId}/${volumeId}`, limitBytes);
+  /** Like gluster: a path that does not exist cannot get a limit. */
+  setQuota(clusterId: string, path: string, limitBytes: number): Promise<void> {
+    return this.run('setQuota', [clusterId, path, limitBytes], () => {
+      if (path.startsWith(POOL_NEW) && this.begunPool.has(`${clusterId}/${path}`)) {
+        this.begunPool.set(`${clusterId}/${path}`, limitBytes);
+      } else if (this.directoryExists(clusterId, path)) {
+        this.quotas.set(`${clusterId}/${path}`, limitBytes);
+      } else {
+        throw errnoError('ENOENT');
+      }
     });
   }
 
-  readQuota(clusterId: string, volumeId: string): Promise<number | undefined> {
-    return this.run('readQuota', [clusterId, volumeId], () => this.quotas.get(`${clusterId}/${volumeId}`));
-  }
-
-  removeQuota(clusterId: string, volumeId: string): Promise<void> {
-    return this.run('removeQuota', [clusterId, volumeId], () => {
-      this.quotas.delete(`${clusterId}/${volumeId}`);
-    });
-  }
-
-  quotaUsage(clusterId: string): Promise<Map<string, QuotaUsage>> {
-    return this.run(
-      'quotaUsage',
-      [clusterId],
-      () =>
-        new Map(
-          [...this.limitsOf(clusterId)].map(([volumeId, limitBytes]) => [volumeId, { limitBytes, usedBytes: 0 }]),
-        ),
+  readQuota(clusterId: string, path: string): Promise<number | undefined> {
+    return this.run('readQuota', [clusterId, path], () =>
+      path.startsWith(POOL_NEW) ? this.begunPool.get(`${clusterId}/${path}`) : this.quotas.get(`${clusterId}/${path}`),
     );
+  }
+
+  removeQuota(clusterId: string, path: string): Promise<void> {
+    return this.run('removeQuota', [clusterId, path], () => {
+      if (path.startsWith(TRASH)) {
+        this.trashedQuotas.delete(`${clusterId}/${path.slice(TRASH.length)}`);
+      } else {
+        this.quotas.delete(`${clusterId}/${path}`);
+      }
+    });
+  }
+
+  quotaUsage(clusterId: string, directories: string[]): Promise<Map<string, QuotaUsage>> {
+    return this.run('quotaUsage', [clusterId, [...directories]], () => {
+      const limits = this.limitsOf(clusterId);
+      return new Map(
+        directories.flatMap((directory) => {
+          const limitBytes = limits.get(directory);
+          return limitBytes === undefined ? [] : [[directory, { limitBytes, usedBytes: 0 }] as const];
+        }),
+      );
+    });
   }
 
   /** Like statfs of each directory: a limit whose directory is gone is not seen. */
@@ -505,16 +569,16 @@ export class FakeGlusterGateway extends GlusterGateway {
     );
   }
 
-  private record(method: GatewayMethod, args: unknown[]): void {
+  private record(method: StorageMethod, args: unknown[]): void {
     const call = { args, method };
     this.calls.push(call);
     if (this.forbidden.has(method)) {
       this.violations.push(call);
-      throw new Error(`FakeGlusterGateway: unexpected call ${method}(${JSON.stringify(args)})`);
+      throw new Error(`FakeStorage: unexpected call ${method}(${JSON.stringify(args)})`);
     }
   }
 
-  private async run<T>(method: GatewayMethod, args: unknown[], inMemory: () => T): Promise<T> {
+  private async run<T>(method: StorageMethod, args: unknown[], inMemory: () => T): Promise<T> {
     this.record(method, args);
     const gate = this.gates.get(method)?.shift();
     if (gate) {
@@ -535,7 +599,7 @@ export class FakeGlusterGateway extends GlusterGateway {
   }
 }
 
-/** A Gluster volume as the gateway reports it; capacity in GiB. */
+/** A Gluster volume as the topology reports it; capacity in GiB. */
 export function fakeCluster(overrides: Partial<ClusterTopology> & { capacityGiB?: number } = {}): ClusterTopology {
   const { capacityGiB = 100, ...rest } = overrides;
   return {

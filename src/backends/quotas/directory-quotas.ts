@@ -1,6 +1,6 @@
-import type { QuotaUsage } from './gluster.types.js';
-import { inBatches } from './in-batches.js';
-import type { QuotaLimit } from './parsers/quota-list.parser.js';
+import type { QuotaUsage } from '../backend.types.js';
+import { inBatches } from '../state/in-batches.js';
+import type { QuotaLimit } from '../../gluster/gluster.types.js';
 
 /** Gluster's soft limit when `features.default-soft-limit` is not set. */
 export const DEFAULT_SOFT_LIMIT_PERCENT = 80;
