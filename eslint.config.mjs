@@ -12,12 +12,12 @@ const PLATFORM_IMPORTS = {
 /**
  * Another feature is reached through its public surface only: its module, services, ports
  * (gateways, *.port.ts), clients, types, events, errors, rules, decorators and DTOs. common/, config/ and http/'s answers
- * are leaves, and so is the CSI plugin's name. `up` is how a file climbs to src/ (features nest one level of sub-folders).
+ * are leaves, and so are the CSI plugin's name and the gluster CLI (the client of that outside system). `up` is how a file climbs to src/ (features nest one level of sub-folders).
  */
 const featureInternals = (up) => ({
   message:
     'Reach another feature through its module, service, port, client, types, events, errors, rules, decorators or DTOs, not its internals.',
-  regex: `^${up}(?!common/|config/|docs/|http/http-answers\\.js$|csi/csi-plugin\\.js$)[a-z0-9-]+/(?!dto/)(?!(?:[a-z0-9-]+/)?[^/]*\\.(module|service|gateway|port|client|types|events|errors?|decorator|rules)\\.js$).+`,
+  regex: `^${up}(?!common/|config/|docs/|http/http-answers\\.js$|csi/csi-plugin\\.js$|gluster/gluster-cli\\.js$)[a-z0-9-]+/(?!dto/)(?!(?:[a-z0-9-]+/)?[^/]*\\.(module|service|gateway|port|client|types|events|errors?|decorator|rules)\\.js$).+`,
 });
 
 export default defineConfig(

@@ -11,7 +11,10 @@ import { CsiModule } from './csi/csi.module.js';
 import { HealthModule } from './health/health.module.js';
 import { LoggingModule } from './logging/logging.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
+import { OperationsModule } from './operations/operations.module.js';
+import { ReconcilerModule } from './reconciler/reconciler.module.js';
 import { VolumesModule } from './volumes/volumes.module.js';
+import { WarmPoolModule } from './warm-pool/warm-pool.module.js';
 
 @Module({})
 export class AppModule {
@@ -21,6 +24,7 @@ export class AppModule {
       // clients poll (volumes, the queue) are the ones worth finding first.
       imports: [
         VolumesModule,
+        OperationsModule,
         AuthModule,
         ClustersModule,
         ConfigModule.forRoot(config),
@@ -28,6 +32,8 @@ export class AppModule {
         HealthModule,
         LoggingModule,
         MetricsModule,
+        ReconcilerModule,
+        WarmPoolModule,
         // CSI beside the REST API: a controller that provisions in-process (see main.ts).
         ...(config.csi.endpoint === undefined ? [] : [CsiModule.forRoot(config)]),
       ],

@@ -17,12 +17,13 @@ async function controllerParts(
   let provisioner: Provider = { provide: VolumeProvisioner, useFactory: () => defaultApiProvisioner(config) };
   const imports = [];
   if (config.heketiApi.url === undefined) {
-    const [{ TopologyModule }, { VolumesModule }, { InProcessProvisioner }] = await Promise.all([
+    const [{ OperationsModule }, { TopologyModule }, { VolumesModule }, { InProcessProvisioner }] = await Promise.all([
+      import('../operations/operations.module.js'),
       import('../backends/topology/topology.module.js'),
       import('../volumes/volumes.module.js'),
       import('./controller/in-process.provisioner.js'),
     ]);
-    imports.push(TopologyModule, VolumesModule);
+    imports.push(OperationsModule, TopologyModule, VolumesModule);
     provisioner = { provide: VolumeProvisioner, useClass: InProcessProvisioner };
   }
   return {

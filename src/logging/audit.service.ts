@@ -1,8 +1,8 @@
-import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
+import { OnEvent } from '@nestjs/event-emitter';
 import { PinoLogger } from 'nestjs-pino';
-import type { Subscription } from 'rxjs';
 import type { OperationRecord } from '../backends/backend.types.js';
-import { OperationEnded, OperationsService } from '../volumes/operations.service.js';
+import { OPERATION_ENDED, OperationEnded } from '../operations/operation.events.js';
 import { VolumeIndexService } from '../volumes/volume-index.service.js';
 
 /** Names of volumes seen lately, so that a delete's audit line can still name its volume. */
@@ -31,26 +31,17 @@ export interface AuditFields {
  * operations; their request lines record them.
  */
 @Injectable()
-export class AuditService implements OnModuleDestroy, OnModuleInit {
+export class AuditService {
   private readonly logger = new Logger(AuditService.name);
   private readonly names = new Map<string, string>();
-  private subscription?: Subscription;
 
   constructor(
     private readonly index: VolumeIndexService,
-    private readonly operations: OperationsService,
     // Resolves to the logger of the request that started the operation, so the audit line carries its request id.
     private readonly pino: PinoLogger,
   ) {}
 
-  onModuleInit(): void {
-    this.subscription = this.operations.ended.subscribe((ended) => void this.record(ended));
-  }
-
-  onModuleDestroy(): void {
-    this.subscription?.unsubscribe();
-  }
-
+  @OnEvent(OPERATION_ENDED)
   async record({ durationMs, record }: OperationEnded): Promise<void> {
     try {
       const result = record.state === 'failed' ? 'failed' : 'succeeded';

@@ -1,12 +1,14 @@
 import { Module } from '@nestjs/common';
 import { TopologyModule } from '../backends/topology/topology.module.js';
+import { GlusterModule } from '../gluster/gluster.module.js';
+import { OperationsModule } from '../operations/operations.module.js';
 import { VolumesModule } from '../volumes/volumes.module.js';
 import { MetricsController } from './metrics.controller.js';
 import { MetricsService } from './metrics.service.js';
 
 @Module({
   controllers: [MetricsController],
-  imports: [TopologyModule, VolumesModule],
+  imports: [GlusterModule, OperationsModule, TopologyModule, VolumesModule],
   providers: [MetricsService],
 })
 export class MetricsModule {}

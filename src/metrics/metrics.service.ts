@@ -4,15 +4,17 @@ import type { Subscription } from 'rxjs';
 import { AppConfig } from '../config/app-config.js';
 import { OnEvent } from '@nestjs/event-emitter';
 import { BACKEND_CALLED, BackendCalled } from '../backends/backend.events.js';
-// eslint-disable-next-line no-restricted-imports -- the CLI counters come through events in a later change
+ 
 import { GlusterCli } from '../gluster/gluster-cli.js';
 import { TopologyBackend } from '../backends/topology/topology.port.js';
 import { type ClusterTopology, GIB, volumeDirectory } from '../backends/backend.types.js';
-import { OperationsService } from '../volumes/operations.service.js';
+import { OPERATION_ENDED, OperationEnded } from '../operations/operation.events.js';
+import { OperationsService } from '../operations/operations.service.js';
+import { RECONCILER_PASSED, ReconcilerPassed } from '../reconciler/reconciler.events.js';
+import type { FindingKind } from '../reconciler/reconciler.types.js';
 import { QuotaUsageService } from '../volumes/quota-usage.service.js';
-import { ReconcilerService } from '../volumes/reconciler.service.js';
 import { VolumeIndexService } from '../volumes/volume-index.service.js';
-import { WarmPoolService } from '../volumes/warm-pool.service.js';
+import { WARM_POOL_COUNTED, WarmPoolCounted } from '../warm-pool/warm-pool.events.js';
 import { HeketiMetrics } from './heketi.metrics.js';
 import { ClusterQuota, PiraguaMetrics, VolumeQuota } from './piragua.metrics.js';
 
@@ -35,6 +37,10 @@ export class MetricsService implements OnModuleDestroy {
   private readonly piragua: PiraguaMetrics;
   private readonly subscriptions: Subscription[];
   private scraping: Promise<unknown> = Promise.resolve();
+  /** As the last reconciliation pass and the last warm-pool counts said. */
+  private findings: ReadonlyMap<FindingKind, number> = new Map();
+  private reconcilerPasses = 0;
+  private readonly warmPool = new Map<string, ReadonlyMap<number, number>>();
 
   constructor(
     private readonly cli: GlusterCli,
@@ -43,18 +49,13 @@ export class MetricsService implements OnModuleDestroy {
     private readonly index: VolumeIndexService,
     private readonly operations: OperationsService,
     private readonly quotaUsage: QuotaUsageService,
-    private readonly reconciler: ReconcilerService,
-    private readonly warmPool: WarmPoolService,
   ) {
     collectDefaultMetrics({ register: this.registry });
     this.heketi = new HeketiMetrics(this.registry, this.topologyRegistry);
     this.piragua = new PiraguaMetrics(this.registry);
     this.withTopology = Registry.merge([this.registry, this.topologyRegistry]);
     // Subscribed at construction, before any module's init hook runs, so start-up commands count too.
-    this.subscriptions = [
-      cli.commands.subscribe((event) => this.piragua.observeCommand(event)),
-      operations.ended.subscribe((ended) => this.piragua.observeOperation(ended)),
-    ];
+    this.subscriptions = [cli.commands.subscribe((event) => this.piragua.observeCommand(event))];
   }
 
   onModuleDestroy(): void {
@@ -66,6 +67,22 @@ export class MetricsService implements OnModuleDestroy {
   @OnEvent(BACKEND_CALLED)
   onBackendCalled(event: BackendCalled): void {
     this.piragua.observeBackendCall(event);
+  }
+
+  @OnEvent(OPERATION_ENDED)
+  onOperationEnded(event: OperationEnded): void {
+    this.piragua.observeOperation(event);
+  }
+
+  @OnEvent(RECONCILER_PASSED)
+  onReconcilerPassed(event: ReconcilerPassed): void {
+    this.findings = event.findings;
+    this.reconcilerPasses = event.passes;
+  }
+
+  @OnEvent(WARM_POOL_COUNTED)
+  onWarmPoolCounted(event: WarmPoolCounted): void {
+    this.warmPool.set(event.clusterId, new Map(event.ready));
   }
 
   /** One scrape at a time: each renders the values it set itself. */
@@ -99,13 +116,13 @@ export class MetricsService implements OnModuleDestroy {
   private updatePiragua(clusters: ClusterQuota[], volumes: VolumeQuota[]): void {
     this.piragua.update({
       clusters,
-      findings: this.reconciler.findingCounts,
+      findings: this.findings,
       inFlight: this.operations.inFlight,
       lockRetries: this.cli.stats.lockRetries,
       quotaRefreshedAt: this.quotaUsage.current().refreshedAt,
-      reconcilerPasses: this.reconciler.passesCompleted,
+      reconcilerPasses: this.reconcilerPasses,
       volumes,
-      warmPool: this.warmPool.readyCounts,
+      warmPool: this.warmPool,
     });
   }
 

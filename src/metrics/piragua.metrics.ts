@@ -1,10 +1,10 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { BackendCalled } from '../backends/backend.events.js';
-// eslint-disable-next-line no-restricted-imports -- the CLI's event type comes with its events in a later change
+ 
 import type { GlusterCommandEvent } from '../gluster/gluster-cli.js';
 import type { OperationKind, QuotaUsage } from '../backends/backend.types.js';
-import type { OperationEnded } from '../volumes/operations.service.js';
-import { FINDING_KINDS, type FindingKind } from '../volumes/reconciler.service.js';
+import type { OperationEnded } from '../operations/operation.events.js';
+import { FINDING_KINDS, type FindingKind } from '../reconciler/reconciler.types.js';
 
 const OPERATION_KINDS: OperationKind[] = ['create', 'delete', 'expand'];
 const OPERATION_RESULTS = ['failed', 'succeeded'] as const;

@@ -1,13 +1,12 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { OnEvent } from '@nestjs/event-emitter';
 import { PeriodicTask } from '../common/periodic-task.js';
 import { AppConfig } from '../config/app-config.js';
 import { TopologyBackend } from '../backends/topology/topology.port.js';
 import { QuotaBackend } from '../backends/quotas/quota.port.js';
 import { VolumeStateStore } from '../backends/state/volume-state.port.js';
 import { GIB, type QuotaUsage, volumeDirectory } from '../backends/backend.types.js';
-import { Subscription } from 'rxjs';
-import { type OperationEnded, OperationsService } from './operations.service.js';
-import { VolumeIndexService } from './volume-index.service.js';
+import { VOLUME_CREATED, VOLUME_EXPANDED, VolumeSized } from './volume.events.js';
 
 /**
  * Quota limits and usage of every volume, read in the background (on Gluster by statfs of each
@@ -20,18 +19,13 @@ export class QuotaUsageService implements OnApplicationBootstrap, OnModuleDestro
   private snapshot = new Map<string, QuotaUsage>();
   private refreshedAt?: Date;
   private timer?: PeriodicTask;
-  private readonly subscription: Subscription;
 
   constructor(
     private readonly config: AppConfig,
     private readonly topology: TopologyBackend,
     private readonly quotas: QuotaBackend,
     private readonly state: VolumeStateStore,
-    private readonly index: VolumeIndexService,
-    operations: OperationsService,
-  ) {
-    this.subscription = operations.ended.subscribe((ended) => void this.limitSet(ended));
-  }
+  ) {}
 
   onApplicationBootstrap(): void {
     void this.refresh();
@@ -40,7 +34,6 @@ export class QuotaUsageService implements OnApplicationBootstrap, OnModuleDestro
 
   onModuleDestroy(): void {
     this.timer?.stop();
-    this.subscription.unsubscribe();
   }
 
   /** Limit and used bytes by volume id, as of `refreshedAt`. */
@@ -49,20 +42,16 @@ export class QuotaUsageService implements OnApplicationBootstrap, OnModuleDestro
   }
 
   /** The limit a create or an expand set is the volume's new size; what it uses is as last read (none yet when new). */
-  private async limitSet({ record: operation }: OperationEnded): Promise<void> {
-    if (operation.state !== 'succeeded' || (operation.kind !== 'create' && operation.kind !== 'expand')) {
-      return;
-    }
-    const volume = await this.index.visible(operation.volumeId);
-    if (volume !== undefined) {
-      const directory = volumeDirectory(volume);
-      const previous = this.snapshot.get(directory);
-      this.snapshot.set(directory, {
-        ...previous,
-        limitBytes: volume.sizeGiB * GIB,
-        usedBytes: previous?.usedBytes ?? 0,
-      });
-    }
+  @OnEvent(VOLUME_CREATED)
+  @OnEvent(VOLUME_EXPANDED)
+  onVolumeSized({ record }: VolumeSized): void {
+    const directory = volumeDirectory(record);
+    const previous = this.snapshot.get(directory);
+    this.snapshot.set(directory, {
+      ...previous,
+      limitBytes: record.sizeGiB * GIB,
+      usedBytes: previous?.usedBytes ?? 0,
+    });
   }
 
   async refresh(): Promise<void> {

@@ -2,46 +2,32 @@ import { Module } from '@nestjs/common';
 import { QuotasModule } from '../backends/quotas/quotas.module.js';
 import { StateModule } from '../backends/state/state.module.js';
 import { TopologyModule } from '../backends/topology/topology.module.js';
-import { TrashPurgeService } from '../reconciler/trash-purge.service.js';
+import { OperationsModule } from '../operations/operations.module.js';
 import { BlockVolumesController } from './block-volumes.controller.js';
-import { InstancesService } from './instances.service.js';
-import { OperationsService } from './operations.service.js';
 import { PiraguaVolumesController } from './piragua-volumes.controller.js';
 import { PlacementService } from './placement.service.js';
-import { QueueController } from './queue.controller.js';
 import { QuotaUsageService } from './quota-usage.service.js';
-import { ReconcilerService } from './reconciler.service.js';
-import { StateController } from './state.controller.js';
+import { VolumeChangesService } from './volume-changes.service.js';
 import { VolumeIndexService } from './volume-index.service.js';
 import { VolumeLookupService } from './volume-lookup.service.js';
+import { VolumeUndoService } from './volume-undo.service.js';
 import { VolumesController } from './volumes.controller.js';
 import { VolumesService } from './volumes.service.js';
-import { WarmPoolService } from './warm-pool.service.js';
 
+/** The volume lifecycle: create, expand, delete, placement, the index every read is answered from, and one undo path. */
 @Module({
-  // The polled routes first: Express tries them in this order.
-  controllers: [VolumesController, QueueController, BlockVolumesController, PiraguaVolumesController, StateController],
-  exports: [
-    OperationsService,
-    QuotaUsageService,
-    ReconcilerService,
-    VolumeIndexService,
-    VolumeLookupService,
-    VolumesService,
-    WarmPoolService,
-  ],
-  imports: [QuotasModule, StateModule, TopologyModule],
+  // The polled routes first: Express tries them in this order (the queue's come next, from OperationsModule).
+  controllers: [VolumesController, BlockVolumesController, PiraguaVolumesController],
+  exports: [QuotaUsageService, VolumeIndexService, VolumeLookupService, VolumesService, VolumeUndoService],
+  imports: [OperationsModule, QuotasModule, StateModule, TopologyModule],
   providers: [
-    InstancesService,
-    OperationsService,
     PlacementService,
     QuotaUsageService,
-    ReconcilerService,
-    TrashPurgeService,
+    VolumeChangesService,
     VolumeIndexService,
     VolumeLookupService,
     VolumesService,
-    WarmPoolService,
+    VolumeUndoService,
   ],
 })
 export class VolumesModule {}

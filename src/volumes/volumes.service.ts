@@ -1,31 +1,27 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { EventEmitter2 } from '@nestjs/event-emitter';
-import { TRASH_FILLED, TrashFilled } from '../backends/state/volume-state.events.js';
 import { Derived } from '../common/derived.js';
 import { idNotFound } from '../common/piragua.error.js';
 import { stepReached } from '../common/step-channel.js';
-import { AppConfig } from '../config/app-config.js';
 import { TopologyBackend } from '../backends/topology/topology.port.js';
-import { QuotaBackend } from '../backends/quotas/quota.port.js';
 import { VolumeStateStore } from '../backends/state/volume-state.port.js';
-import { GIB, volumeDirectory, VolumeRecord } from '../backends/backend.types.js';
+import type { VolumeRecord } from '../backends/backend.types.js';
 import { CreateVolumeDto } from './dto/create-volume.dto.js';
 import { ExpandVolumeDto } from './dto/expand-volume.dto.js';
 import { mapVolume, VolumeListResponseDto, VolumeResponseDto } from './dto/volume-response.dto.js';
-import { newId, OperationsService } from './operations.service.js';
+import { newId, OperationsService } from '../operations/operations.service.js';
+import { VolumeChangesService } from './volume-changes.service.js';
 import { PlacementService } from './placement.service.js';
-import { stepFailure } from './step-failure.js';
+import { stepFailure } from '../common/step-failure.js';
 import { checkCreateRequest, checkExpandRequest } from './volume-request.rules.js';
 import { VolumeIndexService } from './volume-index.service.js';
 import { allocationFailed, deleteSetupFailed, expansionFailed, protectedVolume, volumeBusy } from './volumes.errors.js';
 
 const HEKETI_DB_VOLUME = 'heketidbstorage';
-const QUOTA_READBACK_ATTEMPTS = 4;
 
 /**
- * Volume lifecycle. Each change validates and reserves synchronously (Heketi's 4xx and 500
- * answers), then runs its storage steps as an async operation that rolls back what it did if a
- * later step fails, so a failure never leaves a half-made volume or an orphan quota.
+ * Volume lifecycle as clients ask for it. Each change validates and reserves while the client
+ * waits (Heketi's 4xx and 500 answers), then runs its storage steps (VolumeChangesService) as an
+ * async operation.
  */
 @Injectable()
 export class VolumesService {
@@ -36,10 +32,8 @@ export class VolumesService {
   private readonly volumeInfo = new Derived(mapVolume);
 
   constructor(
-    private readonly config: AppConfig,
-    private readonly events: EventEmitter2,
+    private readonly changes: VolumeChangesService,
     private readonly topology: TopologyBackend,
-    private readonly quotas: QuotaBackend,
     private readonly state: VolumeStateStore,
     private readonly index: VolumeIndexService,
     private readonly operations: OperationsService,
@@ -113,15 +107,15 @@ export class VolumesService {
       }
     };
     try {
-      return await this.operations.start(
-        'create',
-        cluster.id,
-        id,
-        () => this.provision(record),
-        record.operationId,
-        claimName,
-        issuer,
-      );
+      return await this.operations.start({
+        clusterId: cluster.id,
+        kind: 'create',
+        operationId: record.operationId,
+        prepare: claimName,
+        requestedBy: issuer,
+        volumeId: id,
+        work: () => this.changes.provision(record),
+      });
     } catch (error) {
       this.index.remove(id);
       throw error;
@@ -147,18 +141,15 @@ export class VolumesService {
       throw expansionFailed('No space');
     }
     const operationId = newId();
-    let marked: VolumeRecord | undefined;
-    return this.operations.start(
-      'expand',
-      record.clusterId,
-      volumeId,
-      () => this.unlockAfter(marked!, () => this.grow(marked!, delta)),
+    return this.operations.start({
+      clusterId: record.clusterId,
+      kind: 'expand',
       operationId,
-      async () => {
-        marked = await this.lockAndMark(record, operationId, 'ready', expansionFailed);
-      },
-      issuer,
-    );
+      prepare: () => this.lockAndMark(record, operationId, 'ready', expansionFailed),
+      requestedBy: issuer,
+      volumeId,
+      work: (marked) => this.changes.unlockAfter(marked, () => this.changes.grow(marked, delta)),
+    });
   }
 
   async remove(volumeId: string, issuer?: string): Promise<string> {
@@ -174,18 +165,15 @@ export class VolumesService {
     }
     this.operations.assertCapacity();
     const operationId = newId();
-    let marked: VolumeRecord | undefined;
-    return this.operations.start(
-      'delete',
-      record.clusterId,
-      volumeId,
-      () => this.unlockAfter(marked!, () => this.destroy(marked!)),
+    return this.operations.start({
+      clusterId: record.clusterId,
+      kind: 'delete',
       operationId,
-      async () => {
-        marked = await this.lockAndMark(record, operationId, 'deleting', deleteSetupFailed);
-      },
-      issuer,
-    );
+      prepare: () => this.lockAndMark(record, operationId, 'deleting', deleteSetupFailed),
+      requestedBy: issuer,
+      volumeId,
+      work: (marked) => this.changes.unlockAfter(marked, () => this.changes.destroy(marked)),
+    });
   }
 
   /**
@@ -220,134 +208,4 @@ export class VolumesService {
       throw error;
     }
   }
-
-  private async unlockAfter(marked: VolumeRecord, work: () => Promise<void>): Promise<void> {
-    try {
-      await work();
-    } finally {
-      await this.attempt(`unlock volume ${marked.id}`, () =>
-        this.state.unlockVolume(marked.clusterId, marked.id, marked.operationId!),
-      );
-    }
-  }
-
-  private async provision(record: VolumeRecord): Promise<void> {
-    const { clusterId, id } = record;
-    const limitBytes = record.sizeGiB * GIB;
-    let step = 'create directory';
-    try {
-      // A pooled directory of this size already has its quota: the create then runs no gluster command.
-      const pooled =
-        this.config.warmPool.has(record.sizeGiB) &&
-        (await this.state.claimPooledDirectory(clusterId, record.sizeGiB, id));
-      await this.state.createVolumeDirectory(clusterId, id, record.name, record.gid, pooled);
-      stepReached('create:directory');
-      // No record is written until the volume is ready: the operation record, saved first, is what
-      // a reconciliation pass needs to roll an interrupted create back, and each write costs a round trip.
-      step = 'verify quota';
-      if (!pooled || (await this.quotas.readQuota(clusterId, id)) !== limitBytes) {
-        step = 'set quota';
-        await this.quotas.setQuota(clusterId, id, limitBytes);
-        stepReached('create:quota');
-        step = 'verify quota';
-        await this.verifyQuota(clusterId, id, limitBytes);
-      }
-      step = 'record volume';
-      const ready: VolumeRecord = { ...record, operationId: undefined, state: 'ready' };
-      await this.state.saveVolume(ready);
-      stepReached('create:ready');
-      this.index.put(ready);
-    } catch (error) {
-      await this.undoCreate(record);
-      throw stepFailure('Failed to create volume', step, error);
-    }
-  }
-
-  private async grow(record: VolumeRecord, deltaGiB: number): Promise<void> {
-    const { clusterId, id } = record;
-    const directory = volumeDirectory(record);
-    const grown: VolumeRecord = { ...record, operationId: undefined, sizeGiB: record.sizeGiB + deltaGiB };
-    let step = 'set quota';
-    try {
-      await this.quotas.setQuota(clusterId, directory, grown.sizeGiB * GIB);
-      stepReached('expand:quota');
-      step = 'verify quota';
-      await this.verifyQuota(clusterId, directory, grown.sizeGiB * GIB);
-      step = 'record volume';
-      await this.state.saveVolume(grown);
-      this.index.put(grown);
-    } catch (error) {
-      const unchanged: VolumeRecord = { ...record, operationId: undefined };
-      await this.attempt(`restore the quota of ${id}`, () =>
-        this.quotas.setQuota(clusterId, directory, record.sizeGiB * GIB),
-      );
-      await this.attempt(`record volume ${id}`, () => this.state.saveVolume(unchanged));
-      this.index.put(unchanged);
-      throw stepFailure('Failed to expand volume', step, error);
-    }
-  }
-
-  private async destroy(record: VolumeRecord): Promise<void> {
-    const { clusterId, id } = record;
-    try {
-      // The quota goes into the trash with the directory; the purge removes both in the background,
-      // so a delete waits on no gluster command.
-      await this.state.trashVolumeDirectory(clusterId, volumeDirectory(record));
-    } catch (error) {
-      // Nothing was changed yet: the volume stays as it was, usable and listed.
-      const unchanged: VolumeRecord = { ...record, operationId: undefined, state: 'ready' };
-      await this.attempt(`record volume ${id}`, () => this.state.saveVolume(unchanged));
-      this.index.put(unchanged);
-      throw stepFailure('Failed to delete volume', 'remove directory', error);
-    }
-    stepReached('delete:trash');
-    // From here on the directory is gone, so the delete must go through.
-    try {
-      await this.state.releaseName(clusterId, record.name, id);
-      await this.state.removeVolume(clusterId, id);
-    } catch (error) {
-      throw stepFailure('Failed to delete volume', 'remove record', error);
-    } finally {
-      this.index.remove(id);
-    }
-this.events.emit(TRASH_FILLED, new TrashFilled(clusterId));
-  }
-
-  /**
-   * Reads the limit back from the backend. glusterd can briefly list a limit it just accepted as
-   * unset while other quota commands run, so a mismatch is read again a few times before it counts.
-   */
-  private async verifyQuota(clusterId: string, directory: string, limitBytes: number): Promise<void> {
-    let actual: number | undefined;
-    for (let attempt = 0; attempt < QUOTA_READBACK_ATTEMPTS; attempt += 1) {
-      if (attempt > 0) {
-        await new Promise((resolve) => setTimeout(resolve, 250 * attempt));
-      }
-      actual = await this.quotas.readQuota(clusterId, directory);
-      if (actual === limitBytes) {
-        return;
-      }
-    }
-    const message = `the quota reads back as ${actual ?? 'missing'} instead of ${limitBytes} bytes`;
-    throw Object.assign(new Error(message), { publicMessage: message });
-  }
-
-  private async undoCreate(record: VolumeRecord): Promise<void> {
-    const { clusterId, id } = record;
-    await this.attempt(`remove the directory of ${id}`, () => this.state.trashVolumeDirectory(clusterId, id));
-    await this.attempt(`release the name ${record.name}`, () => this.state.releaseName(clusterId, record.name, id));
-    await this.attempt(`remove the record of ${id}`, () => this.state.removeVolume(clusterId, id));
-    this.index.remove(id);
-this.events.emit(TRASH_FILLED, new TrashFilled(clusterId));
-  }
-
-  /** Rollback steps are best effort: each is tried, failures are logged for the reconciler. */
-  private async attempt(what: string, step: () => Promise<unknown>): Promise<void> {
-    try {
-      await step();
-    } catch (error) {
-      this.logger.error(`Could not ${what}: ${(error as Error).message}`);
-    }
-  }
-
 }

@@ -3,7 +3,7 @@ import { ErrorCode, PiraguaError } from '../../common/piragua.error.js';
 import { TopologyBackend } from '../../backends/topology/topology.port.js';
 import type { ProbeResult } from '../../backends/backend.types.js';
 import type { PiraguaVolume } from '../../heketi-client/heketi-api.types.js';
-import { OperationsService } from '../../volumes/operations.service.js';
+import { OperationsService } from '../../operations/operations.service.js';
 import { VolumeLookupService } from '../../volumes/volume-lookup.service.js';
 import { VolumesService } from '../../volumes/volumes.service.js';
 import { CreateSpec, VolumeProvisioner } from './volume-provisioner.js';

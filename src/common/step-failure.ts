@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { ErrorCode, PiraguaError } from '../common/piragua.error.js';
+import { ErrorCode, PiraguaError } from './piragua.error.js';
 
 const logger = new Logger('VolumeOperation');
 

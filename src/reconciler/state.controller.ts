@@ -1,7 +1,8 @@
 import { Controller, Get, Post } from '@nestjs/common';
 import { ApiOkResponse, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { HeketiEndpoint } from '../common/heketi-endpoint.decorator.js';
-import { ClusterReport, FINDING_KINDS, ReconcilerService } from './reconciler.service.js';
+import { ReconcilerService } from './reconciler.service.js';
+import { type ClusterReport, FINDING_KINDS } from './reconciler.types.js';
 
 class FindingDto {
   @ApiProperty({ enum: FINDING_KINDS })

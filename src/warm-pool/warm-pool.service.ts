@@ -1,6 +1,5 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import { EventEmitter2 } from '@nestjs/event-emitter';
-import type { Subscription } from 'rxjs';
+import { EventEmitter2, OnEvent } from '@nestjs/event-emitter';
 import { GIB } from '../backends/backend.types.js';
 import { QuotaBackend } from '../backends/quotas/quota.port.js';
 import { TRASH_FILLED, TrashFilled } from '../backends/state/volume-state.events.js';
@@ -8,7 +7,8 @@ import { PeriodicTask } from '../common/periodic-task.js';
 import { AppConfig } from '../config/app-config.js';
 import { TopologyBackend } from '../backends/topology/topology.port.js';
 import { VolumeStateStore } from '../backends/state/volume-state.port.js';
-import { OperationsService } from './operations.service.js';
+import { OPERATION_ENDED, OperationEnded } from '../operations/operation.events.js';
+import { WARM_POOL_COUNTED, WarmPoolCounted } from './warm-pool.events.js';
 
 /**
  * Keeps PIRAGUA_WARM_POOL's pre-made quota directories ready on every cluster, so that a create of
@@ -21,10 +21,7 @@ export class WarmPoolService implements OnApplicationBootstrap, OnModuleDestroy 
   private readonly logger = new Logger(WarmPoolService.name);
   private refilling?: Promise<void>;
   private again = false;
-  private subscription?: Subscription;
   private timer?: PeriodicTask;
-  /** Ready directories by cluster and size as of the last refill, for metrics. */
-  private counts = new Map<string, Map<number, number>>();
 
   constructor(
     private readonly config: AppConfig,
@@ -32,29 +29,26 @@ export class WarmPoolService implements OnApplicationBootstrap, OnModuleDestroy 
     private readonly topology: TopologyBackend,
     private readonly quotas: QuotaBackend,
     private readonly state: VolumeStateStore,
-    private readonly operations: OperationsService,
   ) {}
 
   onApplicationBootstrap(): void {
     if (this.config.warmPool.size === 0) {
       return;
     }
-    this.subscription = this.operations.ended.subscribe((ended) => {
-      if (ended.record.kind === 'create') {
-        void this.refill();
-      }
-    });
     void this.discardUnfinished().then(() => this.refill());
     this.timer = new PeriodicTask(this.config.refreshIntervalMs, () => this.refill()).start();
   }
 
   onModuleDestroy(): void {
-    this.subscription?.unsubscribe();
     this.timer?.stop();
   }
 
-  get readyCounts(): ReadonlyMap<string, ReadonlyMap<number, number>> {
-    return this.counts;
+  /** A create may have taken a pooled directory. */
+  @OnEvent(OPERATION_ENDED)
+  onOperationEnded({ record }: OperationEnded): void {
+    if (record.kind === 'create' && this.config.warmPool.size > 0) {
+      void this.refill();
+    }
   }
 
   /** One refill at a time; asked for while one runs, another follows it. */
@@ -77,12 +71,13 @@ export class WarmPoolService implements OnApplicationBootstrap, OnModuleDestroy 
   private async refillCluster(clusterId: string, volumeName: string): Promise<void> {
     try {
       const counts = await this.state.pooledDirectoryCounts(clusterId);
-      this.counts.set(clusterId, counts);
+      this.events.emit(WARM_POOL_COUNTED, new WarmPoolCounted(clusterId, counts));
       for (const [sizeGiB, wanted] of this.config.warmPool) {
         for (let ready = counts.get(sizeGiB) ?? 0; ready < wanted; ready += 1) {
           this.topology.assertCanProvision(clusterId);
           await this.addPooledDirectory(clusterId, sizeGiB);
           counts.set(sizeGiB, ready + 1);
+          this.events.emit(WARM_POOL_COUNTED, new WarmPoolCounted(clusterId, counts));
         }
       }
     } catch (error) {

@@ -1,21 +1,29 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
 import { randomBytes } from 'node:crypto';
-import { Subject } from 'rxjs';
 import { PeriodicTask } from '../common/periodic-task.js';
 import { ErrorCode, idNotFound, PiraguaError } from '../common/piragua.error.js';
 import { AppConfig } from '../config/app-config.js';
 import { TopologyBackend } from '../backends/topology/topology.port.js';
 import { VolumeStateStore } from '../backends/state/volume-state.port.js';
 import type { OperationKind, OperationRecord } from '../backends/backend.types.js';
+import { OPERATION_ENDED, OperationEnded } from './operation.events.js';
 
 /** What `GET /queue/{id}` answers. */
 export type QueueStatus =
   { state: 'pending' } | { state: 'done'; location?: string } | { state: 'failed'; message: string };
 
-/** An operation that ended in this process, for metrics and the audit log. */
-export interface OperationEnded {
-  durationMs: number;
-  record: OperationRecord;
+/** What `start` runs: `prepare` while the client waits (its failure is the answer), then `work` in the background with what `prepare` returned. */
+export interface OperationPlan<T> {
+  clusterId: string;
+  kind: OperationKind;
+  /** Given when the volume's record already names the operation. */
+  operationId?: string;
+  prepare: () => Promise<T>;
+  /** The JWT issuer, for the audit log. */
+  requestedBy?: string;
+  volumeId: string;
+  work: (prepared: T) => Promise<void>;
 }
 
 /** A finished operation nobody polled is forgotten after this long. */
@@ -33,11 +41,11 @@ export function newId(): string {
 export class OperationsService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(OperationsService.name);
   private readonly running = new Map<string, OperationRecord>();
-  readonly ended = new Subject<OperationEnded>();
   private timer?: PeriodicTask;
 
   constructor(
     private readonly config: AppConfig,
+    private readonly events: EventEmitter2,
     private readonly topology: TopologyBackend,
     private readonly state: VolumeStateStore,
   ) {}
@@ -72,24 +80,24 @@ export class OperationsService implements OnApplicationBootstrap, OnModuleDestro
   }
 
   /**
-   * Records the operation, runs `prepare` (the synchronous part: reservations and locks, whose
-   * failure is the client's answer), then runs `work` in the background. Recording first means a
-   * reservation never exists without the operation that explains it. `work` throws a PiraguaError
-   * whose message is what the client sees; anything else is reported generically and logged.
+   * Records the operation, runs `prepare` (reservations and locks), then `work` in the background.
+   * Recording first means a reservation never exists without the operation that explains it.
+   * `work` throws a PiraguaError whose message is what the client sees; anything else is reported
+   * generically and logged.
    */
-  async start(
-    kind: OperationKind,
-    clusterId: string,
-    volumeId: string,
-    work: () => Promise<void>,
-    operationId = newId(),
-    prepare?: () => Promise<void>,
-    requestedBy?: string,
-  ): Promise<string> {
+  async start<T>({
+    clusterId,
+    kind,
+    operationId,
+    prepare,
+    requestedBy,
+    volumeId,
+    work,
+  }: OperationPlan<T>): Promise<string> {
     this.assertCapacity();
     const record: OperationRecord = {
       clusterId,
-      id: operationId,
+      id: operationId ?? newId(),
       incarnation: this.config.incarnation,
       kind,
       owner: this.config.instanceId,
@@ -99,9 +107,10 @@ export class OperationsService implements OnApplicationBootstrap, OnModuleDestro
       volumeId,
     };
     this.running.set(record.id, record);
+    let prepared: T;
     try {
       await this.state.saveOperation(record);
-      await prepare?.();
+      prepared = await prepare();
     } catch (error) {
       this.running.delete(record.id);
       await this.state.removeOperation(clusterId, record.id).catch((cleanup: unknown) => {
@@ -109,7 +118,7 @@ export class OperationsService implements OnApplicationBootstrap, OnModuleDestro
       });
       throw error;
     }
-    void this.run(record, work);
+    void this.run(record, () => work(prepared));
     return record.id;
   }
 
@@ -146,7 +155,7 @@ export class OperationsService implements OnApplicationBootstrap, OnModuleDestro
     this.logger.debug(
       `Operation ${record.id}: ${record.kind} ${record.volumeId} ${finished.state} in ${Date.now() - started} ms`,
     );
-    this.ended.next({ durationMs: Date.now() - started, record: finished });
+    this.events.emit(OPERATION_ENDED, new OperationEnded(finished, Date.now() - started));
     // Polls keep seeing "pending" until the result is on the backend, so no instance can consume it early.
     try {
       await this.state.saveOperation(finished);
