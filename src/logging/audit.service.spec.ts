@@ -1,8 +1,7 @@
 import type { PinoLogger } from 'nestjs-pino';
-import { Subject } from 'rxjs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { OperationRecord, VolumeRecord } from '../backends/backend.types.js';
-import type { OperationEnded, OperationsService } from '../volumes/operations.service.js';
+import { OperationEnded } from '../operations/operation.events.js';
 import type { VolumeIndexService } from '../volumes/volume-index.service.js';
 import { AuditService } from './audit.service.js';
 import { createRootLogger } from './root-logger.js';
@@ -26,15 +25,10 @@ function operation(overrides: Partial<OperationRecord> = {}): OperationRecord {
 }
 
 describe(AuditService.name, () => {
-  let sut: AuditService | undefined;
-
-  afterEach(() => sut?.onModuleDestroy());
-
   /** `level` is the root logger's: audit lines must get through even at warn or error. */
   function setup(volumes: Record<string, Pick<VolumeRecord, 'name'>> = {}, level: 'info' | 'error' = 'error') {
     const lines: Record<string, unknown>[] = [];
     const root = createRootLogger({ format: 'json', level }, { write: (line: string) => lines.push(JSON.parse(line)) });
-    const ended = new Subject<OperationEnded>();
     const lookups: string[] = [];
     const index = {
       visible: (id: string) => {
@@ -42,18 +36,9 @@ describe(AuditService.name, () => {
         return Promise.resolve(volumes[id] as VolumeRecord | undefined);
       },
     };
-    sut = new AuditService(
-      index as unknown as VolumeIndexService,
-      { ended } as unknown as OperationsService,
-      { logger: root } as unknown as PinoLogger,
-    );
-    sut.onModuleInit();
-    const emit = async (record: OperationRecord, durationMs = 42) => {
-      ended.next({ durationMs, record });
-      // The name lookup is awaited before the line is written.
-      await new Promise((resolve) => setImmediate(resolve));
-    };
-    return { emit, lines, lookups };
+    const sut = new AuditService(index as unknown as VolumeIndexService, { logger: root } as unknown as PinoLogger);
+    const emit = (record: OperationRecord, durationMs = 42) => sut.record(new OperationEnded(record, durationMs));
+    return { emit, index, lines, lookups };
   }
 
   it('should write one audit line per ended operation: who, what, which volume, result and duration', async () => {
@@ -133,21 +118,11 @@ describe(AuditService.name, () => {
   });
 
   it('should keep auditing when the name lookup fails', async () => {
-    const { emit, lines } = setup();
-    (sut as unknown as { index: { visible: () => Promise<never> } }).index.visible = () =>
-      Promise.reject(new Error('backend down'));
+    const { emit, index, lines } = setup();
+    index.visible = () => Promise.reject(new Error('backend down'));
 
     await emit(operation({ kind: 'expand' }));
 
     expect(lines).toEqual([expect.objectContaining({ kind: 'expand', result: 'succeeded', volumeId: VOLUME_ID })]);
-  });
-
-  it('should stop auditing once destroyed', async () => {
-    const { emit, lines } = setup();
-    sut!.onModuleDestroy();
-
-    await emit(operation());
-
-    expect(lines).toEqual([]);
   });
 });

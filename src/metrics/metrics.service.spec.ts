@@ -4,24 +4,23 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { appConfig } from '../../test/factories/app-config.factory.js';
 import { createTestingContext } from '../../test/factories/nest-app.factory.js';
 import { volumeRecord } from '../../test/factories/records.factory.js';
-import { FakeStorage, fakeCluster } from '../../test/fakes/fake-storage.js';
+import { FakeStorage, fakeCluster, storageProviders } from '../../test/fakes/fake-storage.js';
 import { exposedNames, parsePrometheusText, ParsedMetrics, samplesOf, valueOf } from '../../test/prometheus-text.js';
 import { RequestScope } from '../common/request-scope.js';
 import { AppConfig } from '../config/app-config.js';
 import { GlusterCli, GlusterCommandEvent } from '../gluster/gluster-cli.js';
-import { BackendCalls } from '../gluster/backend-calls.js';
-import { GATEWAY_METHODS, type StorageMethod, GlusterGateway } from '../gluster/gluster.gateway.js';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { countedCalls } from '../backends/backend-calls.js';
 import { GIB, OperationRecord, QuotaUsage, VolumeRecord } from '../backends/backend.types.js';
-import { OperationEnded, OperationsService } from '../volumes/operations.service.js';
+import { TOPOLOGY_STORAGE_METHODS } from '../backends/topology/topology.port.js';
+import { OPERATION_ENDED, OperationEnded } from '../operations/operation.events.js';
+import { OperationsService } from '../operations/operations.service.js';
+import { RECONCILER_PASSED, ReconcilerPassed } from '../reconciler/reconciler.events.js';
 import { QuotaUsageService } from '../volumes/quota-usage.service.js';
-import { FindingKind, ReconcilerService } from '../volumes/reconciler.service.js';
 import { VolumeIndexService } from '../volumes/volume-index.service.js';
-import { WarmPoolService } from '../volumes/warm-pool.service.js';
+import { WARM_POOL_COUNTED, WarmPoolCounted } from '../warm-pool/warm-pool.events.js';
 import { METRICS_CONTENT_TYPE, MetricsService } from './metrics.service.js';
 
-const STORAGE_METHODS = (Object.keys(GATEWAY_METHODS) as StorageMethod[]).filter(
-  (method) => GATEWAY_METHODS[method] === 'storage',
-);
 const GV0 = fakeCluster({ capacityGiB: 10 });
 const GV1 = fakeCluster({
   capacityGiB: 3,
@@ -96,9 +95,8 @@ class FakeIndex {
 }
 
 function ended(kind: OperationRecord['kind'], state: 'succeeded' | 'failed', durationMs: number): OperationEnded {
-  return {
-    durationMs,
-    record: {
+  return new OperationEnded(
+    {
       clusterId: GV0.id,
       id: 'op',
       incarnation: 'now',
@@ -108,49 +106,43 @@ function ended(kind: OperationRecord['kind'], state: 'succeeded' | 'failed', dur
       state,
       volumeId: ALPHA.id,
     },
-  };
+    durationMs,
+  );
 }
 
 describe(MetricsService.name, () => {
   let context: INestApplicationContext;
   let fake: FakeStorage;
   let index: FakeIndex;
-  let backendCalls: BackendCalls;
+  let events: EventEmitter2;
   let cli: { commands: Subject<GlusterCommandEvent>; stats: { lockRetries: number } };
-  let operations: { ended: Subject<OperationEnded>; inFlight: number };
+  let operations: { inFlight: number };
   let quota: { refreshedAt?: Date; usage: Map<string, QuotaUsage> };
-  let reconciler: { findingCounts: Map<FindingKind, number>; passesCompleted: number };
   let sut: MetricsService;
-  let warmPool: { readyCounts: Map<string, Map<number, number>> };
 
   const scrape = async (): Promise<ParsedMetrics> => parsePrometheusText(await sut.scrape());
 
   beforeEach(async () => {
     // Only the cached topology may be read: anything else would be backend work on a scrape.
-    fake = new FakeStorage([GV0, GV1]).forbid(...STORAGE_METHODS);
+    fake = new FakeStorage([GV0, GV1]).allowOnly('clusters');
     index = new FakeIndex();
     index.records = [ALPHA, BETA, GAMMA];
-    backendCalls = new BackendCalls();
     cli = { commands: new Subject(), stats: { lockRetries: 0 } };
-    operations = { ended: new Subject(), inFlight: 0 };
+    operations = { inFlight: 0 };
     quota = { usage: new Map() };
-    reconciler = { findingCounts: new Map(), passesCompleted: 0 };
-    warmPool = { readyCounts: new Map() };
     context = await createTestingContext({
       providers: [
         { provide: AppConfig, useValue: appConfig({ PIRAGUA_OVERCOMMIT: '1.5' }) },
-        { provide: BackendCalls, useValue: backendCalls },
         { provide: GlusterCli, useValue: cli },
-        { provide: GlusterGateway, useValue: fake },
+        ...storageProviders(fake),
         { provide: OperationsService, useValue: operations },
         { provide: QuotaUsageService, useValue: { current: () => quota } },
-        { provide: ReconcilerService, useValue: reconciler },
         { provide: VolumeIndexService, useValue: index },
-        { provide: WarmPoolService, useValue: warmPool },
         MetricsService,
       ],
     });
     sut = context.get(MetricsService);
+    events = context.get(EventEmitter2);
   });
 
   afterEach(async () => {
@@ -314,10 +306,16 @@ describe(MetricsService.name, () => {
       ]),
     );
     expect(samplesOf(metrics, 'piragua_reconciler_findings').every((sample) => sample.value === 0)).toBe(true);
-    reconciler.findingCounts = new Map([
-      ['missing-quota', 2],
-      ['stale-lock', 1],
-    ]);
+    events.emit(
+      RECONCILER_PASSED,
+      new ReconcilerPassed(
+        new Map([
+          ['missing-quota', 2],
+          ['stale-lock', 1],
+        ]),
+        1,
+      ),
+    );
     metrics = await scrape();
     expect(valueOf(metrics, 'piragua_reconciler_findings', { kind: 'missing-quota' })).toBe(2);
     expect(valueOf(metrics, 'piragua_reconciler_findings', { kind: 'stale-lock' })).toBe(1);
@@ -325,7 +323,7 @@ describe(MetricsService.name, () => {
   });
 
   it("should copy the reconciler's count of finished passes, so a pass can be waited for", async () => {
-    reconciler.passesCompleted = 3;
+    events.emit(RECONCILER_PASSED, new ReconcilerPassed(new Map(), 3));
     const metrics = await scrape();
     expect(metrics.types.get('piragua_reconciler_passes_total')).toBe('counter');
     expect(valueOf(metrics, 'piragua_reconciler_passes_total')).toBe(3);
@@ -358,12 +356,13 @@ describe(MetricsService.name, () => {
     expect(valueOf(metrics, 'piragua_gluster_lock_retries_total')).toBe(9);
   });
 
-  it('should count storage calls by gateway method and origin', async () => {
-    const gateway = backendCalls.counted(new FakeStorage([GV0]));
-    gateway.clusters();
-    await gateway.loadVolume(GV0.id, ALPHA.id);
-    await RequestScope.run('r1', () => gateway.loadVolume(GV0.id, ALPHA.id));
-    await RequestScope.run('r2', () => gateway.loadVolume(GV0.id, ALPHA.id));
+  it('should count storage calls by port method and origin', async () => {
+    const topology = countedCalls(new FakeStorage([GV0]), events, TOPOLOGY_STORAGE_METHODS);
+    const state = countedCalls(new FakeStorage([GV0]), events);
+    topology.clusters();
+    await state.loadVolume(GV0.id, ALPHA.id);
+    await RequestScope.run('r1', () => state.loadVolume(GV0.id, ALPHA.id));
+    await RequestScope.run('r2', () => state.loadVolume(GV0.id, ALPHA.id));
     const metrics = await scrape();
     expect(metrics.types.get('piragua_backend_calls_total')).toBe('counter');
     expect(valueOf(metrics, 'piragua_backend_calls_total', { method: 'loadVolume', origin: 'background' })).toBe(1);
@@ -373,15 +372,16 @@ describe(MetricsService.name, () => {
   });
 
   it('should show the ready warm-pool directories per cluster and size', async () => {
-    warmPool.readyCounts = new Map([
-      [
+    events.emit(
+      WARM_POOL_COUNTED,
+      new WarmPoolCounted(
         GV0.id,
         new Map([
           [1, 7],
           [10, 0],
         ]),
-      ],
-    ]);
+      ),
+    );
     const metrics = await scrape();
     expect(valueOf(metrics, 'piragua_warm_pool_ready_directories', { cluster: GV0.id, size_gib: '1' })).toBe(7);
     expect(valueOf(metrics, 'piragua_warm_pool_ready_directories', { cluster: GV0.id, size_gib: '10' })).toBe(0);
@@ -402,9 +402,9 @@ describe(MetricsService.name, () => {
       ['expand', 'failed', 0],
       ['expand', 'succeeded', 0],
     ]);
-    operations.ended.next(ended('create', 'succeeded', 1500));
-    operations.ended.next(ended('create', 'succeeded', 500));
-    operations.ended.next(ended('delete', 'failed', 40_000));
+    events.emit(OPERATION_ENDED, ended('create', 'succeeded', 1500));
+    events.emit(OPERATION_ENDED, ended('create', 'succeeded', 500));
+    events.emit(OPERATION_ENDED, ended('delete', 'failed', 40_000));
     const metrics = await scrape();
     expect(valueOf(metrics, 'piragua_operations_total', { kind: 'create', result: 'succeeded' })).toBe(2);
     expect(valueOf(metrics, 'piragua_operations_total', { kind: 'delete', result: 'failed' })).toBe(1);
@@ -416,15 +416,6 @@ describe(MetricsService.name, () => {
     expect(
       valueOf(metrics, 'piragua_operation_duration_seconds_bucket', { kind: 'delete', le: '60', result: 'failed' }),
     ).toBe(1);
-  });
-
-  it('should stop counting once the module is destroyed', async () => {
-    sut.onModuleDestroy();
-    cli.commands.next({ command: 'volume quota list', outcome: 'ok', seconds: 0.1 });
-    operations.ended.next(ended('expand', 'succeeded', 100));
-    const metrics = await scrape();
-    expect(samplesOf(metrics, 'piragua_gluster_command_duration_seconds_count')).toEqual([]);
-    expect(valueOf(metrics, 'piragua_operations_total', { kind: 'expand', result: 'succeeded' })).toBe(0);
   });
 
   it('should include the default process and Node.js metrics', async () => {

@@ -4,7 +4,7 @@ import type { Subscription } from 'rxjs';
 import { AppConfig } from '../config/app-config.js';
 import { OnEvent } from '@nestjs/event-emitter';
 import { BACKEND_CALLED, BackendCalled } from '../backends/backend.events.js';
- 
+
 import { GlusterCli } from '../gluster/gluster-cli.js';
 import { TopologyBackend } from '../backends/topology/topology.port.js';
 import { type ClusterTopology, GIB, volumeDirectory } from '../backends/backend.types.js';

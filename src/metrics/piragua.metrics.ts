@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { BackendCalled } from '../backends/backend.events.js';
- 
+
 import type { GlusterCommandEvent } from '../gluster/gluster-cli.js';
 import type { OperationKind, QuotaUsage } from '../backends/backend.types.js';
 import type { OperationEnded } from '../operations/operation.events.js';

@@ -32,7 +32,7 @@ describe(InstancesService.name, () => {
     vi.useFakeTimers({ now: NOW, toFake: ['Date', 'setTimeout', 'clearTimeout'] });
     config = appConfig({ PIRAGUA_INSTANCE_ID: 'spec-1', PIRAGUA_INSTANCE_TIMEOUT_SECONDS: '30' });
     fake = new FakeStorage().forbid('saveOperation', 'saveVolume', 'lockVolume', 'unlockVolume');
-    sut = new InstancesService(config, fake);
+    sut = new InstancesService(config, fake, fake);
   });
 
   afterEach(() => {
@@ -109,7 +109,7 @@ describe(InstancesService.name, () => {
       });
 
       it('should use a 60 second timeout by default', async () => {
-        sut = new InstancesService(appConfig({ PIRAGUA_INSTANCE_ID: 'spec-1' }), fake);
+        sut = new InstancesService(appConfig({ PIRAGUA_INSTANCE_ID: 'spec-1' }), fake, fake);
         fake.heartbeats.set(
           `${CLUSTER}/spec-2`,
           heartbeat({ heartbeatAt: secondsAgo(59), incarnation: 'theirs', instanceId: 'spec-2' }),
@@ -185,6 +185,7 @@ describe(InstancesService.name, () => {
       await sut.onApplicationBootstrap();
       const other = new InstancesService(
         appConfig({ PIRAGUA_INSTANCE_ID: 'spec-2', PIRAGUA_INSTANCE_TIMEOUT_SECONDS: '30' }),
+        fake,
         fake,
       );
       const mine = operationRecord({ incarnation: config.incarnation, owner: 'spec-1' });

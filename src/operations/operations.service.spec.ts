@@ -1,11 +1,11 @@
+import { EventEmitter2 } from '@nestjs/event-emitter';
 import { INestApplicationContext } from '@nestjs/common';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { appConfig } from '../../test/factories/app-config.factory.js';
 import { createTestingContext } from '../../test/factories/nest-app.factory.js';
-import { errnoError, FakeStorage, fakeCluster } from '../../test/fakes/fake-storage.js';
+import { errnoError, FakeStorage, fakeCluster, storageProviders } from '../../test/fakes/fake-storage.js';
 import { ErrorCode, PiraguaError } from '../common/piragua.error.js';
 import { AppConfig } from '../config/app-config.js';
-import { GlusterGateway } from '../gluster/gluster.gateway.js';
 import { OperationsService, QueueStatus } from './operations.service.js';
 
 const CLUSTER = fakeCluster().id;
@@ -64,11 +64,7 @@ describe(OperationsService.name, () => {
     );
     config = appConfig({ HEKETI_MAX_INFLIGHT_OPERATIONS: '2', PIRAGUA_INSTANCE_ID: 'spec-1' });
     context = await createTestingContext({
-      providers: [
-        { provide: AppConfig, useValue: config },
-        { provide: GlusterGateway, useValue: fake },
-        OperationsService,
-      ],
+      providers: [{ provide: AppConfig, useValue: config }, ...storageProviders(fake), OperationsService],
     });
     sut = context.get(OperationsService);
   });
@@ -83,9 +79,15 @@ describe(OperationsService.name, () => {
       const work = deferred();
       let ran = false;
 
-      const id = await sut.start('create', CLUSTER, VOLUME, () => {
-        ran = true;
-        return work.promise;
+      const id = await sut.start({
+        clusterId: CLUSTER,
+        kind: 'create',
+        prepare: async () => undefined,
+        volumeId: VOLUME,
+        work: () => {
+          ran = true;
+          return work.promise;
+        },
       });
 
       expect(id).toMatch(/^[0-9a-f]{32}$/);
@@ -110,7 +112,16 @@ describe(OperationsService.name, () => {
     });
 
     it('should use the operation id it is given', async () => {
-      expect(await sut.start('expand', CLUSTER, VOLUME, async () => undefined, UNKNOWN)).toBe(UNKNOWN);
+      expect(
+        await sut.start({
+          clusterId: CLUSTER,
+          kind: 'expand',
+          operationId: UNKNOWN,
+          prepare: async () => undefined,
+          volumeId: VOLUME,
+          work: async () => undefined,
+        }),
+      ).toBe(UNKNOWN);
     });
 
     it('should not run the work when the operation cannot be recorded', async () => {
@@ -118,8 +129,14 @@ describe(OperationsService.name, () => {
       let ran = false;
 
       await expect(
-        sut.start('create', CLUSTER, VOLUME, async () => {
-          ran = true;
+        sut.start({
+          clusterId: CLUSTER,
+          kind: 'create',
+          prepare: async () => undefined,
+          volumeId: VOLUME,
+          work: async () => {
+            ran = true;
+          },
         }),
       ).rejects.toMatchObject({ code: 'EROFS' });
       expect(ran).toBe(false);
@@ -129,20 +146,20 @@ describe(OperationsService.name, () => {
     it('should run prepare after the operation is recorded, and the work after prepare', async () => {
       const order: string[] = [];
 
-      await sut.start(
-        'expand',
-        CLUSTER,
-        VOLUME,
-        async () => {
-          order.push('work');
-        },
-        UNKNOWN,
-        async () => {
+      await sut.start({
+        clusterId: CLUSTER,
+        kind: 'expand',
+        operationId: UNKNOWN,
+        prepare: async () => {
           order.push(
             `prepare: ${fake.operations.get(`${CLUSTER}/${UNKNOWN}`)?.state} on the backend, running here: ${sut.isRunningHere(UNKNOWN)}`,
           );
         },
-      );
+        volumeId: VOLUME,
+        work: async () => {
+          order.push('work');
+        },
+      });
       await flush();
 
       expect(order).toEqual(['prepare: pending on the backend, running here: true', 'work']);
@@ -156,18 +173,18 @@ describe(OperationsService.name, () => {
       );
 
       await expect(
-        sut.start(
-          'expand',
-          CLUSTER,
-          VOLUME,
-          async () => {
-            ran = true;
-          },
-          UNKNOWN,
-          async () => {
+        sut.start({
+          clusterId: CLUSTER,
+          kind: 'expand',
+          operationId: UNKNOWN,
+          prepare: async () => {
             throw refusal;
           },
-        ),
+          volumeId: VOLUME,
+          work: async () => {
+            ran = true;
+          },
+        }),
       ).rejects.toBe(refusal);
       await flush();
 
@@ -184,19 +201,19 @@ describe(OperationsService.name, () => {
       fake.failOnce('removeOperation', errnoError('EIO'));
 
       await expect(
-        sut.start(
-          'create',
-          CLUSTER,
-          VOLUME,
-          async () => undefined,
-          UNKNOWN,
-          async () => {
+        sut.start({
+          clusterId: CLUSTER,
+          kind: 'create',
+          operationId: UNKNOWN,
+          prepare: async () => {
             throw new PiraguaError(
               ErrorCode.Failed,
               "Failed to allocate new volume: Volume name 'data' already in use",
             );
           },
-        ),
+          volumeId: VOLUME,
+          work: async () => undefined,
+        }),
       ).rejects.toMatchObject({ message: "Failed to allocate new volume: Volume name 'data' already in use" });
 
       expect(sut.inFlight).toBe(0);
@@ -207,16 +224,16 @@ describe(OperationsService.name, () => {
       let prepared = false;
 
       await expect(
-        sut.start(
-          'create',
-          CLUSTER,
-          VOLUME,
-          async () => undefined,
-          UNKNOWN,
-          async () => {
+        sut.start({
+          clusterId: CLUSTER,
+          kind: 'create',
+          operationId: UNKNOWN,
+          prepare: async () => {
             prepared = true;
           },
-        ),
+          volumeId: VOLUME,
+          work: async () => undefined,
+        }),
       ).rejects.toMatchObject({ code: 'EROFS' });
 
       expect(prepared).toBe(false);
@@ -225,16 +242,22 @@ describe(OperationsService.name, () => {
 
     it('should count an operation against the limit while it prepares', async () => {
       const preparing = deferred();
-      const first = sut.start(
-        'create',
-        CLUSTER,
-        VOLUME,
-        async () => undefined,
-        UNKNOWN,
-        () => preparing.promise,
-      );
+      const first = sut.start({
+        clusterId: CLUSTER,
+        kind: 'create',
+        operationId: UNKNOWN,
+        prepare: () => preparing.promise,
+        volumeId: VOLUME,
+        work: async () => undefined,
+      });
       const works = deferred();
-      await sut.start('create', CLUSTER, VOLUME, () => works.promise);
+      await sut.start({
+        clusterId: CLUSTER,
+        kind: 'create',
+        prepare: async () => undefined,
+        volumeId: VOLUME,
+        work: () => works.promise,
+      });
 
       expect(() => sut.assertCapacity()).toThrow('Server busy. Retry operation later.');
 
@@ -247,11 +270,25 @@ describe(OperationsService.name, () => {
       const works = [deferred(), deferred()];
       const ids = [];
       for (const work of works) {
-        ids.push(await sut.start('create', CLUSTER, VOLUME, () => work.promise));
+        ids.push(
+          await sut.start({
+            clusterId: CLUSTER,
+            kind: 'create',
+            prepare: async () => undefined,
+            volumeId: VOLUME,
+            work: () => work.promise,
+          }),
+        );
       }
       fake.resetCalls();
 
-      const refused = sut.start('create', CLUSTER, VOLUME, async () => undefined);
+      const refused = sut.start({
+        clusterId: CLUSTER,
+        kind: 'create',
+        prepare: async () => undefined,
+        volumeId: VOLUME,
+        work: async () => undefined,
+      });
 
       await expect(refused).rejects.toBeInstanceOf(PiraguaError);
       await expect(refused).rejects.toMatchObject({
@@ -274,7 +311,13 @@ describe(OperationsService.name, () => {
   describe('status', () => {
     it('should answer pending while the work runs, then deliver the result once', async () => {
       const work = deferred();
-      const id = await sut.start('create', CLUSTER, VOLUME, () => work.promise);
+      const id = await sut.start({
+        clusterId: CLUSTER,
+        kind: 'create',
+        prepare: async () => undefined,
+        volumeId: VOLUME,
+        work: () => work.promise,
+      });
 
       expect(await sut.status(id)).toEqual({ state: 'pending' });
       expect(await sut.status(id)).toEqual({ state: 'pending' });
@@ -288,7 +331,13 @@ describe(OperationsService.name, () => {
     });
 
     it('should record the result on the backend before it is delivered', async () => {
-      const id = await sut.start('expand', CLUSTER, VOLUME, async () => undefined);
+      const id = await sut.start({
+        clusterId: CLUSTER,
+        kind: 'expand',
+        prepare: async () => undefined,
+        volumeId: VOLUME,
+        work: async () => undefined,
+      });
       await flush();
 
       expect(fake.callsTo('saveOperation').map(([record]) => record)).toEqual([
@@ -303,14 +352,26 @@ describe(OperationsService.name, () => {
     });
 
     it('should deliver a finished delete without a location (204)', async () => {
-      const id = await sut.start('delete', CLUSTER, VOLUME, async () => undefined);
+      const id = await sut.start({
+        clusterId: CLUSTER,
+        kind: 'delete',
+        prepare: async () => undefined,
+        volumeId: VOLUME,
+        work: async () => undefined,
+      });
 
       expect(await outcome(sut, id)).toEqual({ location: undefined, state: 'done' });
     });
 
     it('should deliver the message of a PiraguaError as the failure', async () => {
-      const id = await sut.start('create', CLUSTER, VOLUME, async () => {
-        throw new PiraguaError(ErrorCode.Failed, 'Failed to create volume: set quota: EIO');
+      const id = await sut.start({
+        clusterId: CLUSTER,
+        kind: 'create',
+        prepare: async () => undefined,
+        volumeId: VOLUME,
+        work: async () => {
+          throw new PiraguaError(ErrorCode.Failed, 'Failed to create volume: set quota: EIO');
+        },
       });
 
       expect(await outcome(sut, id)).toEqual({ message: 'Failed to create volume: set quota: EIO', state: 'failed' });
@@ -318,8 +379,14 @@ describe(OperationsService.name, () => {
     });
 
     it('should hide the text of any other error', async () => {
-      const id = await sut.start('create', CLUSTER, VOLUME, async () => {
-        throw errnoError('EACCES', '/srv/gluster/gv0/private');
+      const id = await sut.start({
+        clusterId: CLUSTER,
+        kind: 'create',
+        prepare: async () => undefined,
+        volumeId: VOLUME,
+        work: async () => {
+          throw errnoError('EACCES', '/srv/gluster/gv0/private');
+        },
       });
 
       const status = await outcome(sut, id);
@@ -333,9 +400,15 @@ describe(OperationsService.name, () => {
 
     it('should look for the operation on every cluster', async () => {
       fake.topology = [fakeCluster({ id: 'a'.repeat(32) }), fakeCluster({ id: 'b'.repeat(32) })];
-      const id = await sut.start('delete', 'b'.repeat(32), VOLUME, async () => undefined);
+      const id = await sut.start({
+        clusterId: 'b'.repeat(32),
+        kind: 'delete',
+        prepare: async () => undefined,
+        volumeId: VOLUME,
+        work: async () => undefined,
+      });
       await flush();
-      const other = new OperationsService(config, fake);
+      const other = new OperationsService(config, new EventEmitter2(), fake, fake);
 
       expect(await other.status(id)).toEqual({ location: undefined, state: 'done' });
       expect(fake.callsTo('loadOperation')).toEqual([
@@ -346,8 +419,14 @@ describe(OperationsService.name, () => {
 
     it('should let another instance answer from the backend, once', async () => {
       const work = deferred();
-      const id = await sut.start('create', CLUSTER, VOLUME, () => work.promise);
-      const other = new OperationsService(config, fake);
+      const id = await sut.start({
+        clusterId: CLUSTER,
+        kind: 'create',
+        prepare: async () => undefined,
+        volumeId: VOLUME,
+        work: () => work.promise,
+      });
+      const other = new OperationsService(config, new EventEmitter2(), fake, fake);
 
       expect(await other.status(id)).toEqual({ state: 'pending' });
 
@@ -361,7 +440,13 @@ describe(OperationsService.name, () => {
 
     it('should keep a result it could not record, and still deliver it', async () => {
       fake.failOnce('saveOperation', errnoError('EIO'), 1);
-      const id = await sut.start('create', CLUSTER, VOLUME, async () => undefined);
+      const id = await sut.start({
+        clusterId: CLUSTER,
+        kind: 'create',
+        prepare: async () => undefined,
+        volumeId: VOLUME,
+        work: async () => undefined,
+      });
       await flush();
 
       expect(await sut.status(id)).toEqual({ location: `/volumes/${VOLUME}`, state: 'done' });

@@ -2,29 +2,31 @@ import { Logger } from '@nestjs/common';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { appConfig } from '../../test/factories/app-config.factory.js';
 import { heartbeat, operationRecord, volumeRecord } from '../../test/factories/records.factory.js';
-import { errnoError, FakeStorage, fakeCluster, READ_METHODS } from '../../test/fakes/fake-storage.js';
+import { errnoError, FakeStorage, fakeCluster } from '../../test/fakes/fake-storage.js';
 import { AppConfig } from '../config/app-config.js';
 import { GlusterCommandError } from '../gluster/gluster-cli.js';
-import { GATEWAY_METHODS, type StorageMethod } from '../gluster/gluster.gateway.js';
+import { EventEmitter2 } from '@nestjs/event-emitter';
 import { GIB, OperationRecord, VolumeRecord } from '../backends/backend.types.js';
-import { InstancesService } from './instances.service.js';
-import { OperationsService } from './operations.service.js';
-import { PlacementService } from './placement.service.js';
-import { QuotaUsageService } from './quota-usage.service.js';
-import { Finding, ReconcilerService } from './reconciler.service.js';
-import { VolumeIndexService } from './volume-index.service.js';
-import { VolumesService } from './volumes.service.js';
+import { TRASH_FILLED, TrashFilled } from '../backends/state/volume-state.events.js';
+import { InstancesService } from '../operations/instances.service.js';
+import { OperationsService } from '../operations/operations.service.js';
+import { QuotaUsageService } from '../volumes/quota-usage.service.js';
+import { VolumeIndexService } from '../volumes/volume-index.service.js';
+import { VolumeUndoService } from '../volumes/volume-undo.service.js';
+import { ClusterScanner } from './cluster-scan.js';
+import { InterruptedOperations } from './interrupted-operations.js';
+import { LegacyAdoption } from './legacy-adoption.js';
+import { LeftoverChecks } from './leftover-checks.js';
+import { RECONCILER_PASSED, ReconcilerPassed } from './reconciler.events.js';
+import { ReconcilerService } from './reconciler.service.js';
+import type { Finding } from './reconciler.types.js';
+import { TrashPurgeService } from './trash-purge.service.js';
 
 const CLUSTER = fakeCluster().id;
 const VOLUME = '5eed5eed5eed5eed5eed5eed5eed5eed';
 const OTHER_VOLUME = '0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a';
 const OPERATION = '0000000000000000000000000000000a';
 const OTHER_OPERATION = '0000000000000000000000000000000b';
-
-/** Every gateway method that changes something: what an examination must never call. */
-const MUTATING_METHODS = (Object.keys(GATEWAY_METHODS) as StorageMethod[]).filter(
-  (method) => !READ_METHODS.has(method),
-);
 
 /** Lets background work that is not waiting on anything run to its end. */
 async function flush(): Promise<void> {
@@ -45,25 +47,36 @@ describe(ReconcilerService.name, () => {
   let usageFake: FakeStorage;
   let quotaUsage: QuotaUsageService;
   let sut: ReconcilerService;
+  /** What the last periodic pass announced. */
+  let passed: ReconcilerPassed | undefined;
 
   beforeEach(() => {
     config = appConfig({ PIRAGUA_INSTANCE_ID: 'spec-1', PIRAGUA_INSTANCE_TIMEOUT_SECONDS: '30' });
     // Reconciling needs limits only: reading usage (on the local backend, summing every file) is a violation.
     fake = new FakeStorage().forbid('quotaUsage');
-    const index = new VolumeIndexService(config, fake);
-    operations = new OperationsService(config, fake);
-    const volumes = new VolumesService(config, fake, index, operations, new PlacementService(config, fake, index));
+    const events = new EventEmitter2();
+    const index = new VolumeIndexService(config, fake, fake);
+    operations = new OperationsService(config, events, fake, fake);
+    const undo = new VolumeUndoService(events, index, fake);
     usageFake = new FakeStorage();
-    quotaUsage = new QuotaUsageService(config, usageFake, new VolumeIndexService(config, usageFake), operations);
+    quotaUsage = new QuotaUsageService(config, usageFake, usageFake, usageFake);
+    const scanner = new ClusterScanner(new InstancesService(config, fake, fake), operations, fake, quotaUsage, fake);
+    const interrupted = new InterruptedOperations(config, operations, fake, fake, undo);
+    const leftovers = new LeftoverChecks(fake, fake, undo);
     sut = new ReconcilerService(
+      new LegacyAdoption(index, fake),
       config,
-      fake,
+      events,
       index,
-      new InstancesService(config, fake),
-      operations,
-      quotaUsage,
-      volumes,
+      interrupted,
+      leftovers,
+      scanner,
+      fake,
     );
+    const purge = new TrashPurgeService(fake, fake, fake);
+    events.on(TRASH_FILLED, (event: TrashFilled) => purge.onTrashFilled(event));
+    passed = undefined;
+    events.on(RECONCILER_PASSED, (event: ReconcilerPassed) => (passed = event));
   });
 
   afterEach(() => {
@@ -200,7 +213,7 @@ describe(ReconcilerService.name, () => {
       expectNothingLeftOf(VOLUME, 'seeded');
       expect(operationOnBackend()).toMatchObject({ state: 'succeeded' });
       await flush();
-      expect(fake.callsTo('purgeTrash')).toEqual([[CLUSTER]]);
+      expect(fake.callsTo('trashEntries')).toEqual([[CLUSTER]]);
       expect(fake.trash.size).toBe(0);
     });
 
@@ -541,17 +554,17 @@ describe(ReconcilerService.name, () => {
     it('should leave alone an operation this incarnation is running', async () => {
       fake.seedVolume(seedRecord());
       let finish!: () => void;
-      const operationId = await operations.start(
-        'expand',
-        CLUSTER,
-        VOLUME,
-        () => new Promise<void>((resolve) => (finish = resolve)),
-        OPERATION,
-        async () => {
+      const operationId = await operations.start({
+        clusterId: CLUSTER,
+        kind: 'expand',
+        operationId: OPERATION,
+        prepare: async () => {
           await fake.lockVolume(CLUSTER, VOLUME, OPERATION);
           await fake.saveVolume(volumeRecord({ id: VOLUME, operationId: OPERATION }));
         },
-      );
+        volumeId: VOLUME,
+        work: () => new Promise<void>((resolve) => (finish = resolve)),
+      });
 
       expect(await findings(true)).toEqual([]);
       expect(fake.changes()).toEqual([]);
@@ -574,7 +587,7 @@ describe(ReconcilerService.name, () => {
       fake.quotas.set(`${CLUSTER}/${'e'.repeat(32)}`, GIB);
       fake.names.set(`${CLUSTER}/orphan`, 'f'.repeat(32));
       const before = backendState();
-      fake.forbid(...MUTATING_METHODS);
+      fake.forbidChanges();
 
       const found = await findings(false);
 
@@ -588,7 +601,7 @@ describe(ReconcilerService.name, () => {
       ]);
       expect(fake.changes()).toEqual([]);
       await flush();
-      expect(fake.callsTo('purgeTrash')).toEqual([]);
+      expect(fake.callsTo('trashEntries')).toEqual([]);
       expect(backendState()).toEqual(before);
     });
   });
@@ -649,7 +662,7 @@ describe(ReconcilerService.name, () => {
 
         // The volume's own limit is read on the second pass already; the orphan waits for the search.
         expect(fake.quotas.get(`${CLUSTER}/${OTHER_VOLUME}`)).toBe(4 * GIB);
-        expect(sut.findingCounts).toEqual(new Map([['missing-quota', 1]]));
+        expect(passed?.findings).toEqual(new Map([['missing-quota', 1]]));
         for (let pass = 3; pass <= 10; pass++) {
           await nextPass();
         }
@@ -661,16 +674,16 @@ describe(ReconcilerService.name, () => {
 
         expect(fake.callsTo('quotaLimits')).toHaveLength(2);
         expect(fake.quotas.has(`${CLUSTER}/${VOLUME}`)).toBe(false);
-        expect(sut.findingCounts).toEqual(new Map([['quota-without-directory', 1]]));
+        expect(passed?.findings).toEqual(new Map([['quota-without-directory', 1]]));
       });
 
       it('should count the periodic passes it finished, and not the examinations asked for', async () => {
         await sut.onApplicationBootstrap();
-        expect(sut.passesCompleted).toBe(1);
+        expect(passed?.passes).toBe(1);
         await nextPass();
         await nextPass();
         await sut.reconcile(false);
-        expect(sut.passesCompleted).toBe(3);
+        expect(passed?.passes).toBe(3);
       });
 
       it('should make every examination and repair asked for thorough', async () => {
@@ -704,7 +717,7 @@ describe(ReconcilerService.name, () => {
       await sut.onApplicationBootstrap();
 
       expect(fake.quotas.size + fake.names.size).toBe(0);
-      expect(sut.findingCounts).toEqual(
+      expect(passed?.findings).toEqual(
         new Map([
           ['quota-without-directory', 1],
           ['orphan-name', 2],

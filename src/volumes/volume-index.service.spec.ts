@@ -16,7 +16,7 @@ describe(VolumeIndexService.name, () => {
     fake = new FakeStorage([GV0, GV1]);
     fake.seedVolume(volumeRecord({ clusterId: GV0.id, id: B, name: 'b' }));
     fake.seedVolume(volumeRecord({ clusterId: GV1.id, id: A, name: 'a' }));
-    sut = new VolumeIndexService(appConfig(), fake);
+    sut = new VolumeIndexService(appConfig(), fake, fake);
     sut.onApplicationBootstrap();
     await sut.visibleIds();
   });

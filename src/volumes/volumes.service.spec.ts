@@ -2,13 +2,15 @@ import { INestApplicationContext } from '@nestjs/common';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { appConfig } from '../../test/factories/app-config.factory.js';
 import { createTestingContext } from '../../test/factories/nest-app.factory.js';
-import { errnoError, FakeStorage, fakeCluster } from '../../test/fakes/fake-storage.js';
+import { errnoError, FakeStorage, fakeCluster, storageProviders } from '../../test/fakes/fake-storage.js';
 import { ErrorCode, PiraguaError } from '../common/piragua.error.js';
 import { AppConfig } from '../config/app-config.js';
-import { GlusterGateway } from '../gluster/gluster.gateway.js';
 import { ClusterTopology, GIB, VolumeRecord } from '../backends/backend.types.js';
 import type { CreateVolumeDto } from './dto/create-volume.dto.js';
-import { OperationsService, QueueStatus } from './operations.service.js';
+import { OperationsService, QueueStatus } from '../operations/operations.service.js';
+import { TrashPurgeService } from '../reconciler/trash-purge.service.js';
+import { VolumeChangesService } from './volume-changes.service.js';
+import { VolumeUndoService } from './volume-undo.service.js';
 import { PlacementService } from './placement.service.js';
 import { VolumeIndexService } from './volume-index.service.js';
 import { VolumesService } from './volumes.service.js';
@@ -72,11 +74,14 @@ describe(VolumesService.name, () => {
     context = await createTestingContext({
       providers: [
         { provide: AppConfig, useValue: appConfig({ PIRAGUA_INSTANCE_ID: 'spec-1', ...env }) },
-        { provide: GlusterGateway, useValue: fake },
+        ...storageProviders(fake),
         OperationsService,
         PlacementService,
+        TrashPurgeService,
+        VolumeChangesService,
         VolumeIndexService,
         VolumesService,
+        VolumeUndoService,
       ],
     });
     operations = context.get(OperationsService);
@@ -403,7 +408,7 @@ describe(VolumesService.name, () => {
         expect(await sut.list()).toEqual({ volumes: [] });
         expect(await context!.get(VolumeIndexService).reservedGiB(CLUSTER)).toBe(0);
         await flush();
-        expect(fake.callsTo('purgeTrash')).toContainEqual([CLUSTER]);
+        expect(fake.callsTo('trashEntries')).toContainEqual([CLUSTER]);
       });
 
       it('should show the public message of a gateway error', async () => {
@@ -754,7 +759,7 @@ describe(VolumesService.name, () => {
   describe('remove', () => {
     it('should trash the directory with its quota, release the name, answer done without a location, then purge both', async () => {
       await setup({ seed: [volumeRecord()] });
-      const purge = fake.hold('purgeTrash');
+      const purge = fake.hold('trashEntries');
 
       const operationId = await sut.remove(SEEDED);
 
@@ -782,7 +787,7 @@ describe(VolumesService.name, () => {
       expect(fake.trashedQuotas.get(`${CLUSTER}/${SEEDED}`)).toBe(2 * GIB);
       purge.release();
       await flush();
-      expect(fake.callsTo('purgeTrash')).toEqual([[CLUSTER]]);
+      expect(fake.callsTo('trashEntries')).toEqual([[CLUSTER]]);
       expect(fake.trash.size).toBe(0);
       expect(fake.trashedQuotas.size).toBe(0);
     });

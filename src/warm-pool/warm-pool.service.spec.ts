@@ -1,11 +1,13 @@
-import { Subject } from 'rxjs';
+import { EventEmitter2 } from '@nestjs/event-emitter';
 import { afterEach, describe, expect, it } from 'vitest';
 import { appConfig } from '../../test/factories/app-config.factory.js';
 import { operationRecord } from '../../test/factories/records.factory.js';
 import { FakeStorage, fakeCluster } from '../../test/fakes/fake-storage.js';
 import { ErrorCode, PiraguaError } from '../common/piragua.error.js';
-import type { OperationEnded, OperationsService } from './operations.service.js';
-import type { VolumesService } from './volumes.service.js';
+import { GIB } from '../backends/backend.types.js';
+import { TRASH_FILLED, type TrashFilled } from '../backends/state/volume-state.events.js';
+import { OperationEnded } from '../operations/operation.events.js';
+import { WARM_POOL_COUNTED, type WarmPoolCounted } from './warm-pool.events.js';
 import { WarmPoolService } from './warm-pool.service.js';
 
 const CLUSTER = fakeCluster().id;
@@ -21,21 +23,22 @@ async function flush(): Promise<void> {
 describe(WarmPoolService.name, () => {
   let sut: WarmPoolService | undefined;
   let fake: FakeStorage;
-  let ended: Subject<OperationEnded>;
   let purges: string[];
+  let counted: Map<string, ReadonlyMap<number, number>>;
 
   function start(env: Record<string, string>): WarmPoolService {
     fake = new FakeStorage();
-    ended = new Subject();
     purges = [];
-    sut = new WarmPoolService(
-      appConfig({ ...GLUSTER, ...env }),
-      fake,
-      { ended } as unknown as OperationsService,
-      { schedulePurge: (clusterId: string) => purges.push(clusterId) } as unknown as VolumesService,
-    );
+    counted = new Map();
+    const events = new EventEmitter2();
+    events.on(TRASH_FILLED, (event: TrashFilled) => purges.push(event.clusterId));
+    events.on(WARM_POOL_COUNTED, (event: WarmPoolCounted) => counted.set(event.clusterId, new Map(event.ready)));
+    sut = new WarmPoolService(appConfig({ ...GLUSTER, ...env }), events, fake, fake, fake);
     return sut;
   }
+
+  /** The sizes of the directories put into the pool, in order. */
+  const finishedSizes = () => fake.callsTo('finishPooledDirectory').map(([, , sizeGiB]) => sizeGiB);
 
   afterEach(() => {
     sut?.onModuleDestroy();
@@ -63,12 +66,13 @@ describe(WarmPoolService.name, () => {
     // Another instance's unfinished work is its own to clear.
     expect(fake.unfinishedPool.get(`${CLUSTER}/node-2`)).toBe(1);
     expect(purges).toContain(CLUSTER);
-    expect(fake.callsTo('addPooledDirectory')).toEqual([
-      [CLUSTER, 1, 'node-1'],
-      [CLUSTER, 1, 'node-1'],
-      [CLUSTER, 10, 'node-1'],
+    expect(fake.callsTo('beginPooledDirectory')).toEqual([
+      [CLUSTER, 'node-1'],
+      [CLUSTER, 'node-1'],
+      [CLUSTER, 'node-1'],
     ]);
-    expect(pool.readyCounts.get(CLUSTER)).toEqual(
+    expect(finishedSizes()).toEqual([1, 1, 10]);
+    expect(counted.get(CLUSTER)).toEqual(
       new Map([
         [1, 3],
         [10, 1],
@@ -83,19 +87,19 @@ describe(WarmPoolService.name, () => {
     fake.pool.set(`${CLUSTER}/1`, 0);
     fake.resetCalls();
 
-    ended.next({ durationMs: 1, record: operationRecord({ kind: 'delete', state: 'succeeded' }) });
+    pool.onOperationEnded(new OperationEnded(operationRecord({ kind: 'delete', state: 'succeeded' }), 1));
     await flush();
-    expect(fake.callsTo('addPooledDirectory')).toEqual([]);
+    expect(finishedSizes()).toEqual([]);
 
-    ended.next({ durationMs: 1, record: operationRecord({ kind: 'create', state: 'succeeded' }) });
+    pool.onOperationEnded(new OperationEnded(operationRecord({ kind: 'create', state: 'succeeded' }), 1));
     await flush();
-    expect(fake.callsTo('addPooledDirectory')).toHaveLength(2);
+    expect(finishedSizes()).toEqual([1, 1]);
     expect(fake.pool.get(`${CLUSTER}/1`)).toBe(2);
   });
 
   it('should run one refill at a time, and once more when asked meanwhile', async () => {
     const pool = start({ PIRAGUA_WARM_POOL: '1:1' });
-    const adding = fake.hold('addPooledDirectory');
+    const adding = fake.hold('beginPooledDirectory');
     const first = pool.refill();
     await adding.reached;
     const second = pool.refill();
@@ -106,18 +110,39 @@ describe(WarmPoolService.name, () => {
 
     // A second round after the first, which found the pool full.
     expect(fake.callsTo('pooledDirectoryCounts')).toHaveLength(2);
-    expect(fake.callsTo('addPooledDirectory')).toHaveLength(1);
+    expect(finishedSizes()).toEqual([1]);
+  });
+
+  it('should set and read back the quota of each directory before it joins the pool', async () => {
+    await start({ PIRAGUA_WARM_POOL: '3:1' }).refill();
+
+    const [[, path]] = fake.callsTo('finishPooledDirectory');
+    expect(fake.changes()).toEqual(['beginPooledDirectory', 'setQuota', 'readQuota', 'finishPooledDirectory']);
+    expect(fake.callsTo('setQuota')).toEqual([[CLUSTER, path, 3 * GIB]]);
+    expect(fake.callsTo('readQuota')).toEqual([[CLUSTER, path]]);
   });
 
   it('should stop filling a cluster that cannot take new volumes, and purge what a failed add left', async () => {
     const pool = start({ PIRAGUA_WARM_POOL: '1:2' });
-    fake.failOnce('addPooledDirectory', new PiraguaError(ErrorCode.Failed, 'quota is not enabled'));
+    fake.failOnce('setQuota', new PiraguaError(ErrorCode.Failed, 'quota is not enabled'));
 
     await pool.refill();
 
-    expect(fake.callsTo('addPooledDirectory')).toHaveLength(1);
+    expect(fake.changes()).toEqual(['beginPooledDirectory', 'setQuota', 'discardPooledDirectory']);
+    expect(fake.trash.get(CLUSTER)).toHaveLength(1);
     expect(purges).toEqual([CLUSTER]);
     await pool.refill();
     expect(fake.pool.get(`${CLUSTER}/1`)).toBe(2);
+  });
+
+  it('should discard a directory whose quota does not read back as set, with the quota it got', async () => {
+    const pool = start({ PIRAGUA_WARM_POOL: '1:1' });
+    fake.answerOnce('readQuota', async () => 512);
+
+    await pool.refill();
+
+    expect(fake.changes()).toEqual(['beginPooledDirectory', 'setQuota', 'readQuota', 'discardPooledDirectory']);
+    expect([...fake.trashedQuotas.values()]).toEqual([GIB]);
+    expect(fake.pool.get(`${CLUSTER}/1`)).toBeUndefined();
   });
 });

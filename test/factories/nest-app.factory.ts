@@ -1,5 +1,6 @@
 import { DynamicModule, INestApplication, INestApplicationContext, Module, ModuleMetadata } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { EventEmitterModule } from '@nestjs/event-emitter';
 import type { AddressInfo } from 'node:net';
 import { createHttpAdapter } from '../../src/http/heketi-http.adapter.js';
 
@@ -11,8 +12,9 @@ class SpecModule {}
 // calling process.exit; logger: false keeps expected failures out of the test output.
 const OPTIONS = { abortOnError: false, logger: false } as const;
 
+/** With the event bus the service's root module has, so that listeners in `metadata` hear what its providers emit. */
 function specModule(metadata: ModuleMetadata): DynamicModule {
-  return { module: SpecModule, ...metadata };
+  return { module: SpecModule, ...metadata, imports: [EventEmitterModule.forRoot(), ...(metadata.imports ?? [])] };
 }
 
 /** Compiles `metadata` into a module and runs its init hooks (onModuleInit, onApplicationBootstrap). */

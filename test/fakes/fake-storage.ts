@@ -1,6 +1,7 @@
-import type { QuotaBackend } from '../../src/backends/quotas/quota.port.js';
-import type { VolumeStateStore } from '../../src/backends/state/volume-state.port.js';
-import type { TopologyBackend } from '../../src/backends/topology/topology.port.js';
+import type { Provider } from '@nestjs/common';
+import { QuotaBackend } from '../../src/backends/quotas/quota.port.js';
+import { VolumeStateStore } from '../../src/backends/state/volume-state.port.js';
+import { TopologyBackend } from '../../src/backends/topology/topology.port.js';
 import {
   GIB,
   type ClusterTopology,
@@ -107,11 +108,25 @@ export class FakeStorage implements TopologyBackend, QuotaBackend, VolumeStateSt
   private readonly gates = new Map<StorageMethod, Gate[]>();
 
   private begun = 0;
+  private changesForbidden = false;
+  private allowed?: ReadonlySet<StorageMethod>;
 
   constructor(public topology: ClusterTopology[] = [fakeCluster()]) {}
 
   forbid(...methods: StorageMethod[]): this {
     methods.forEach((method) => this.forbidden.add(method));
+    return this;
+  }
+
+  /** Every method but these throws, as `forbid` does. */
+  allowOnly(...methods: StorageMethod[]): this {
+    this.allowed = new Set(methods);
+    return this;
+  }
+
+  /** Every method outside READ_METHODS throws, as `forbid` does. */
+  forbidChanges(): this {
+    this.changesForbidden = true;
     return this;
   }
 
@@ -408,11 +423,12 @@ export class FakeStorage implements TopologyBackend, QuotaBackend, VolumeStateSt
   /** As on the mounted volume, a tree still holding a limit can be deleted: the limit would then be orphaned. */
   deleteTrashEntry(clusterId: string, path: string): Promise<void> {
     return this.run('deleteTrashEntry', [clusterId, path], () => {
-      const entry = path.slice(TRASH.length);
-      this.trash.set(
-        clusterId,
-        (this.trash.get(clusterId) ?? []).filter((candidate) => candidate !== entry),
-      );
+      const left = (this.trash.get(clusterId) ?? []).filter((candidate) => candidate !== path.slice(TRASH.length));
+      if (left.length > 0) {
+        this.trash.set(clusterId, left);
+      } else {
+        this.trash.delete(clusterId);
+      }
     });
   }
 
@@ -572,7 +588,11 @@ export class FakeStorage implements TopologyBackend, QuotaBackend, VolumeStateSt
   private record(method: StorageMethod, args: unknown[]): void {
     const call = { args, method };
     this.calls.push(call);
-    if (this.forbidden.has(method)) {
+    if (
+      this.forbidden.has(method) ||
+      (this.changesForbidden && !READ_METHODS.has(method)) ||
+      (this.allowed && !this.allowed.has(method))
+    ) {
       this.violations.push(call);
       throw new Error(`FakeStorage: unexpected call ${method}(${JSON.stringify(args)})`);
     }
@@ -627,4 +647,9 @@ export function fakeCluster(overrides: Partial<ClusterTopology> & { capacityGiB?
     volumeType: 'Distribute',
     ...rest,
   };
+}
+
+/** The fake as each of the three ports, for a Nest module under test. */
+export function storageProviders(fake: FakeStorage): Provider[] {
+  return [TopologyBackend, QuotaBackend, VolumeStateStore].map((provide) => ({ provide, useValue: fake }));
 }
