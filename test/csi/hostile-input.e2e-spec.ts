@@ -104,7 +104,9 @@ describe.each<ShapeName>(['in-process', 'api'])('CSI controller, hostile input (
     const path = volume.volume_context.path;
     expect(path).toMatch(new RegExp(`^${volume.volume_id}/[A-Za-z0-9_-]+$`));
     expect(volume.volume_context.localPath).toBe(join(sut.dir, 'data', 'local', path));
-    expect(await readdir(join(sut.dir, 'data', 'local', volume.volume_id))).toEqual([path.split('/')[1]]);
+    // Dot files beside it are the local backend's own (its recorded quota); no volume name starts with a dot.
+    const entries = await readdir(join(sut.dir, 'data', 'local', volume.volume_id));
+    expect(entries.filter((entry) => !entry.startsWith('.'))).toEqual([path.split('/')[1]]);
   });
 
   it('should write no secret to any log line, whether the key is right or wrong', async () => {
