@@ -5,7 +5,7 @@ export default defineConfig({
   plugins: [swc.vite({ module: { type: 'es6' } })],
   test: {
     env: { TZ: 'UTC' },
-    include: ['src/**/*.spec.ts'],
+    include: ['src/**/*.spec.ts', 'test/fakes/**/*.spec.ts'],
     root: '.',
   },
 });

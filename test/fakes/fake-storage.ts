@@ -1,4 +1,5 @@
 import type { Provider } from '@nestjs/common';
+import { clusterNotFound } from '../../src/backends/backend.errors.js';
 import { QuotaBackend } from '../../src/backends/quotas/quota.port.js';
 import { VolumeStateStore } from '../../src/backends/state/volume-state.port.js';
 import { TopologyBackend } from '../../src/backends/topology/topology.port.js';
@@ -200,6 +201,9 @@ export class FakeStorage implements TopologyBackend, QuotaBackend, VolumeStateSt
 
   volumeRoot(clusterId: string): string {
     this.record('volumeRoot', [clusterId]);
+    if (!this.topology.some((cluster) => cluster.id === clusterId)) {
+      throw clusterNotFound(clusterId);
+    }
     return `/fake/${clusterId}`;
   }
 
@@ -299,9 +303,10 @@ export class FakeStorage implements TopologyBackend, QuotaBackend, VolumeStateSt
     });
   }
 
+  /** Claimed pooled directories too: they are `<id>/` on the volume before their inner directory is made. */
   listVolumeDirectories(clusterId: string): Promise<string[]> {
     return this.run('listVolumeDirectories', [clusterId], () =>
-      [...this.directories.keys()]
+      [...this.directories.keys(), ...this.claimedPoolDirectories]
         .filter((key) => key.startsWith(`${clusterId}/`))
         .map((key) => key.slice(clusterId.length + 1)),
     );
@@ -394,25 +399,21 @@ export class FakeStorage implements TopologyBackend, QuotaBackend, VolumeStateSt
 
   discardPooledDirectory(clusterId: string, path: string): Promise<void> {
     return this.run('discardPooledDirectory', [clusterId, path], () => {
-      const key = `${clusterId}/${path}`;
-      if (!this.begunPool.has(key)) {
+      if (!this.begunPool.has(`${clusterId}/${path}`)) {
         throw errnoError('ENOENT');
       }
-      const limit = this.begunPool.get(key);
-      this.begunPool.delete(key);
-      const entry = path.slice(POOL_NEW.length);
-      this.trash.set(clusterId, [...(this.trash.get(clusterId) ?? []), entry]);
-      if (limit !== undefined) {
-        this.trashedQuotas.set(`${clusterId}/${entry}`, limit);
-      }
+      this.trashBegun(clusterId, path);
     });
   }
 
+  /** The owner's begun directories go to the trash with their limits, plus those seeded in `unfinishedPool`. */
   discardUnfinishedPooledDirectories(clusterId: string, owner: string): Promise<number> {
     return this.run('discardUnfinishedPooledDirectories', [clusterId, owner], () => {
-      const unfinished = this.unfinishedPool.get(`${clusterId}/${owner}`) ?? 0;
+      const seeded = this.unfinishedPool.get(`${clusterId}/${owner}`) ?? 0;
       this.unfinishedPool.delete(`${clusterId}/${owner}`);
-      return unfinished;
+      const begun = [...this.begunPool.keys()].filter((key) => key.startsWith(`${clusterId}/${POOL_NEW}${owner}@`));
+      begun.forEach((key) => this.trashBegun(clusterId, key.slice(clusterId.length + 1)));
+      return seeded + begun.length;
     });
   }
 
@@ -497,9 +498,15 @@ export class FakeStorage implements TopologyBackend, QuotaBackend, VolumeStateSt
   }
 
   readQuota(clusterId: string, path: string): Promise<number | undefined> {
-    return this.run('readQuota', [clusterId, path], () =>
-      path.startsWith(POOL_NEW) ? this.begunPool.get(`${clusterId}/${path}`) : this.quotas.get(`${clusterId}/${path}`),
-    );
+    return this.run('readQuota', [clusterId, path], () => {
+      if (path.startsWith(POOL_NEW)) {
+        return this.begunPool.get(`${clusterId}/${path}`);
+      }
+      if (path.startsWith(TRASH)) {
+        return this.trashedQuotas.get(`${clusterId}/${path.slice(TRASH.length)}`);
+      }
+      return this.quotas.get(`${clusterId}/${path}`);
+    });
   }
 
   removeQuota(clusterId: string, path: string): Promise<void> {
@@ -566,6 +573,17 @@ export class FakeStorage implements TopologyBackend, QuotaBackend, VolumeStateSt
         .filter((record) => record.clusterId === clusterId)
         .map((record) => structuredClone(record)),
     );
+  }
+
+  /** Moves a begun pooled directory into the trash, with whatever limit it got. */
+  private trashBegun(clusterId: string, path: string): void {
+    const limit = this.begunPool.get(`${clusterId}/${path}`);
+    this.begunPool.delete(`${clusterId}/${path}`);
+    const entry = path.slice(POOL_NEW.length);
+    this.trash.set(clusterId, [...(this.trash.get(clusterId) ?? []), entry]);
+    if (limit !== undefined) {
+      this.trashedQuotas.set(`${clusterId}/${entry}`, limit);
+    }
   }
 
   private limitsOf(clusterId: string): Map<string, number> {

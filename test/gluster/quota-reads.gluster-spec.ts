@@ -4,8 +4,10 @@ import { statfs } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { GlusterQuotas } from '../../src/backends/quotas/gluster.quotas.js';
+import { FileStateStore } from '../../src/backends/state/file.state-store.js';
+import { GlusterTopology } from '../../src/backends/topology/gluster.topology.js';
 import { GlusterCli } from '../../src/gluster/gluster-cli.js';
-import { GlusterCliGateway } from '../../src/gluster/gluster-cli.gateway.js';
 import { appConfig } from '../factories/app-config.factory.js';
 import { HeketiClient } from '../heketi-client.js';
 import { ADMIN_KEY, PiraguaProcess } from '../piragua-process.js';
@@ -17,7 +19,7 @@ const GIB = 1024 ** 3;
 const MIB = 1024 ** 2;
 
 describe('Quota limits and usage read through statfs, against a real glusterd', () => {
-  describe(GlusterCliGateway.name, () => {
+  describe(GlusterQuotas.name, () => {
     const ROOMY = 'a'.repeat(32);
     const NEARLY_FULL = 'b'.repeat(32);
     const FULL = 'c'.repeat(32);
@@ -25,7 +27,9 @@ describe('Quota limits and usage read through statfs, against a real glusterd', 
     let gluster: GlusterTestVolume;
     let mountDir: string;
     let cli: GlusterCli;
-    let sut: GlusterCliGateway;
+    let topology: GlusterTopology;
+    let store: FileStateStore;
+    let sut: GlusterQuotas;
     let clusterId: string;
 
     /** Writes `count` blocks of `blockBytes`. */
@@ -50,16 +54,19 @@ describe('Quota limits and usage read through statfs, against a real glusterd', 
         PIRAGUA_REFRESH_SECONDS: '3600',
       });
       cli = new GlusterCli(config);
-      sut = new GlusterCliGateway(cli, config);
-      await sut.onModuleInit();
-      clusterId = sut.clusters()[0].id;
+      topology = new GlusterTopology(cli, config);
+      await topology.onModuleInit();
+      clusterId = topology.clusters()[0].id;
+      store = new FileStateStore(topology);
+      await store.onModuleInit();
+      sut = new GlusterQuotas(cli, topology);
       for (const [directory, limit] of [
         [ROOMY, GIB],
         [NEARLY_FULL, 10 * MIB],
         [FULL, 10 * MIB],
         [BARE, undefined],
       ] as const) {
-        await sut.createVolumeDirectory(clusterId, directory, 'data');
+        await store.createVolumeDirectory(clusterId, directory, 'data');
         if (limit !== undefined) {
           await sut.setQuota(clusterId, directory, limit);
         }
@@ -94,7 +101,7 @@ describe('Quota limits and usage read through statfs, against a real glusterd', 
     });
 
     afterAll(async () => {
-      sut?.onModuleDestroy();
+      topology?.onModuleDestroy();
       if (gluster) {
         await unmount(join(mountDir, gluster.volume));
       }
@@ -106,7 +113,7 @@ describe('Quota limits and usage read through statfs, against a real glusterd', 
       const { bsize } = await statfs(join(mountDir, gluster.volume));
       const asked = vi.spyOn(cli, 'quotaList');
 
-      const usage = await sut.quotaUsage(clusterId);
+      const usage = await sut.quotaUsage(clusterId, await store.listVolumeDirectories(clusterId));
 
       expect([...usage.keys()].sort()).toEqual([ROOMY, NEARLY_FULL, FULL]);
       for (const directory of [ROOMY, NEARLY_FULL]) {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { GIB } from './gluster.types.js';
+import { GIB } from '../backend.types.js';
 import { type DirectorySpace, type QuotaSources, readDirectoryQuotas } from './directory-quotas.js';
-import type { QuotaLimit } from './parsers/quota-list.parser.js';
+import type { QuotaLimit } from '../../gluster/gluster.types.js';
 
 const WHOLE = 250 * GIB;
 const MIB = 1024 ** 2;
