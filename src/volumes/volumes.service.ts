@@ -4,7 +4,7 @@ import { idNotFound } from '../common/piragua.error.js';
 import { stepReached } from '../common/step-channel.js';
 import { TopologyBackend } from '../backends/topology/topology.port.js';
 import { VolumeStateStore } from '../backends/state/volume-state.port.js';
-import type { VolumeRecord } from '../backends/backend.types.js';
+import type { ClusterTopology, VolumeRecord } from '../backends/backend.types.js';
 import { CreateVolumeDto } from './dto/create-volume.dto.js';
 import { ExpandVolumeDto } from './dto/expand-volume.dto.js';
 import { mapVolume, VolumeListResponseDto, VolumeResponseDto } from './dto/volume-response.dto.js';
@@ -12,7 +12,7 @@ import { newId, OperationsService } from '../operations/operations.service.js';
 import { VolumeChangesService } from './volume-changes.service.js';
 import { PlacementService } from './placement.service.js';
 import { stepFailure } from '../common/step-failure.js';
-import { checkCreateRequest, checkExpandRequest } from './volume-request.rules.js';
+import { checkCreateRequest, checkExpandRequest, type CreateRequest } from './volume-request.rules.js';
 import { VolumeIndexService } from './volume-index.service.js';
 import { allocationFailed, deleteSetupFailed, expansionFailed, protectedVolume, volumeBusy } from './volumes.errors.js';
 
@@ -62,6 +62,27 @@ export class VolumesService {
 
   async create(dto: CreateVolumeDto, issuer?: string): Promise<string> {
     const request = checkCreateRequest(dto);
+    const record = this.newRecord(request, await this.placeNew(request));
+    // Reserved in the index first, so concurrent creates count this volume's size.
+    this.index.put(record);
+    try {
+      return await this.operations.start({
+        clusterId: record.clusterId,
+        kind: 'create',
+        operationId: record.operationId,
+        prepare: () => this.claimName(record),
+        requestedBy: issuer,
+        volumeId: record.id,
+        work: () => this.changes.provision(record),
+      });
+    } catch (error) {
+      this.index.remove(record.id);
+      throw error;
+    }
+  }
+
+  /** The cluster a new volume goes to, or the answer why none can take it. */
+  private async placeNew(request: CreateRequest): Promise<ClusterTopology> {
     const candidates = this.placement.candidates(request.clusters);
     this.operations.assertCapacity();
     const cluster = await this.placement.choose(candidates, request.sizeGiB);
@@ -73,8 +94,17 @@ export class VolumesService {
     } catch (error) {
       throw stepFailure('Failed to allocate new volume', 'check cluster', error);
     }
+    return cluster;
+  }
+
+  private newRecord(request: CreateRequest, cluster: ClusterTopology): VolumeRecord {
     const id = newId();
-    const record: VolumeRecord = {
+    if (request.glusterVolumeOptions) {
+      this.logger.warn(
+        `Volume ${id}: Gluster volume options do not apply to a directory and are only recorded: ${request.glusterVolumeOptions.join(', ')}`,
+      );
+    }
+    return {
       clusterId: cluster.id,
       createdAt: new Date().toISOString(),
       durability: request.durability,
@@ -87,38 +117,18 @@ export class VolumesService {
       snapshot: request.snapshot,
       state: 'creating',
     };
-    if (request.glusterVolumeOptions) {
-      this.logger.warn(
-        `Volume ${id}: Gluster volume options do not apply to a directory and are only recorded: ${request.glusterVolumeOptions.join(', ')}`,
-      );
-    }
-    // Reserved in the index first, so concurrent creates count this volume's size.
-    this.index.put(record);
-    const claimName = async () => {
-      stepReached('create:operation');
-      let claimed: boolean;
-      try {
-        claimed = await this.state.claimName(cluster.id, record.name, id);
-      } catch (error) {
-        throw stepFailure('Failed to allocate new volume', 'reserve name', error);
-      }
-      if (!claimed) {
-        throw allocationFailed(`Volume name '${record.name}' already in use`);
-      }
-    };
+  }
+
+  private async claimName({ clusterId, id, name }: VolumeRecord): Promise<void> {
+    stepReached('create:operation');
+    let claimed: boolean;
     try {
-      return await this.operations.start({
-        clusterId: cluster.id,
-        kind: 'create',
-        operationId: record.operationId,
-        prepare: claimName,
-        requestedBy: issuer,
-        volumeId: id,
-        work: () => this.changes.provision(record),
-      });
+      claimed = await this.state.claimName(clusterId, name, id);
     } catch (error) {
-      this.index.remove(id);
-      throw error;
+      throw stepFailure('Failed to allocate new volume', 'reserve name', error);
+    }
+    if (!claimed) {
+      throw allocationFailed(`Volume name '${name}' already in use`);
     }
   }
 
