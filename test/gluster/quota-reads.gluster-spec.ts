@@ -1,10 +1,12 @@
 import { Logger } from '@nestjs/common';
+import { EventEmitter2, EventEmitterReadinessWatcher } from '@nestjs/event-emitter';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { statfs } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { GlusterCli } from '../../src/gluster/gluster-cli.js';
+import { LockRetryPolicy } from '../../src/gluster/lock-retry.policy.js';
 import { GlusterCliGateway } from '../../src/gluster/gluster-cli.gateway.js';
 import { appConfig } from '../factories/app-config.factory.js';
 import { HeketiClient } from '../heketi-client.js';
@@ -49,7 +51,7 @@ describe('Quota limits and usage read through statfs, against a real glusterd', 
         PIRAGUA_MOUNT_DIR: mountDir,
         PIRAGUA_REFRESH_SECONDS: '3600',
       });
-      cli = new GlusterCli(config);
+      cli = new GlusterCli(config, new LockRetryPolicy(), new EventEmitter2(), new EventEmitterReadinessWatcher());
       sut = new GlusterCliGateway(cli, config);
       await sut.onModuleInit();
       clusterId = sut.clusters()[0].id;
