@@ -229,12 +229,6 @@ export class EnvVars {
   })
   @Transform(withoutBlanks)
   PIRAGUA_WARM_POOL?: string;
-
-  /** Test-only fault hook: the process kills itself right after the named step (e.g. `create:quota`). */
-  @IsOptional()
-  @Matches(/^(create|expand|delete):[a-z-]+$/, { message: 'PIRAGUA_TEST_CRASH_AT must look like create:quota' })
-  @Transform(emptyToUndefined)
-  PIRAGUA_TEST_CRASH_AT?: string;
 }
 
 export class InvalidEnvironmentError extends Error {
