@@ -4,10 +4,13 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { get as httpsGet } from 'node:https';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parsePrometheusText, valueOf } from './prometheus-text.js';
 
 export const ADMIN_KEY = 'e2e-admin-secret';
 const MAX_KEPT_OUTPUT = 4 * 1024 * 1024;
+/** Kills the service right after the durable step named in PIRAGUA_TEST_CRASH_AT (e.g. `create:quota`). */
+const CRASH_AT_STEP = pathToFileURL(resolve('test/fixtures/crash-at-step.mjs')).href;
 export const USER_KEY = 'e2e-user-secret';
 
 export async function freePort(): Promise<number> {
@@ -55,6 +58,7 @@ export class PiraguaProcess {
   }
 
   /**
+   * @param env The service's environment; PIRAGUA_TEST_CRASH_AT=<step> preloads the crash hook.
    * @param options.logFile Where the service's output goes instead of this process: a benchmark's
    *   thousands of request lines a second would otherwise cost this process CPU the service needs.
    */
@@ -64,7 +68,8 @@ export class PiraguaProcess {
   ): Promise<PiraguaProcess> {
     const port = env.HEKETI_HTTP_PORT ? Number(env.HEKETI_HTTP_PORT) : await freePort();
     const output = options.logFile === undefined ? 'pipe' : openSync(options.logFile, 'a');
-    const child = spawn(process.execPath, [resolve('dist/main.js')], {
+    const preload = env.PIRAGUA_TEST_CRASH_AT ? ['--import', CRASH_AT_STEP] : [];
+    const child = spawn(process.execPath, [...preload, resolve('dist/main.js')], {
       env: {
         HEKETI_ADMIN_KEY: ADMIN_KEY,
         HEKETI_USER_KEY: USER_KEY,

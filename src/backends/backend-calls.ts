@@ -1,4 +1,4 @@
-import type { EventEmitter2 } from '@nestjs/event-emitter';
+import type { EventEmitter2, EventEmitterReadinessWatcher } from '@nestjs/event-emitter';
 import { RequestScope } from '../common/request-scope.js';
 import { BACKEND_CALLED, BackendCalled } from './backend.events.js';
 
@@ -15,11 +15,12 @@ const LIFECYCLE_HOOKS = new Set<string | symbol>([
  * The backend with each call that reaches storage announced as a BackendCalled event, by method
  * and origin, so anyone can check with `piragua_backend_calls_total{origin="request"}` that the
  * read paths never wait on storage. `storageMethods` names them; without it every method does.
- * `this` inside stays the real backend.
+ * `this` inside stays the real backend. Start-up's calls are announced once listeners are attached.
  */
 export function countedCalls<T extends object>(
   backend: T,
   events: EventEmitter2,
+  listeners: EventEmitterReadinessWatcher,
   storageMethods?: ReadonlySet<string>,
 ): T {
   const reachesStorage = (property: string | symbol) =>
@@ -37,7 +38,8 @@ export function countedCalls<T extends object>(
       }
       return (...args: unknown[]) => {
         const origin = RequestScope.id() === undefined ? 'background' : 'request';
-        events.emit(BACKEND_CALLED, new BackendCalled(String(property), origin));
+        const called = new BackendCalled(String(property), origin);
+        void listeners.waitUntilReady().then(() => events.emit(BACKEND_CALLED, called));
         return value.apply(target, args) as unknown;
       };
     },

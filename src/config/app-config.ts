@@ -78,7 +78,6 @@ export class AppConfig {
   readonly maxInflightOperations: number;
   readonly reconcileIntervalMs: number;
   readonly refreshIntervalMs: number;
-  readonly testCrashAt?: string;
   /** How many pre-made quota directories to keep ready, by size in GiB; empty: no pool. */
   readonly warmPool: ReadonlyMap<number, number>;
 
@@ -136,7 +135,6 @@ export class AppConfig {
     this.maxInflightOperations = env.HEKETI_MAX_INFLIGHT_OPERATIONS ?? 64;
     this.reconcileIntervalMs = (env.PIRAGUA_RECONCILE_SECONDS ?? 60) * 1000;
     this.refreshIntervalMs = (env.PIRAGUA_REFRESH_SECONDS ?? 30) * 1000;
-    this.testCrashAt = env.PIRAGUA_TEST_CRASH_AT;
     this.warmPool = new Map(
       (env.PIRAGUA_WARM_POOL?.split(',') ?? []).map((entry) => entry.split(':').map(Number) as [number, number]),
     );

@@ -1,5 +1,6 @@
 import { plainToInstance, Transform } from 'class-transformer';
 import {
+  getMetadataStorage,
   IsBoolean,
   IsIn,
   IsInt,
@@ -12,21 +13,8 @@ import {
   MinLength,
   validateSync,
 } from 'class-validator';
+import { emptyToUndefined, toBool, toNumber, withoutBlanks } from './env-transforms.js';
 import { rustPiraguaProblems, withRustPiraguaNames } from './rust-piragua-env.js';
-
-const toNumber = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
-const toBool = ({ value }: { value: unknown }) => {
-  if (typeof value !== 'string' || value === '') {
-    return value === '' ? undefined : value;
-  }
-  const text = value.toLowerCase();
-  return text === 'true' || text === '1' || text === 'yes'
-    ? true
-    : text === 'false' || text === '0' || text === 'no'
-      ? false
-      : value;
-};
-const emptyToUndefined = ({ value }: { value: unknown }) => (value === '' ? undefined : value);
 
 /** Every environment variable piragua reads, with its rule. Names follow Heketi's where one exists. */
 export class EnvVars {
@@ -141,9 +129,7 @@ export class EnvVars {
   @Matches(/^[A-Za-z0-9_.-]+(,[A-Za-z0-9_.-]+)*$/, {
     message: 'PIRAGUA_GLUSTER_VOLUMES must be a comma-separated list of Gluster volume names',
   })
-  @Transform(({ value }: { value: unknown }) =>
-    typeof value === 'string' ? value.replace(/\s+/g, '') || undefined : value,
-  )
+  @Transform(withoutBlanks)
   PIRAGUA_GLUSTER_VOLUMES?: string;
 
   /** A CA certificate file (PEM) that HeketiApiClient trusts besides the system's, for an https PIRAGUA_HEKETI_URL. */
@@ -241,16 +227,8 @@ export class EnvVars {
   @Matches(/^[1-9]\d{0,5}:[1-9]\d{0,3}(,[1-9]\d{0,5}:[1-9]\d{0,3})*$/, {
     message: 'PIRAGUA_WARM_POOL must be a comma-separated list of <GiB>:<count>, e.g. 1:16,10:4',
   })
-  @Transform(({ value }: { value: unknown }) =>
-    typeof value === 'string' ? value.replace(/\s+/g, '') || undefined : value,
-  )
+  @Transform(withoutBlanks)
   PIRAGUA_WARM_POOL?: string;
-
-  /** Test-only fault hook: the process kills itself right after the named step (e.g. `create:quota`). */
-  @IsOptional()
-  @Matches(/^(create|expand|delete):[a-z-]+$/, { message: 'PIRAGUA_TEST_CRASH_AT must look like create:quota' })
-  @Transform(emptyToUndefined)
-  PIRAGUA_TEST_CRASH_AT?: string;
 }
 
 export class InvalidEnvironmentError extends Error {
@@ -264,7 +242,7 @@ export class InvalidEnvironmentError extends Error {
 export function loadEnv(source: NodeJS.ProcessEnv = process.env): Readonly<EnvVars> {
   const renamed = withRustPiraguaNames(source);
   const known: Record<string, string | undefined> = Object.fromEntries(
-    Object.keys(new EnvVarsKeys())
+    envNames()
       .map((key): [string, string | undefined] => [key, renamed[key]])
       .filter(([, value]) => value !== undefined),
   );
@@ -285,40 +263,8 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): Readonly<EnvVa
   return Object.freeze(vars);
 }
 
-/** Lists the variable names so that loadEnv picks only those out of the process environment. */
-class EnvVarsKeys implements Required<Record<keyof EnvVars, true>> {
-  GLUSTER_CLI = true as const;
-  HEKETI_ADMIN_KEY = true as const;
-  HEKETI_HTTP_PORT = true as const;
-  HEKETI_JWT_IAT_LEEWAY_SECONDS = true as const;
-  HEKETI_MAX_INFLIGHT_OPERATIONS = true as const;
-  HEKETI_USER_KEY = true as const;
-  LOG_FORMAT = true as const;
-  LOG_LEVEL = true as const;
-  PIRAGUA_BACKEND = true as const;
-  PIRAGUA_CSI_ENDPOINT = true as const;
-  PIRAGUA_CSI_MODE = true as const;
-  PIRAGUA_CSI_NODE_ID = true as const;
-  PIRAGUA_CSI_STATE_DIR = true as const;
-  PIRAGUA_DATA_DIR = true as const;
-  PIRAGUA_ENABLE_QUOTA = true as const;
-  PIRAGUA_GLUSTER_SERVER = true as const;
-  PIRAGUA_GLUSTER_TIMEOUT_SECONDS = true as const;
-  PIRAGUA_GLUSTER_VOLUMES = true as const;
-  PIRAGUA_HEKETI_CA = true as const;
-  PIRAGUA_HEKETI_KEY = true as const;
-  PIRAGUA_HEKETI_URL = true as const;
-  PIRAGUA_HEKETI_USER = true as const;
-  PIRAGUA_INSTANCE_ID = true as const;
-  PIRAGUA_INSTANCE_TIMEOUT_SECONDS = true as const;
-  PIRAGUA_LISTEN_ADDRESS = true as const;
-  PIRAGUA_TEST_CRASH_AT = true as const;
-  PIRAGUA_WARM_POOL = true as const;
-  PIRAGUA_TLS_CERT = true as const;
-  PIRAGUA_TLS_KEY = true as const;
-  PIRAGUA_LOCAL_VOLUME_NAME = true as const;
-  PIRAGUA_MOUNT_DIR = true as const;
-  PIRAGUA_OVERCOMMIT = true as const;
-  PIRAGUA_RECONCILE_SECONDS = true as const;
-  PIRAGUA_REFRESH_SECONDS = true as const;
+/** The names loadEnv picks out of the environment: every EnvVars property carries a rule, so the rules list them all. */
+function envNames(): string[] {
+  const rules = getMetadataStorage().getTargetValidationMetadatas(EnvVars, '', true, false);
+  return [...new Set(rules.map((rule) => rule.propertyName))];
 }

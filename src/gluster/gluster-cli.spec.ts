@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { EventEmitter2, EventEmitterReadinessWatcher } from '@nestjs/event-emitter';
 import { existsSync } from 'node:fs';
 import { copyFile, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -7,13 +8,18 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AppConfig } from '../config/app-config.js';
 import { loadEnv } from '../config/env.js';
-import { GlusterCli, GlusterCommandError } from './gluster-cli.js';
+import { GLUSTER_COMMAND_RAN, GlusterCommandRan } from './gluster-cli.events.js';
+import { GlusterCli } from './gluster-cli.js';
+import { GlusterCommandError } from './gluster-command.error.js';
+import { LockRetryPolicy } from './lock-retry.policy.js';
 
 const FAKE_GLUSTER = fileURLToPath(new URL('../../test/fixtures/bin/gluster', import.meta.url));
 const FIXTURES = fileURLToPath(new URL('../../test/fixtures/gluster/', import.meta.url));
 const MOUNT_DIR = '/var/lib/piragua-test/mounts';
 const VOL = 'pfx_1796015800';
 const LOCK_TEXT = 'Another transaction is in progress for pfx_1796015800. Please try again after some time.';
+/** A budget of several calls even on a loaded machine, where each fake call takes longer. */
+const SHORT_RETRIES = new LockRetryPolicy({ initialDelayMs: 10, maxDelayMs: 40, totalBudgetMs: 1000 });
 
 /** What the fake answers to one call: a recorded fixture and/or explicit output. */
 interface FakeCall {
@@ -28,9 +34,13 @@ describe(GlusterCli.name, () => {
   let dir: string;
   let sut: GlusterCli;
   let binDir: string;
+  let emitter: EventEmitter2;
+  let listeners: EventEmitterReadinessWatcher;
+  /** What GlusterCli emitted, in order. */
+  let ran: GlusterCommandRan[];
   const originalPath = process.env.PATH;
 
-  const newCli = (env: Record<string, string> = {}) =>
+  const newCli = (env: Record<string, string> = {}, retryPolicy = SHORT_RETRIES) =>
     new GlusterCli(
       new AppConfig(
         loadEnv({
@@ -40,6 +50,9 @@ describe(GlusterCli.name, () => {
           ...env,
         }),
       ),
+      retryPolicy,
+      emitter,
+      listeners,
     );
 
   /** Prepares the fake's answers for calls 1, 2, …; `fallback` answers every call beyond those. */
@@ -105,6 +118,11 @@ describe(GlusterCli.name, () => {
     dir = await mkdtemp(join(tmpdir(), 'piragua-fake-gluster-'));
     process.env.FAKE_GLUSTER_DIR = dir;
     process.env.FAKE_GLUSTER_LOG = join(dir, 'argv.log');
+    emitter = new EventEmitter2();
+    listeners = new EventEmitterReadinessWatcher();
+    listeners.setReady();
+    ran = [];
+    emitter.on(GLUSTER_COMMAND_RAN, (event: GlusterCommandRan) => ran.push(event));
     sut = newCli();
   });
 
@@ -139,7 +157,7 @@ describe(GlusterCli.name, () => {
       expect(error.publicMessage).toBe('Volume does not exist');
       expect(error.isLockContention).toBe(false);
       expect(error.message).toContain('gluster --mode=script volume info no_such_volume_xyz --xml failed');
-      expect(sut.stats.failures.get('volume info')).toBe(1);
+      expect(ran).toEqual([expect.objectContaining({ lockRetries: 0, outcome: 'failed', subcommand: 'volume info' })]);
     });
 
     it('should refuse a volume name that could read as an option, without running gluster', async () => {
@@ -213,7 +231,9 @@ describe(GlusterCli.name, () => {
     it('should retry a read that ran into the lock, without queueing it', async () => {
       await script([{ fixture: 'quota-list-lock-contention' }, { fixture: 'quota-list-one' }]);
       expect(await sut.quotaList(VOL)).toHaveLength(1);
-      expect(sut.stats.lockRetries).toBe(1);
+      expect(ran).toEqual([
+        expect.objectContaining({ lockRetries: 1, outcome: 'ok', subcommand: 'volume quota list' }),
+      ]);
     });
   });
 
@@ -224,7 +244,7 @@ describe(GlusterCli.name, () => {
       expect(await argvLog()).toEqual([
         ['--mode=script', 'volume', 'quota', VOL, 'limit-usage', '/a', '10485760', '--xml'],
       ]);
-      expect(sut.stats.calls.get('volume quota limit-usage')).toBe(1);
+      expect(ran).toEqual([new GlusterCommandRan('volume quota limit-usage', 'ok', expect.any(Number), 0)]);
     });
 
     it('should throw the opRet -2 error for a missing directory', async () => {
@@ -296,34 +316,34 @@ describe(GlusterCli.name, () => {
         { fixture: 'quota-limit-lock-contention' },
         { fixture: 'quota-limit-a' },
       ]);
+      sut = newCli({}, new LockRetryPolicy());
       const started = Date.now();
       await sut.setQuotaLimit(VOL, '/a', 10485760);
       const argv = ['--mode=script', 'volume', 'quota', VOL, 'limit-usage', '/a', '10485760', '--xml'];
       expect(await argvLog()).toEqual([argv, argv, argv]);
-      expect(sut.stats.lockRetries).toBe(2);
-      expect(sut.stats.calls.get('volume quota limit-usage')).toBe(1);
-      expect(sut.stats.failures.get('volume quota limit-usage')).toBeUndefined();
-      // 100-200 ms, then 200-400 ms.
+      // The production policy: 100-200 ms, then 200-400 ms.
       expect(Date.now() - started).toBeGreaterThanOrEqual(300);
+      expect(ran).toEqual([expect.objectContaining({ lockRetries: 2, outcome: 'ok' })]);
+      expect(ran[0].seconds).toBeGreaterThanOrEqual(0.3);
     });
 
     it("should retry a change that found glusterd's helper mount going away", async () => {
       await script([{ fixture: 'quota-limit-helper-mount-gone' }, { fixture: 'quota-limit-a' }]);
       await sut.setQuotaLimit(VOL, '/a', 10485760);
       expect(await argvLog()).toHaveLength(2);
-      expect(sut.stats.failures.get('volume quota limit-usage')).toBeUndefined();
+      expect(ran).toEqual([expect.objectContaining({ lockRetries: 1, outcome: 'ok' })]);
     });
 
     it('should give up with the lock error once the retry budget is spent', async () => {
-      // A budget of several calls even on a loaded machine, where each fake call takes longer.
-      sut.retryPolicy = { initialDelayMs: 10, maxDelayMs: 40, totalBudgetMs: 1000 };
       await script([], { fixture: 'quota-limit-lock-contention' });
       const error = await rejection(sut.setQuotaLimit(VOL, '/a', 1024));
       expect(error.isLockContention).toBe(true);
       expect(error.publicMessage).toBe(LOCK_TEXT);
-      expect(sut.stats.lockRetries).toBeGreaterThan(2);
-      expect((await argvLog()).length).toBe(sut.stats.lockRetries + 1);
-      expect(sut.stats.failures.get('volume quota limit-usage')).toBe(1);
+      expect(ran).toEqual([
+        expect.objectContaining({ outcome: 'lock_contention', subcommand: 'volume quota limit-usage' }),
+      ]);
+      expect(ran[0].lockRetries).toBeGreaterThan(2);
+      expect((await argvLog()).length).toBe(ran[0].lockRetries + 1);
     });
 
     it('should run two changes of one volume one after the other, in call order', async () => {
@@ -391,6 +411,7 @@ describe(GlusterCli.name, () => {
       expect(error.exitCode).toBeUndefined();
       expect(error.args).toEqual(['--mode=script', 'pool', 'list', '--xml']);
       expect(error.publicMessage).toBe('gluster did not answer in time');
+      expect(ran).toEqual([expect.objectContaining({ outcome: 'timeout', subcommand: 'pool list' })]);
     });
 
     it('should run a change the shell leaves unanswered as a process of its own, and start a new shell after', async () => {
@@ -448,7 +469,8 @@ describe(GlusterCli.name, () => {
       expect(error.publicMessage).toBe(
         'mount: <mount point>: mount(2) system call failed: Transport endpoint is not connected.',
       );
-      expect(sut.stats.failures.get('mount')).toBe(1);
+      // mount is not a gluster call.
+      expect(ran).toEqual([]);
     });
 
     it('should unmount with one plain umount when that works', async () => {
@@ -470,34 +492,27 @@ describe(GlusterCli.name, () => {
     });
   });
 
-  describe(GlusterCommandError.name, () => {
-    it("should drop gluster's helper mount paths from the public message", () => {
-      const error = new GlusterCommandError({
-        args: [],
-        cliResult: {
-          opErrno: 30800,
-          opErrstr: `removexattr failed on /var/run/gluster/${VOL}_quota_limit/nolimit. Reason : No data available`,
-          opRet: -1,
-        },
-        exitCode: 0,
-        stderr: '',
-        timedOut: false,
-      });
-      expect(error.publicMessage).toBe('removexattr failed on /nolimit. Reason : No data available');
+  describe('events', () => {
+    it('should emit one GlusterCommandRan per gluster call, with its duration', async () => {
+      await script([{ fixture: 'pool-list', sleep: 0.2 }, { fixture: 'quota-list-disabled' }]);
+      await sut.poolList();
+      await rejection(sut.quotaList(VOL));
+      expect(ran).toEqual([
+        new GlusterCommandRan('pool list', 'ok', expect.any(Number), 0),
+        new GlusterCommandRan('volume quota list', 'failed', expect.any(Number), 0),
+      ]);
+      expect(ran[0].seconds).toBeGreaterThanOrEqual(0.2);
     });
 
-    it('should recognise lock contention in other words, from stderr too', () => {
-      const failure = { args: [], exitCode: 1, timedOut: false };
-      expect(
-        new GlusterCommandError({
-          ...failure,
-          stderr: 'Locking failed on 10.0.0.3. Please check log file for details.',
-        }).isLockContention,
-      ).toBe(true);
-      expect(
-        new GlusterCommandError({ ...failure, stderr: `quota command failed : ${LOCK_TEXT}` }).isLockContention,
-      ).toBe(true);
-      expect(new GlusterCommandError({ ...failure, stderr: 'Volume does not exist' }).isLockContention).toBe(false);
+    it('should hold its events back until the listeners are attached', async () => {
+      listeners = new EventEmitterReadinessWatcher();
+      sut = newCli();
+      await script([{ fixture: 'pool-list' }]);
+      await sut.poolList();
+      expect(ran).toEqual([]);
+      listeners.setReady();
+      await listeners.waitUntilReady();
+      expect(ran).toEqual([expect.objectContaining({ outcome: 'ok', subcommand: 'pool list' })]);
     });
   });
 

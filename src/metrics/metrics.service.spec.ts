@@ -1,5 +1,4 @@
 import { INestApplicationContext } from '@nestjs/common';
-import { Subject } from 'rxjs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { appConfig } from '../../test/factories/app-config.factory.js';
 import { createTestingContext } from '../../test/factories/nest-app.factory.js';
@@ -8,8 +7,8 @@ import { FakeStorage, fakeCluster, storageProviders } from '../../test/fakes/fak
 import { exposedNames, parsePrometheusText, ParsedMetrics, samplesOf, valueOf } from '../../test/prometheus-text.js';
 import { RequestScope } from '../common/request-scope.js';
 import { AppConfig } from '../config/app-config.js';
-import { GlusterCli, GlusterCommandEvent } from '../gluster/gluster-cli.js';
-import { EventEmitter2 } from '@nestjs/event-emitter';
+import { GLUSTER_COMMAND_RAN, GlusterCommandRan } from '../gluster/gluster-cli.events.js';
+import { EventEmitter2, EventEmitterReadinessWatcher } from '@nestjs/event-emitter';
 import { countedCalls } from '../backends/backend-calls.js';
 import { GIB, OperationRecord, QuotaUsage, VolumeRecord } from '../backends/backend.types.js';
 import { TOPOLOGY_STORAGE_METHODS } from '../backends/topology/topology.port.js';
@@ -19,6 +18,7 @@ import { RECONCILER_PASSED, ReconcilerPassed } from '../reconciler/reconciler.ev
 import { QuotaUsageService } from '../volumes/quota-usage.service.js';
 import { VolumeIndexService } from '../volumes/volume-index.service.js';
 import { WARM_POOL_COUNTED, WarmPoolCounted } from '../warm-pool/warm-pool.events.js';
+import { GlusterCommandsListener } from './gluster-commands.listener.js';
 import { METRICS_CONTENT_TYPE, MetricsService } from './metrics.service.js';
 
 const GV0 = fakeCluster({ capacityGiB: 10 });
@@ -115,29 +115,29 @@ describe(MetricsService.name, () => {
   let fake: FakeStorage;
   let index: FakeIndex;
   let events: EventEmitter2;
-  let cli: { commands: Subject<GlusterCommandEvent>; stats: { lockRetries: number } };
   let operations: { inFlight: number };
   let quota: { refreshedAt?: Date; usage: Map<string, QuotaUsage> };
   let sut: MetricsService;
 
   const scrape = async (): Promise<ParsedMetrics> => parsePrometheusText(await sut.scrape());
+  const ran = (...args: ConstructorParameters<typeof GlusterCommandRan>) =>
+    events.emit(GLUSTER_COMMAND_RAN, new GlusterCommandRan(...args));
 
   beforeEach(async () => {
     // Only the cached topology may be read: anything else would be backend work on a scrape.
     fake = new FakeStorage([GV0, GV1]).allowOnly('clusters');
     index = new FakeIndex();
     index.records = [ALPHA, BETA, GAMMA];
-    cli = { commands: new Subject(), stats: { lockRetries: 0 } };
     operations = { inFlight: 0 };
     quota = { usage: new Map() };
     context = await createTestingContext({
       providers: [
         { provide: AppConfig, useValue: appConfig({ PIRAGUA_OVERCOMMIT: '1.5' }) },
-        { provide: GlusterCli, useValue: cli },
         ...storageProviders(fake),
         { provide: OperationsService, useValue: operations },
         { provide: QuotaUsageService, useValue: { current: () => quota } },
         { provide: VolumeIndexService, useValue: index },
+        GlusterCommandsListener,
         MetricsService,
       ],
     });
@@ -329,12 +329,12 @@ describe(MetricsService.name, () => {
     expect(valueOf(metrics, 'piragua_reconciler_passes_total')).toBe(3);
   });
 
-  it('should count gluster commands by subcommand and outcome in a histogram, and copy the lock retries', async () => {
-    cli.commands.next({ command: 'volume quota limit-usage', outcome: 'ok', seconds: 0.2 });
-    cli.commands.next({ command: 'volume quota limit-usage', outcome: 'ok', seconds: 3 });
-    cli.commands.next({ command: 'volume quota limit-usage', outcome: 'lock_contention', seconds: 61 });
-    cli.commands.next({ command: 'volume quota list', outcome: 'timeout', seconds: 120 });
-    cli.stats.lockRetries = 7;
+  it('should count gluster commands by subcommand and outcome in a histogram, and their lock retries', async () => {
+    expect(valueOf(await scrape(), 'piragua_gluster_lock_retries_total')).toBe(0);
+    ran('volume quota limit-usage', 'ok', 0.2, 0);
+    ran('volume quota limit-usage', 'ok', 3, 2);
+    ran('volume quota limit-usage', 'lock_contention', 61, 5);
+    ran('volume quota list', 'timeout', 120, 0);
     let metrics = await scrape();
     const ok = { outcome: 'ok', subcommand: 'volume quota limit-usage' };
     expect(metrics.types.get('piragua_gluster_command_duration_seconds')).toBe('histogram');
@@ -351,14 +351,15 @@ describe(MetricsService.name, () => {
     ).toBe(1);
     expect(metrics.types.get('piragua_gluster_lock_retries_total')).toBe('counter');
     expect(valueOf(metrics, 'piragua_gluster_lock_retries_total')).toBe(7);
-    cli.stats.lockRetries = 9;
+    ran('volume quota list', 'ok', 1, 2);
     metrics = await scrape();
     expect(valueOf(metrics, 'piragua_gluster_lock_retries_total')).toBe(9);
   });
 
   it('should count storage calls by port method and origin', async () => {
-    const topology = countedCalls(new FakeStorage([GV0]), events, TOPOLOGY_STORAGE_METHODS);
-    const state = countedCalls(new FakeStorage([GV0]), events);
+    const listeners = context.get(EventEmitterReadinessWatcher);
+    const topology = countedCalls(new FakeStorage([GV0]), events, listeners, TOPOLOGY_STORAGE_METHODS);
+    const state = countedCalls(new FakeStorage([GV0]), events, listeners);
     topology.clusters();
     await state.loadVolume(GV0.id, ALPHA.id);
     await RequestScope.run('r1', () => state.loadVolume(GV0.id, ALPHA.id));

@@ -1,11 +1,10 @@
-import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import type { Subscription } from 'rxjs';
 import { AppConfig } from '../config/app-config.js';
 import { OnEvent } from '@nestjs/event-emitter';
 import { BACKEND_CALLED, BackendCalled } from '../backends/backend.events.js';
 
-import { GlusterCli } from '../gluster/gluster-cli.js';
+import type { GlusterCommandRan } from '../gluster/gluster-cli.events.js';
 import { TopologyBackend } from '../backends/topology/topology.port.js';
 import { type ClusterTopology, GIB, volumeDirectory } from '../backends/backend.types.js';
 import { OPERATION_ENDED, OperationEnded } from '../operations/operation.events.js';
@@ -27,7 +26,7 @@ export const METRICS_CONTENT_TYPE = Registry.PROMETHEUS_CONTENT_TYPE;
  * pass): a scrape never runs a gluster command or walks a directory.
  */
 @Injectable()
-export class MetricsService implements OnModuleDestroy {
+export class MetricsService {
   private readonly logger = new Logger(MetricsService.name);
   private readonly registry = new Registry();
   /** Heketi's gauges other than heketi_up, shown only while the topology is readable. */
@@ -35,7 +34,6 @@ export class MetricsService implements OnModuleDestroy {
   private readonly withTopology: Registry;
   private readonly heketi: HeketiMetrics;
   private readonly piragua: PiraguaMetrics;
-  private readonly subscriptions: Subscription[];
   private scraping: Promise<unknown> = Promise.resolve();
   /** As the last reconciliation pass and the last warm-pool counts said. */
   private findings: ReadonlyMap<FindingKind, number> = new Map();
@@ -43,7 +41,6 @@ export class MetricsService implements OnModuleDestroy {
   private readonly warmPool = new Map<string, ReadonlyMap<number, number>>();
 
   constructor(
-    private readonly cli: GlusterCli,
     private readonly config: AppConfig,
     private readonly topology: TopologyBackend,
     private readonly index: VolumeIndexService,
@@ -54,14 +51,11 @@ export class MetricsService implements OnModuleDestroy {
     this.heketi = new HeketiMetrics(this.registry, this.topologyRegistry);
     this.piragua = new PiraguaMetrics(this.registry);
     this.withTopology = Registry.merge([this.registry, this.topologyRegistry]);
-    // Subscribed at construction, before any module's init hook runs, so start-up commands count too.
-    this.subscriptions = [cli.commands.subscribe((event) => this.piragua.observeCommand(event))];
   }
 
-  onModuleDestroy(): void {
-    for (const subscription of this.subscriptions) {
-      subscription.unsubscribe();
-    }
+  /** Fed by GlusterCommandsListener. */
+  observeGlusterCommand(event: GlusterCommandRan): void {
+    this.piragua.observeCommand(event);
   }
 
   @OnEvent(BACKEND_CALLED)
@@ -118,7 +112,6 @@ export class MetricsService implements OnModuleDestroy {
       clusters,
       findings: this.findings,
       inFlight: this.operations.inFlight,
-      lockRetries: this.cli.stats.lockRetries,
       quotaRefreshedAt: this.quotaUsage.current().refreshedAt,
       reconcilerPasses: this.reconcilerPasses,
       volumes,

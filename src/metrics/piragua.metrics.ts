@@ -1,7 +1,7 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { BackendCalled } from '../backends/backend.events.js';
 
-import type { GlusterCommandEvent } from '../gluster/gluster-cli.js';
+import type { GlusterCommandRan } from '../gluster/gluster-cli.events.js';
 import type { OperationKind, QuotaUsage } from '../backends/backend.types.js';
 import type { OperationEnded } from '../operations/operation.events.js';
 import { FINDING_KINDS, type FindingKind } from '../reconciler/reconciler.types.js';
@@ -35,7 +35,6 @@ export interface PiraguaView {
   clusters: ClusterQuota[];
   findings: ReadonlyMap<FindingKind, number>;
   inFlight: number;
-  lockRetries: number;
   quotaRefreshedAt?: Date;
   reconcilerPasses: number;
   volumes: VolumeQuota[];
@@ -171,8 +170,9 @@ export class PiraguaMetrics {
     }
   }
 
-  observeCommand(event: GlusterCommandEvent): void {
-    this.commands.observe({ outcome: event.outcome, subcommand: event.command }, event.seconds);
+  observeCommand(event: GlusterCommandRan): void {
+    this.commands.observe({ outcome: event.outcome, subcommand: event.subcommand }, event.seconds);
+    this.lockRetries.inc(event.lockRetries);
   }
 
   observeBackendCall(event: BackendCalled): void {
@@ -216,9 +216,7 @@ export class PiraguaMetrics {
     for (const kind of FINDING_KINDS) {
       this.findings.set({ kind }, view.findings.get(kind) ?? 0);
     }
-    // Counters kept by GlusterCli and the reconciler since start-up; copied, never decreasing.
-    this.lockRetries.reset();
-    this.lockRetries.inc(view.lockRetries);
+    // Kept by the reconciler since start-up; copied, never decreasing.
     this.reconcilerPasses.reset();
     this.reconcilerPasses.inc(view.reconcilerPasses);
     this.inFlight.set(view.inFlight);

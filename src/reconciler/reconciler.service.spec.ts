@@ -4,7 +4,7 @@ import { appConfig } from '../../test/factories/app-config.factory.js';
 import { heartbeat, operationRecord, volumeRecord } from '../../test/factories/records.factory.js';
 import { errnoError, FakeStorage, fakeCluster } from '../../test/fakes/fake-storage.js';
 import { AppConfig } from '../config/app-config.js';
-import { GlusterCommandError } from '../gluster/gluster-cli.js';
+import { GlusterCommandError } from '../gluster/gluster-command.error.js';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { GIB, OperationRecord, VolumeRecord } from '../backends/backend.types.js';
 import { TRASH_FILLED, TrashFilled } from '../backends/state/volume-state.events.js';

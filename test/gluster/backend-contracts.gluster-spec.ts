@@ -13,6 +13,7 @@ import { describeQuotaContract } from '../contracts/quota-backend.contract.js';
 import { describeTopologyContract } from '../contracts/topology-backend.contract.js';
 import { describeVolumeStateContract } from '../contracts/volume-state.contract.js';
 import { appConfig } from '../factories/app-config.factory.js';
+import { glusterCli } from '../factories/gluster-cli.factory.js';
 import { createGlusterTestVolume, type GlusterTestVolume } from './gluster-volume.fixture.js';
 import { unmount } from './gluster-shell.js';
 
@@ -55,7 +56,7 @@ describe('The storage ports against a real glusterd', () => {
       PIRAGUA_MOUNT_DIR: mkdtempSync(join(tmpdir(), 'piragua-mounts-')),
       PIRAGUA_REFRESH_SECONDS: '3600',
     });
-    cli = new GlusterCli(config);
+    cli = glusterCli(config);
     topology = new GlusterTopology(cli, config);
     await topology.onModuleInit();
     clusterId = topology.clusters()[0].id;

@@ -9,6 +9,7 @@ import { FileStateStore } from '../../src/backends/state/file.state-store.js';
 import { GlusterTopology } from '../../src/backends/topology/gluster.topology.js';
 import { GlusterCli } from '../../src/gluster/gluster-cli.js';
 import { appConfig } from '../factories/app-config.factory.js';
+import { glusterCli } from '../factories/gluster-cli.factory.js';
 import { HeketiClient } from '../heketi-client.js';
 import { ADMIN_KEY, PiraguaProcess } from '../piragua-process.js';
 import { parsePrometheusText, valueOf } from '../prometheus-text.js';
@@ -53,7 +54,7 @@ describe('Quota limits and usage read through statfs, against a real glusterd', 
         PIRAGUA_MOUNT_DIR: mountDir,
         PIRAGUA_REFRESH_SECONDS: '3600',
       });
-      cli = new GlusterCli(config);
+      cli = glusterCli(config);
       topology = new GlusterTopology(cli, config);
       await topology.onModuleInit();
       clusterId = topology.clusters()[0].id;

@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { EventEmitter2 } from '@nestjs/event-emitter';
+import { EventEmitter2, EventEmitterReadinessWatcher } from '@nestjs/event-emitter';
 import { AppConfig } from '../../config/app-config.js';
 import { GlusterCli } from '../../gluster/gluster-cli.js';
 import { GlusterModule } from '../../gluster/gluster.module.js';
@@ -27,10 +27,15 @@ function quotasFor(config: AppConfig, cli: GlusterCli, topology: TopologyBackend
   imports: [GlusterModule, TopologyModule],
   providers: [
     {
-      inject: [AppConfig, GlusterCli, TopologyBackend, EventEmitter2],
+      inject: [AppConfig, GlusterCli, TopologyBackend, EventEmitter2, EventEmitterReadinessWatcher],
       provide: QuotaBackend,
-      useFactory: (config: AppConfig, cli: GlusterCli, topology: TopologyBackend, events: EventEmitter2) =>
-        countedCalls(quotasFor(config, cli, topology), events),
+      useFactory: (
+        config: AppConfig,
+        cli: GlusterCli,
+        topology: TopologyBackend,
+        events: EventEmitter2,
+        listeners: EventEmitterReadinessWatcher,
+      ) => countedCalls(quotasFor(config, cli, topology), events, listeners),
     },
   ],
 })

@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { EventEmitter2 } from '@nestjs/event-emitter';
+import { EventEmitter2, EventEmitterReadinessWatcher } from '@nestjs/event-emitter';
 import { countedCalls } from '../backend-calls.js';
 import { TopologyModule } from '../topology/topology.module.js';
 import { TopologyBackend } from '../topology/topology.port.js';
@@ -11,10 +11,13 @@ import { VolumeStateStore } from './volume-state.port.js';
   imports: [TopologyModule],
   providers: [
     {
-      inject: [TopologyBackend, EventEmitter2],
+      inject: [TopologyBackend, EventEmitter2, EventEmitterReadinessWatcher],
       provide: VolumeStateStore,
-      useFactory: (topology: TopologyBackend, events: EventEmitter2): VolumeStateStore =>
-        countedCalls(new FileStateStore(topology), events),
+      useFactory: (
+        topology: TopologyBackend,
+        events: EventEmitter2,
+        listeners: EventEmitterReadinessWatcher,
+      ): VolumeStateStore => countedCalls(new FileStateStore(topology), events, listeners),
     },
   ],
 })

@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { EventEmitter2 } from '@nestjs/event-emitter';
+import { EventEmitter2, EventEmitterReadinessWatcher } from '@nestjs/event-emitter';
 import { AppConfig } from '../../config/app-config.js';
 import { GlusterCli } from '../../gluster/gluster-cli.js';
 import { GlusterModule } from '../../gluster/gluster.module.js';
@@ -14,12 +14,18 @@ import { TOPOLOGY_STORAGE_METHODS, TopologyBackend } from './topology.port.js';
   imports: [GlusterModule],
   providers: [
     {
-      inject: [AppConfig, GlusterCli, EventEmitter2],
+      inject: [AppConfig, GlusterCli, EventEmitter2, EventEmitterReadinessWatcher],
       provide: TopologyBackend,
-      useFactory: (config: AppConfig, cli: GlusterCli, events: EventEmitter2): TopologyBackend =>
+      useFactory: (
+        config: AppConfig,
+        cli: GlusterCli,
+        events: EventEmitter2,
+        listeners: EventEmitterReadinessWatcher,
+      ): TopologyBackend =>
         countedCalls(
           config.backend === 'gluster' ? new GlusterTopology(cli, config) : new LocalTopology(config),
           events,
+          listeners,
           TOPOLOGY_STORAGE_METHODS,
         ),
     },
