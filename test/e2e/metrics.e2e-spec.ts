@@ -81,6 +81,13 @@ describe('GET /metrics on the local backend', () => {
     expect(metrics.types.get('process_cpu_seconds_total')).toBe('counter');
   });
 
+  it('should count the storage calls start-up made, before any listener was attached', async () => {
+    // The index's first load and the reconciler's first pass read every record, in the background.
+    const metrics = await scrape();
+    const loads = valueOf(metrics, 'piragua_backend_calls_total', { method: 'loadVolumes', origin: 'background' });
+    expect(loads).toBeGreaterThanOrEqual(1);
+  });
+
   it('should describe the route in the OpenAPI document as public', async () => {
     const document = (await (await fetch(`${server.url}/docs-json`)).json()) as {
       paths: Record<string, { get?: { security?: unknown; summary?: string } }>;
