@@ -19,10 +19,9 @@ interface Pending {
 }
 
 /**
- * One long-lived `gluster --mode=script --xml`, fed one command per line on stdin. Starting the CLI
- * costs about 90 ms of CPU, most of a `quota limit-usage` (measured over 20 in a row: 147 ms each as
- * processes of their own, 25 ms each through one shell): creates and deletes, which each need one,
- * go through here. Each command's answer is one XML document. Runs one command at a time; the
+ * One long-lived `gluster --mode=script --xml`, fed one command per line on stdin: starting the CLI
+ * is most of a `quota limit-usage`'s cost (README, "Benchmarks"), so the changes creates and deletes
+ * need go through here. Each command's answer is one XML document. Runs one command at a time; the
  * caller queues.
  */
 export class GlusterShell {
