@@ -60,57 +60,15 @@ function normalizeDurability(dto: CreateVolumeDto['durability']): Durability {
 
 /** POST /volumes checks, in heketi's order and with its wording (app_volume.go). */
 export function checkCreateRequest(dto: CreateVolumeDto): CreateRequest {
-  const problems: Record<string, string> = {};
-  checkSize('size', dto.size, problems);
-  if (dto.name !== undefined && dto.name !== '') {
-    if (!VOLUME_NAME.test(dto.name)) {
-      problems.name = 'must be in a valid format';
-    } else if (dto.name.length > MAX_NAME_LENGTH) {
-      problems.name = `the length must be no more than ${MAX_NAME_LENGTH}`;
-    }
-  }
-  if (Object.keys(problems).length > 0) {
-    throw validationFailed(problems);
-  }
+  checkSizeAndName(dto);
   const sizeGiB = dto.size!;
-  if (dto.gid !== undefined && dto.gid < 0) {
-    throw invalidRequest('Bad group id less than zero');
-  }
-  if (dto.gid !== undefined && dto.gid >= MAX_GID) {
-    throw invalidRequest('Bad group id equal or greater than 2**32');
-  }
+  checkGid(dto.gid);
   const durability = normalizeDurability(dto.durability);
   if (sizeGiB > MAX_SIZE_GIB) {
     throw invalidRequest('Invalid volume size');
   }
-  const snapshotEnabled = dto.snapshot?.enable ?? false;
-  let factor = snapshotEnabled ? (dto.snapshot?.factor ?? 0) : 1;
-  if (snapshotEnabled && factor === 0) {
-    factor = 1.5;
-  }
-  if (snapshotEnabled && (factor < 1 || factor > 100)) {
-    throw invalidRequest('Invalid snapshot factor');
-  }
-  if (durability.type === 'replicate') {
-    const replica = durability.replicate?.replica ?? 0;
-    if (replica > 3 || replica < 0) {
-      throw invalidRequest('Invalid replica value');
-    }
-  }
-  const data = durability.disperse?.data ?? 0;
-  const redundancy = durability.disperse?.redundancy ?? 0;
-  if (
-    durability.type === 'disperse' &&
-    (data !== 0 || redundancy !== 0) &&
-    !DISPERSE_PAIRS.has(`${data}+${redundancy}`)
-  ) {
-    throw invalidRequest(`Invalid dispersion combination: ${data}+${redundancy}`);
-  }
-  if (durability.type === 'disperse' && sizeGiB < data) {
-    throw invalidRequest(
-      `Requested volume size (${sizeGiB} GB) is smaller than the minimum supported volume size (${data} GB)`,
-    );
-  }
+  const snapshot = checkSnapshot(dto.snapshot);
+  checkDurability(durability, sizeGiB);
   if (dto.block) {
     throw new PiraguaError(
       ErrorCode.NotSupported,
@@ -125,8 +83,65 @@ export function checkCreateRequest(dto: CreateVolumeDto): CreateRequest {
     glusterVolumeOptions: dto.glustervolumeoptions?.length ? dto.glustervolumeoptions : undefined,
     name: dto.name || undefined,
     sizeGiB,
-    snapshot: { enable: snapshotEnabled, factor },
+    snapshot,
   };
+}
+
+/** The field rules, answered together as one 422. */
+function checkSizeAndName(dto: CreateVolumeDto): void {
+  const problems: Record<string, string> = {};
+  checkSize('size', dto.size, problems);
+  if (dto.name !== undefined && dto.name !== '') {
+    if (!VOLUME_NAME.test(dto.name)) {
+      problems.name = 'must be in a valid format';
+    } else if (dto.name.length > MAX_NAME_LENGTH) {
+      problems.name = `the length must be no more than ${MAX_NAME_LENGTH}`;
+    }
+  }
+  if (Object.keys(problems).length > 0) {
+    throw validationFailed(problems);
+  }
+}
+
+function checkGid(gid: number | undefined): void {
+  if (gid !== undefined && gid < 0) {
+    throw invalidRequest('Bad group id less than zero');
+  }
+  if (gid !== undefined && gid >= MAX_GID) {
+    throw invalidRequest('Bad group id equal or greater than 2**32');
+  }
+}
+
+/** An enabled snapshot without a factor gets heketi's 1.5. */
+function checkSnapshot(snapshot: CreateVolumeDto['snapshot']): CreateRequest['snapshot'] {
+  const enable = snapshot?.enable ?? false;
+  const factor = enable ? snapshot?.factor || 1.5 : 1;
+  if (enable && (factor < 1 || factor > 100)) {
+    throw invalidRequest('Invalid snapshot factor');
+  }
+  return { enable, factor };
+}
+
+function checkDurability(durability: Durability, sizeGiB: number): void {
+  if (durability.type === 'replicate') {
+    const replica = durability.replicate?.replica ?? 0;
+    if (replica > 3 || replica < 0) {
+      throw invalidRequest('Invalid replica value');
+    }
+  }
+  if (durability.type !== 'disperse') {
+    return;
+  }
+  const data = durability.disperse?.data ?? 0;
+  const redundancy = durability.disperse?.redundancy ?? 0;
+  if ((data !== 0 || redundancy !== 0) && !DISPERSE_PAIRS.has(`${data}+${redundancy}`)) {
+    throw invalidRequest(`Invalid dispersion combination: ${data}+${redundancy}`);
+  }
+  if (sizeGiB < data) {
+    throw invalidRequest(
+      `Requested volume size (${sizeGiB} GB) is smaller than the minimum supported volume size (${data} GB)`,
+    );
+  }
 }
 
 /** POST /volumes/{id}/expand checks (app_volume.go:286-337). */
