@@ -14,6 +14,8 @@ import type { Heartbeat, OperationRecord } from '../backends/backend.types.js';
 export class InstancesService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(InstancesService.name);
   private readonly startedAt = new Date().toISOString();
+  /** The newest heartbeat read of each instance, by `<cluster>/<instance>`: a file caught while being replaced reads as missing. */
+  private readonly newest = new Map<string, Heartbeat>();
   private timer?: PeriodicTask;
 
   constructor(
@@ -39,9 +41,13 @@ export class InstancesService implements OnApplicationBootstrap, OnModuleDestroy
     clusterId: string,
     isRunningHere: (operationId: string) => boolean,
   ): Promise<(operation: OperationRecord) => boolean> {
-    const heartbeats = new Map(
-      (await this.state.loadHeartbeats(clusterId)).map((heartbeat) => [heartbeat.instanceId, heartbeat]),
-    );
+    for (const heartbeat of await this.state.loadHeartbeats(clusterId)) {
+      const key = `${clusterId}/${heartbeat.instanceId}`;
+      const known = this.newest.get(key);
+      if (!known || Date.parse(heartbeat.heartbeatAt) >= Date.parse(known.heartbeatAt)) {
+        this.newest.set(key, heartbeat);
+      }
+    }
     const now = Date.now();
     return (operation) => {
       if (operation.state !== 'pending') {
@@ -51,7 +57,7 @@ export class InstancesService implements OnApplicationBootstrap, OnModuleDestroy
         // Instance ids are unique among running instances: another incarnation of ours was an earlier run.
         return operation.incarnation === this.config.incarnation && isRunningHere(operation.id);
       }
-      const heartbeat = heartbeats.get(operation.owner);
+      const heartbeat = this.newest.get(`${clusterId}/${operation.owner}`);
       return (
         heartbeat?.incarnation === operation.incarnation &&
         now - Date.parse(heartbeat.heartbeatAt) < this.config.instanceTimeoutMs
