@@ -75,7 +75,7 @@ function residentMiB(pid: number): { peak: number; now: number } {
   return { now: Math.round(kib('VmRSS') / 1024), peak: Math.round(kib('VmHWM') / 1024) };
 }
 
-/** Storage calls caused by HTTP requests so far, from the gateway's own counter. */
+/** Storage calls caused by HTTP requests so far, from the backends' own counter. */
 async function requestBackendCalls(server: PiraguaProcess): Promise<number> {
   const metrics = parsePrometheusText(await (await fetch(`${server.url}/metrics`)).text());
   return metrics.samples

@@ -15,7 +15,7 @@ import {
 
 const NO_VOLUMES: readonly string[] = [];
 
-/** Read-only topology: what the gateway reports of the Gluster volumes, pool and bricks. */
+/** Read-only topology: what the topology reports of the Gluster volumes, pool and bricks. */
 @Injectable()
 export class ClustersService {
   /** Cluster info lists every volume id: mapped (and so rendered) once per change of the topology or of those ids. */

@@ -13,7 +13,7 @@ function isPublic(error: unknown): error is PublicError {
 }
 
 /**
- * Why a storage call failed, as a client may read it: a gateway failure by its public message, a
+ * Why a storage call failed, as a client may read it: a backend failure by its public message, a
  * file-system failure by its errno code. Never a host path or a stack trace: the whole message is
  * logged, under `context`.
  */

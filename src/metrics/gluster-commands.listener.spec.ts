@@ -17,7 +17,7 @@ import { MetricsService } from './metrics.service.js';
 const FAKE_GLUSTER = fileURLToPath(new URL('../../test/fixtures/bin/gluster', import.meta.url));
 const POOL_LIST = fileURLToPath(new URL('../../test/fixtures/gluster/pool-list.xml', import.meta.url));
 
-/** Runs a gluster command in its init hook, as the gluster gateway does before listeners are attached. */
+/** Runs a gluster command in its init hook, as the Gluster topology does before listeners are attached. */
 @Injectable()
 class StartUpWork implements OnModuleInit {
   constructor(private readonly cli: GlusterCli) {}

@@ -22,7 +22,7 @@ export const METRICS_CONTENT_TYPE = Registry.PROMETHEUS_CONTENT_TYPE;
 
 /**
  * `GET /metrics`. Everything is read from what the other services already keep in memory (the
- * gateway's cached topology, the volume index, the last quota refresh, the last reconciliation
+ * topology's cache, the volume index, the last quota refresh, the last reconciliation
  * pass): a scrape never runs a gluster command or walks a directory.
  */
 @Injectable()

@@ -43,7 +43,7 @@ describe(ReconcilerService.name, () => {
   let config: AppConfig;
   let fake: FakeStorage;
   let operations: OperationsService;
-  /** Its own gateway: the reconciler's must never be asked for usage. */
+  /** Its own fake: the reconciler's must never be asked for usage. */
   let usageFake: FakeStorage;
   let quotaUsage: QuotaUsageService;
   let sut: ReconcilerService;

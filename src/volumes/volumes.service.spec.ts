@@ -411,7 +411,7 @@ describe(VolumesService.name, () => {
         expect(fake.callsTo('trashEntries')).toContainEqual([CLUSTER]);
       });
 
-      it('should show the public message of a gateway error', async () => {
+      it('should show the public message of a backend error', async () => {
         await setup();
         fake.failOnce(
           'setQuota',
@@ -586,7 +586,7 @@ describe(VolumesService.name, () => {
       });
     });
 
-    it('should refuse a cluster the gateway cannot provision on', async () => {
+    it('should refuse a cluster the topology says cannot take new volumes', async () => {
       await setup();
       fake.unprovisionable.set(CLUSTER, new PiraguaError(ErrorCode.Unavailable, 'Gluster volume gv0 is not started'));
 

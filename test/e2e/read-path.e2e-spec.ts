@@ -7,7 +7,7 @@ import { ADMIN_KEY, PiraguaProcess } from '../piragua-process.js';
 import { parsePrometheusText } from '../prometheus-text.js';
 
 /**
- * The paths clients poll are answered from memory: the gateway counts every storage call and
+ * The paths clients poll are answered from memory: the backends count every storage call and
  * whether an HTTP request was waiting on it (`piragua_backend_calls_total{origin}`).
  */
 describe('Read paths never wait on storage', () => {

@@ -183,7 +183,7 @@ export class FakeStorage implements TopologyBackend, QuotaBackend, VolumeStateSt
     return this;
   }
 
-  /** A copy, as the real gateways return: callers may sort it. */
+  /** A copy, as the real topologies return: callers may sort it. */
   clusters(): ClusterTopology[] {
     this.record('clusters', []);
     return [...this.topology];
