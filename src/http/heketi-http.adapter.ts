@@ -1,6 +1,8 @@
+import type { NestApplicationOptions } from '@nestjs/common';
 import { ExpressAdapter } from '@nestjs/platform-express';
-import express from 'express';
-import type { Server, ServerResponse } from 'node:http';
+import express, { type Express } from 'express';
+import { createServer, IncomingMessage, type Server, ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { RequestLogger } from '../logging/request-logger.js';
 import { heketiBodies } from './heketi-body.middleware.js';
 import { AsyncAccepted, HttpAnswer, PreRendered } from './http-answers.js';
@@ -15,6 +17,25 @@ function send(response: ServerResponse, contentType: string | undefined, body: B
   }
   response.setHeader('Content-Length', typeof body === 'string' ? Buffer.byteLength(body) : body.length);
   response.end(body);
+}
+
+/**
+ * The constructor Node's server is given for its requests or responses: the objects `base` makes,
+ * with `prototype` as theirs. Express gives every request and response its app's prototypes
+ * (`Object.setPrototypeOf` in `app.handle`); done to a live object, that made V8 keep every
+ * request and response, and all they reach, through two young-generation collections into the
+ * old generation, and slowed every later access to them. Born with them, Express's call changes
+ * nothing.
+ */
+function bornWith<C extends new (...args: never[]) => object>(base: C, prototype: object): C {
+  // A plain function calling `base` on the object `new` made (as Node's own subclasses call their
+  // base): V8 then allocates it inline with a fast shape. A Proxy whose construct trap passed a
+  // new target to Reflect.construct gave objects that made every request several times slower.
+  function Born(this: object, ...args: unknown[]): void {
+    Reflect.apply(base, this, args);
+  }
+  Born.prototype = prototype;
+  return Born as unknown as C;
 }
 
 /**
@@ -53,9 +74,24 @@ export class HeketiHttpAdapter extends ExpressAdapter {
     }
   }
 
-  override initHttpServer(options: Parameters<ExpressAdapter['initHttpServer']>[0]): void {
-    super.initHttpServer(options);
-    const server = this.getHttpServer() as Server;
+  /**
+   * Node's server built here rather than by ExpressAdapter, only to have it make each request and
+   * response with Express's prototypes from the start (see bornWith).
+   */
+  override initHttpServer(options: NestApplicationOptions): void {
+    if (options.forceCloseConnections || options.return503OnClosing) {
+      throw new Error('HeketiHttpAdapter: forceCloseConnections and return503OnClosing are not supported');
+    }
+    const app = this.getInstance<Express>();
+    const classes = {
+      IncomingMessage: bornWith(IncomingMessage, app.request),
+      ServerResponse: bornWith(ServerResponse, app.response),
+    };
+    const server: Server =
+      options.httpsOptions === undefined
+        ? createServer(classes, app)
+        : createHttpsServer({ ...options.httpsOptions, ...classes }, app);
+    this.setHttpServer(server);
     // Longer than the idle timeouts of common clients and load balancers, so a reused connection is
     // not closed by us just as a client sends on it; headers just past it, as Node wants.
     server.keepAliveTimeout = 65_000;
