@@ -1,13 +1,9 @@
 import { setFlagsFromString } from 'node:v8';
 
 /**
- * Imported first by main.ts, before anything allocates much. V8 pretenures the objects of an
- * allocation site once it sees enough of them survive, and under load it came to allocate the
- * objects of every authenticated request (the passport chain) straight in the old generation:
- * measured with `--trace-gc` under wrk on `GET /volumes/{id}`, about 1.3 MB a young-generation
- * collection went to the old generation, which grew from 44 MB live to about 180 MB between full
- * collections (349 MiB resident at the peak, full-collection steps of up to 16 ms on requests).
- * Without pretenuring, requests' objects die young: 0.02 MB a collection, 179 MiB at the peak.
+ * Imported first by main.ts, before anything allocates much. Under load V8 came to allocate every
+ * authenticated request's objects straight in the old generation, which then grew to several times
+ * what was live between full collections (README, "Read path"); without pretenuring they die young.
  */
 setFlagsFromString('--no-allocation-site-pretenuring');
 

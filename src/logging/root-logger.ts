@@ -36,8 +36,7 @@ function prettyStream(format: 'pretty' | 'text'): DestinationStream {
 /**
  * JSON lines for collectors, written asynchronously: lines logged while a write is under way go
  * out together with the next one, so a busy service makes one write per batch rather than one per
- * request (measured: about a tenth of a `GET /hello`'s time), and a slow reader of stdout (journald)
- * never stalls requests. pino writes what is still buffered when the process exits.
+ * request, and a slow reader of stdout (journald) never stalls requests. pino writes what is still buffered when the process exits.
  */
 function jsonStream(): DestinationStream {
   return pino.destination({ dest: 1, sync: false });
