@@ -47,6 +47,9 @@ async function flush(): Promise<void> {
   }
 }
 
+/** What most operations here are about; each names its kind and work. */
+const A_VOLUME = { clusterId: CLUSTER, prepare: async () => undefined, volumeId: VOLUME };
+
 describe(OperationsService.name, () => {
   let context: INestApplicationContext;
   let fake: FakeStorage;
@@ -80,10 +83,8 @@ describe(OperationsService.name, () => {
       let ran = false;
 
       const id = await sut.start({
-        clusterId: CLUSTER,
+        ...A_VOLUME,
         kind: 'create',
-        prepare: async () => undefined,
-        volumeId: VOLUME,
         work: () => {
           ran = true;
           return work.promise;
@@ -114,11 +115,9 @@ describe(OperationsService.name, () => {
     it('should use the operation id it is given', async () => {
       expect(
         await sut.start({
-          clusterId: CLUSTER,
+          ...A_VOLUME,
           kind: 'expand',
           operationId: UNKNOWN,
-          prepare: async () => undefined,
-          volumeId: VOLUME,
           work: async () => undefined,
         }),
       ).toBe(UNKNOWN);
@@ -130,10 +129,8 @@ describe(OperationsService.name, () => {
 
       await expect(
         sut.start({
-          clusterId: CLUSTER,
+          ...A_VOLUME,
           kind: 'create',
-          prepare: async () => undefined,
-          volumeId: VOLUME,
           work: async () => {
             ran = true;
           },
@@ -252,10 +249,8 @@ describe(OperationsService.name, () => {
       });
       const works = deferred();
       await sut.start({
-        clusterId: CLUSTER,
+        ...A_VOLUME,
         kind: 'create',
-        prepare: async () => undefined,
-        volumeId: VOLUME,
         work: () => works.promise,
       });
 
@@ -272,10 +267,8 @@ describe(OperationsService.name, () => {
       for (const work of works) {
         ids.push(
           await sut.start({
-            clusterId: CLUSTER,
+            ...A_VOLUME,
             kind: 'create',
-            prepare: async () => undefined,
-            volumeId: VOLUME,
             work: () => work.promise,
           }),
         );
@@ -283,10 +276,8 @@ describe(OperationsService.name, () => {
       fake.resetCalls();
 
       const refused = sut.start({
-        clusterId: CLUSTER,
+        ...A_VOLUME,
         kind: 'create',
-        prepare: async () => undefined,
-        volumeId: VOLUME,
         work: async () => undefined,
       });
 
@@ -312,10 +303,8 @@ describe(OperationsService.name, () => {
     it('should answer pending while the work runs, then deliver the result once', async () => {
       const work = deferred();
       const id = await sut.start({
-        clusterId: CLUSTER,
+        ...A_VOLUME,
         kind: 'create',
-        prepare: async () => undefined,
-        volumeId: VOLUME,
         work: () => work.promise,
       });
 
@@ -332,10 +321,8 @@ describe(OperationsService.name, () => {
 
     it('should record the result on the backend before it is delivered', async () => {
       const id = await sut.start({
-        clusterId: CLUSTER,
+        ...A_VOLUME,
         kind: 'expand',
-        prepare: async () => undefined,
-        volumeId: VOLUME,
         work: async () => undefined,
       });
       await flush();
@@ -353,10 +340,8 @@ describe(OperationsService.name, () => {
 
     it('should deliver a finished delete without a location (204)', async () => {
       const id = await sut.start({
-        clusterId: CLUSTER,
+        ...A_VOLUME,
         kind: 'delete',
-        prepare: async () => undefined,
-        volumeId: VOLUME,
         work: async () => undefined,
       });
 
@@ -365,10 +350,8 @@ describe(OperationsService.name, () => {
 
     it('should deliver the message of a PiraguaError as the failure', async () => {
       const id = await sut.start({
-        clusterId: CLUSTER,
+        ...A_VOLUME,
         kind: 'create',
-        prepare: async () => undefined,
-        volumeId: VOLUME,
         work: async () => {
           throw new PiraguaError(ErrorCode.Failed, 'Failed to create volume: set quota: EIO');
         },
@@ -380,10 +363,8 @@ describe(OperationsService.name, () => {
 
     it('should hide the text of any other error', async () => {
       const id = await sut.start({
-        clusterId: CLUSTER,
+        ...A_VOLUME,
         kind: 'create',
-        prepare: async () => undefined,
-        volumeId: VOLUME,
         work: async () => {
           throw errnoError('EACCES', '/srv/gluster/gv0/private');
         },
@@ -420,10 +401,8 @@ describe(OperationsService.name, () => {
     it('should let another instance answer from the backend, once', async () => {
       const work = deferred();
       const id = await sut.start({
-        clusterId: CLUSTER,
+        ...A_VOLUME,
         kind: 'create',
-        prepare: async () => undefined,
-        volumeId: VOLUME,
         work: () => work.promise,
       });
       const other = new OperationsService(config, new EventEmitter2(), fake, fake);
@@ -441,10 +420,8 @@ describe(OperationsService.name, () => {
     it('should keep a result it could not record, and still deliver it', async () => {
       fake.failOnce('saveOperation', errnoError('EIO'), 1);
       const id = await sut.start({
-        clusterId: CLUSTER,
+        ...A_VOLUME,
         kind: 'create',
-        prepare: async () => undefined,
-        volumeId: VOLUME,
         work: async () => undefined,
       });
       await flush();
