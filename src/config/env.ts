@@ -264,7 +264,7 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): Readonly<EnvVa
 }
 
 /** The names loadEnv picks out of the environment: every EnvVars property carries a rule, so the rules list them all. */
-function envNames(): string[] {
+export function envNames(): string[] {
   const rules = getMetadataStorage().getTargetValidationMetadatas(EnvVars, '', true, false);
   return [...new Set(rules.map((rule) => rule.propertyName))];
 }

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import type { V1Container, V1PodSpec } from '@kubernetes/client-node';
 import { readFileSync } from 'node:fs';
 import { AppConfig } from '../../src/config/app-config.js';
-import { loadEnv } from '../../src/config/env.js';
+import { envNames, loadEnv } from '../../src/config/env.js';
 import { CSI_PLUGIN_NAME } from '../../src/csi/csi-plugin.js';
 import { validateObject } from './k8s-schema.validator.js';
 import {
@@ -26,10 +26,8 @@ export interface KitCheck {
 }
 
 const PLUGIN_DIR = `/var/lib/kubelet/plugins/${CSI_PLUGIN_NAME}`;
-/** The variables src/config/env.ts reads (its list of keys). */
-const KNOWN_ENV = [
-  ...readFileSync('src/config/env.ts', 'utf8').matchAll(/^\s+([A-Z][A-Z0-9_]+) = true as const;/gm),
-].map((match) => match[1]);
+/** The variables piragua reads. */
+const KNOWN_ENV = envNames();
 const packageVersion = (JSON.parse(readFileSync('package.json', 'utf8')) as { version: string }).version;
 
 function dirname(path: string): string {
