@@ -36,15 +36,21 @@ export async function readJson<T>(path: string): Promise<T | undefined> {
 
 /** Creates `<dir>/<key> -> <value>` unless it exists (symlink creation is atomic and exclusive); true if it now holds `value`. */
 export async function claimMarker(dir: string, key: string, value: string): Promise<boolean> {
-  try {
-    await symlink(value, join(dir, key));
-    return true;
-  } catch (error) {
-    if (!isErrno(error, 'EEXIST')) {
-      throw error;
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      await symlink(value, join(dir, key));
+      return true;
+    } catch (error) {
+      if (!isErrno(error, 'EEXIST')) {
+        throw error;
+      }
+    }
+    const holder = await markerValue(dir, key);
+    // On a Gluster mount two claims at the same moment can each refuse the other and neither stick.
+    if (holder !== undefined || attempt === 3) {
+      return holder === value;
     }
   }
-  return (await markerValue(dir, key)) === value;
 }
 
 export async function releaseMarker(dir: string, key: string, value: string): Promise<void> {
