@@ -22,6 +22,8 @@ export interface ClusterScan {
   isLive: (operation: OperationRecord) => boolean;
   /** Limits by top-level directory. */
   limits: Map<string, number>;
+  /** Volumes a live operation is working on, as of the scan. */
+  live: ReadonlySet<string>;
   /** Every limit, also of directories that are gone: read on thorough passes only. */
   listed?: { all: Map<string, number> } | { error: Error };
   names: Map<string, string>;
@@ -53,7 +55,8 @@ export class ClusterScanner {
     ]);
     const { limits, listed } = await this.readLimits(cluster.id, directories, records, thorough);
     const operations = await this.state.loadOperations(cluster.id);
-    return { cluster, directories, handled: new Set(), isLive, limits, listed, names, operations, records };
+    const live = new Set(operations.filter(isLive).map((operation) => operation.volumeId));
+    return { cluster, directories, handled: new Set(), isLive, limits, listed, live, names, operations, records };
   }
 
   /**

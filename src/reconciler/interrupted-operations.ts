@@ -153,10 +153,7 @@ export class InterruptedOperations {
     const limit = await this.quotas.readQuota(record.clusterId, volumeDirectory(record));
     const sizeGiB = limit !== undefined && limit >= record.sizeGiB * GIB ? Math.floor(limit / GIB) : record.sizeGiB;
     await this.state.saveVolume({ ...record, operationId: undefined, sizeGiB, state: 'ready' });
-    const holder = await this.state.volumeLockHolder(record.clusterId, record.id);
-    if (holder) {
-      await this.state.unlockVolume(record.clusterId, record.id, holder);
-    }
+    await this.undo.releaseLock(record.clusterId, record.id);
     const grew = sizeGiB > record.sizeGiB;
     await this.settle(
       operation,

@@ -39,9 +39,8 @@ export class LeftoverChecks {
   private async orphanDirectories(scan: ClusterScan, repair: boolean): Promise<Finding[]> {
     const findings: Finding[] = [];
     const recorded = new Set(scan.records.map((record) => record.id));
-    const live = this.live(scan);
     for (const volumeId of scan.directories.filter((id) => !scan.handled.has(id) && !LEGACY_DIRECTORY.test(id))) {
-      if (!recorded.has(volumeId) && !live.has(volumeId) && (await this.orphaned(scan, volumeId))) {
+      if (!recorded.has(volumeId) && !scan.live.has(volumeId) && (await this.orphaned(scan, volumeId))) {
         const detail = 'a volume directory with no record (a create interrupted before it was recorded)';
         findings.push(
           await attemptRepair(repair, 'directory-without-record', volumeId, detail, () =>
@@ -66,13 +65,12 @@ export class LeftoverChecks {
     }
     const findings: Finding[] = [];
     const directories = new Set(scan.directories);
-    const live = this.live(scan);
     for (const [volumeId, limitBytes] of scan.listed?.all ?? []) {
       if (
         VOLUME_DIRECTORY.test(volumeId) &&
         !scan.handled.has(volumeId) &&
         !directories.has(volumeId) &&
-        !live.has(volumeId) &&
+        !scan.live.has(volumeId) &&
         (await this.orphaned(scan, volumeId))
       ) {
         const detail = `a quota of ${limitBytes} bytes on a directory that does not exist`;
@@ -116,13 +114,12 @@ export class LeftoverChecks {
     const findings: Finding[] = [];
     const recorded = new Set(scan.records.map((record) => record.id));
     const directoryIds = new Set(scan.directories.map((directory) => directory.replaceAll('-', '')));
-    const live = this.live(scan);
     for (const [name, volumeId] of scan.names) {
       if (
         !scan.handled.has(volumeId) &&
         !recorded.has(volumeId) &&
         !directoryIds.has(volumeId) &&
-        !live.has(volumeId) &&
+        !scan.live.has(volumeId) &&
         (await this.orphaned(scan, volumeId))
       ) {
         const detail = `the name '${name}' is reserved for a volume that does not exist`;
@@ -157,11 +154,6 @@ export class LeftoverChecks {
       }
     }
     return findings;
-  }
-
-  /** Volumes a live operation is working on. */
-  private live(scan: ClusterScan): Set<string> {
-    return new Set(scan.operations.filter(scan.isLive).map((operation) => operation.volumeId));
   }
 
   private async orphaned(scan: ClusterScan, volumeId: string): Promise<boolean> {

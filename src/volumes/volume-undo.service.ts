@@ -48,7 +48,8 @@ export class VolumeUndoService {
     }
   }
 
-  private async releaseLock(clusterId: string, volumeId: string): Promise<void> {
+  /** Frees the volume's lock, whichever operation holds it. */
+  async releaseLock(clusterId: string, volumeId: string): Promise<void> {
     const holder = await this.state.volumeLockHolder(clusterId, volumeId);
     if (holder) {
       await this.state.unlockVolume(clusterId, volumeId, holder);
